@@ -1,0 +1,105 @@
+/**
+ * The plain data that flows between the adapters (lib/aws), the pure core and the Config runner.
+ * Nothing here talks to AWS.
+ */
+
+/** A policy document as AWS hands it over: an object, a JSON string or a URL-encoded JSON string. */
+export type RawPolicyDocument = unknown;
+
+/** Everything the engine needs to know about one role. Built from a configuration item or from IAM. */
+export interface RoleSnapshot {
+  readonly roleName: string;
+  /** The RoleId (`AROA...`): AWS Config's resourceId for AWS::IAM::Role. */
+  readonly roleId: string;
+  readonly arn: string;
+  readonly path: string;
+  readonly accountId: string;
+  /** `aws`, `aws-cn`, `aws-us-gov`: taken from the role ARN. */
+  readonly partition: string;
+  readonly trustPolicy: RawPolicyDocument;
+  readonly inlinePolicies: readonly { readonly name: string; readonly document: RawPolicyDocument }[];
+  readonly managedPolicies: readonly {
+    readonly arn: string;
+    readonly name: string;
+    readonly document: RawPolicyDocument;
+  }[];
+  readonly permissionsBoundary?: { readonly arn: string; readonly document: RawPolicyDocument };
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/** Stable ids: the same id appears in code, tests, annotations and the README. */
+export const FINDING_IDS = [
+  'TRUST_ECS_TASKS',
+  'TRUST_CONFUSED_DEPUTY',
+  'EXEC_PERMISSIONS',
+  'MANAGED_POLICY_ATTACHED',
+  'REGISTRY_CREDENTIALS',
+  'SECRETS_SSM',
+  'SECRETS_MANAGER',
+  'KMS_DECRYPT',
+  'POLICY_UNREADABLE',
+] as const;
+export type FindingId = (typeof FINDING_IDS)[number];
+
+/** Who needs a grant: a job definition (`etl:3`), an ECS task definition family, or a rule parameter. */
+export interface Consumer {
+  readonly kind: 'batch-job-definition' | 'ecs-task-definition' | 'rule-parameter' | 'base';
+  /** `etl:3`, `web:12`, `SecretArns`. */
+  readonly name: string;
+}
+
+/** One permission the role must hold. */
+export interface PermissionRequirement {
+  readonly kind: 'permission';
+  readonly id: FindingId;
+  readonly action: string;
+  /** The resource to check: an ARN, `*`, or an ARN ending in `*` meaning "every resource under it". */
+  readonly resource: string;
+  readonly neededBy: readonly Consumer[];
+}
+
+export interface TrustRequirement {
+  readonly kind: 'trust';
+  readonly id: 'TRUST_ECS_TASKS';
+  readonly service: 'ecs-tasks.amazonaws.com';
+  /** When true, the allowing statement must carry aws:SourceAccount or aws:SourceArn (TRUST_CONFUSED_DEPUTY). */
+  readonly requireConfusedDeputyCondition: boolean;
+}
+
+export interface AttachmentRequirement {
+  readonly kind: 'attachment';
+  readonly id: 'MANAGED_POLICY_ATTACHED';
+  /** Without partition: `iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy` is completed per role. */
+  readonly policyName: 'AmazonECSTaskExecutionRolePolicy';
+  readonly policyPath: '/service-role/';
+}
+
+export type Requirement = PermissionRequirement | TrustRequirement | AttachmentRequirement;
+
+export type Compliance = 'COMPLIANT' | 'NON_COMPLIANT' | 'NOT_APPLICABLE';
+
+/** Why a requirement is not met. */
+export type FindingReason =
+  | { readonly kind: 'noAllow' }
+  | { readonly kind: 'explicitDeny'; readonly policyName: string; readonly statement: string }
+  | { readonly kind: 'boundary'; readonly policyName: string }
+  | { readonly kind: 'conditional'; readonly conditions: readonly string[] }
+  | { readonly kind: 'notAttached' }
+  | { readonly kind: 'noConfusedDeputyCondition' }
+  | { readonly kind: 'unreadable'; readonly policyName: string; readonly problem: string };
+
+export interface Finding {
+  readonly id: FindingId;
+  /** Empty for trust/attachment findings. */
+  readonly action?: string;
+  readonly resource?: string;
+  readonly reason: FindingReason;
+  readonly neededBy: readonly Consumer[];
+  /** One human sentence, used by the annotation builder and the CLI. */
+  readonly message: string;
+}
+
+export interface RoleEvaluation {
+  readonly compliance: 'COMPLIANT' | 'NON_COMPLIANT';
+  readonly findings: readonly Finding[];
+}

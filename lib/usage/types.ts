@@ -1,0 +1,79 @@
+/**
+ * The consumers of an execution role, in the camelCase shape of the Batch and ECS APIs (which is also
+ * what `aws batch describe-job-definitions` saves), reduced to the fields the rule reads.
+ */
+
+export interface KeyValueSecret {
+  readonly name?: string;
+  readonly valueFrom?: string;
+}
+
+export interface LogConfiguration {
+  readonly logDriver?: string;
+  readonly options?: Readonly<Record<string, string>>;
+  readonly secretOptions?: readonly KeyValueSecret[];
+}
+
+export interface ContainerLike {
+  readonly image?: string;
+  readonly executionRoleArn?: string;
+  readonly secrets?: readonly KeyValueSecret[];
+  readonly logConfiguration?: LogConfiguration;
+  readonly repositoryCredentials?: { readonly credentialsParameter?: string };
+}
+
+export interface EcsPropertiesLike {
+  readonly taskProperties?: readonly {
+    readonly executionRoleArn?: string;
+    readonly containers?: readonly ContainerLike[];
+  }[];
+}
+
+export interface BatchJobDefinition {
+  readonly jobDefinitionName: string;
+  readonly jobDefinitionArn?: string;
+  readonly revision: number;
+  readonly status?: string;
+  readonly type?: string;
+  readonly containerProperties?: ContainerLike;
+  readonly ecsProperties?: EcsPropertiesLike;
+  readonly nodeProperties?: {
+    readonly nodeRangeProperties?: readonly {
+      readonly targetNodes?: string;
+      readonly container?: ContainerLike;
+      readonly ecsProperties?: EcsPropertiesLike;
+    }[];
+  };
+}
+
+export interface EcsTaskDefinition {
+  readonly family: string;
+  readonly revision: number;
+  readonly taskDefinitionArn?: string;
+  readonly status?: string;
+  readonly executionRoleArn?: string;
+  readonly containerDefinitions?: readonly (ContainerLike & { readonly name?: string })[];
+}
+
+/** Where the rule runs: names of SSM parameters and secrets resolve in this region and account. */
+export interface RuleLocation {
+  readonly region: string;
+  readonly accountId: string;
+  readonly partition: string;
+}
+
+/** A secret the ECS agent fetches for a consumer, reduced to the ARN the grant must name. */
+export interface SecretReference {
+  readonly service: 'secretsmanager' | 'ssm';
+  /** Secrets Manager secret ARN (7 fields) or SSM parameter ARN. */
+  readonly arn: string;
+  /** Where it came from, for messages: `secrets[DB_PASSWORD]`, `repositoryCredentials`, `logConfiguration.secretOptions[x]`. */
+  readonly field: string;
+  /** Set for `/aws/reference/secretsmanager/NAME`: the secret behind the pass-through parameter. */
+  readonly passThroughSecretArn?: string;
+  /** Secrets Manager partial ARN or name with no suffix: a pattern `NAME-??????` is the grant to check. */
+  readonly isPartial?: boolean;
+}
+
+/** KMS key ARN protecting a secret or parameter, or `null` for an AWS managed key (no grant needed). */
+export type KeyMetadata = ReadonlyMap<string, string | null>;
