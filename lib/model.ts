@@ -56,6 +56,27 @@ export interface PermissionRequirement {
   /** The resource to check: an ARN, `*`, or an ARN ending in `*` meaning "every resource under it". */
   readonly resource: string;
   readonly neededBy: readonly Consumer[];
+  /**
+   * Condition keys known to hold when the ECS agent makes this request (e.g. `kms:ViaService` for a
+   * Decrypt that Secrets Manager makes on the role's behalf); they override the evaluator's defaults.
+   */
+  readonly context?: Readonly<Record<string, readonly string[]>>;
+}
+
+/**
+ * A requirement that cannot be checked from the facts at hand (an unparseable `valueFrom`, a secret whose
+ * KMS key could not be described). It always yields a finding: the rule fails closed.
+ */
+export interface UnverifiableRequirement {
+  readonly kind: 'unverifiable';
+  readonly id: FindingId;
+  /** The action that could not be checked, when one is known (`kms:Decrypt`). */
+  readonly action?: string;
+  /** What the requirement is about: the reference as written, or the secret/parameter ARN. */
+  readonly subject: string;
+  /** Why it cannot be checked, as a sentence fragment: `the KMS key protecting it could not be determined`. */
+  readonly problem: string;
+  readonly neededBy: readonly Consumer[];
 }
 
 export interface TrustRequirement {
@@ -74,7 +95,8 @@ export interface AttachmentRequirement {
   readonly policyPath: '/service-role/';
 }
 
-export type Requirement = PermissionRequirement | TrustRequirement | AttachmentRequirement;
+export type Requirement =
+  PermissionRequirement | TrustRequirement | AttachmentRequirement | UnverifiableRequirement;
 
 export type Compliance = 'COMPLIANT' | 'NON_COMPLIANT' | 'NOT_APPLICABLE';
 
@@ -86,7 +108,8 @@ export type FindingReason =
   | { readonly kind: 'conditional'; readonly conditions: readonly string[] }
   | { readonly kind: 'notAttached' }
   | { readonly kind: 'noConfusedDeputyCondition' }
-  | { readonly kind: 'unreadable'; readonly policyName: string; readonly problem: string };
+  | { readonly kind: 'unreadable'; readonly policyName: string; readonly problem: string }
+  | { readonly kind: 'unverifiable'; readonly subject: string; readonly problem: string };
 
 export interface Finding {
   readonly id: FindingId;
