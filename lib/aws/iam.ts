@@ -1,0 +1,294 @@
+/**
+ * IamReader over the IAM API. Policy documents are handed to the core exactly as IAM returns them
+ * (URL-encoded JSON, or plain JSON where IAM or an emulator skips the encoding): the engine's parser reads both.
+ */
+import {
+  GetAccountAuthorizationDetailsCommand,
+  GetPolicyCommand,
+  GetPolicyVersionCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  ListAttachedRolePoliciesCommand,
+  ListRolePoliciesCommand,
+  ListRolesCommand,
+  type IAMClient,
+  type ManagedPolicyDetail,
+  type Role,
+  type RoleDetail,
+  type Tag,
+} from '@aws-sdk/client-iam';
+import { AwsCallError, InvalidEventError } from '../errors';
+import type { RoleSnapshot } from '../model';
+import type { IamReader, ManagedPolicyDocument, RoleDescription } from '../ports';
+import { lastPathSegment, parseArn } from './arn';
+import { mapWithConcurrency } from './concurrency';
+import { callAws, callAwsUnlessAbsent } from './errors';
+import { isAwsManagedPolicyArn, ManagedPolicyCache, sharedManagedPolicyCache } from './managed-policy-cache';
+
+// GetAccountAuthorizationDetails and ListRoles accept at most 1000 items per page.
+const IAM_PAGE_SIZE = 1000;
+// IAM throttles per account; a few parallel reads are fast enough and stay clear of the limit.
+const IAM_CONCURRENCY = 4;
+const NO_SUCH_ENTITY = ['NoSuchEntityException', 'NoSuchEntity'];
+
+/** Options for AwsIamReader; tests pass their own cache. */
+export interface IamReaderOptions {
+  readonly managedPolicyCache?: ManagedPolicyCache;
+}
+
+/** Reads roles and their policy documents from IAM. */
+export class AwsIamReader implements IamReader {
+  private readonly cache: ManagedPolicyCache;
+
+  constructor(
+    private readonly iam: IAMClient,
+    options: IamReaderOptions = {},
+  ) {
+    this.cache = options.managedPolicyCache ?? sharedManagedPolicyCache;
+  }
+
+  async loadAllRoles(onProgress?: (rolesRead: number) => void): Promise<RoleSnapshot[]> {
+    const roles: RoleDescription[] = [];
+    const known = new Map<string, ManagedPolicyDocument>();
+    let marker: string | undefined;
+    do {
+      const page = await callAws('iam:GetAccountAuthorizationDetails', () =>
+        this.iam.send(
+          new GetAccountAuthorizationDetailsCommand({
+            Filter: ['Role', 'LocalManagedPolicy'],
+            MaxItems: IAM_PAGE_SIZE,
+            Marker: marker,
+          }),
+        ),
+      );
+      for (const detail of page.RoleDetailList ?? []) roles.push(descriptionFromRoleDetail(detail));
+      for (const policy of page.Policies ?? []) {
+        const document = defaultVersionOf(policy);
+        if (document !== undefined) known.set(document.arn, document);
+      }
+      onProgress?.(roles.length);
+      marker = page.IsTruncated === true ? page.Marker : undefined;
+    } while (marker !== undefined);
+
+    const missing = new Set<string>();
+    for (const role of roles) {
+      for (const arn of policyArnsOf(role)) if (!known.has(arn)) missing.add(arn);
+    }
+    const fetched = await mapWithConcurrency([...missing], IAM_CONCURRENCY, (arn) => this.managedPolicy(arn));
+    for (const policy of fetched) known.set(policy.arn, policy);
+
+    return roles.map((role) => snapshotOf(role, accountOf(role.arn), known));
+  }
+
+  async completeRole(description: RoleDescription, accountId: string): Promise<RoleSnapshot> {
+    const arns = [...new Set(policyArnsOf(description))];
+    const fetched = await mapWithConcurrency(arns, IAM_CONCURRENCY, (arn) => this.managedPolicy(arn));
+    return snapshotOf(description, accountId, new Map(fetched.map((policy) => [policy.arn, policy])));
+  }
+
+  async findRole(idNameOrArn: string): Promise<RoleSnapshot | undefined> {
+    const role = await this.getRole(idNameOrArn);
+    if (role === undefined) return undefined;
+    const description = await this.describe(role);
+    return this.completeRole(description, accountOf(description.arn));
+  }
+
+  /** GetRole by name; a RoleId is looked up with ListRoles first; an ARN must match the answer exactly. */
+  private async getRole(idNameOrArn: string): Promise<Role | undefined> {
+    let roleName = idNameOrArn.startsWith('arn:') ? lastPathSegment(idNameOrArn) : idNameOrArn;
+    // A RoleId is AROA + 17 characters; a role may also be *named* like one, hence the name fallback.
+    if (/^AROA[A-Z0-9]{17}$/.test(idNameOrArn)) {
+      roleName = (await this.roleNameForId(idNameOrArn)) ?? idNameOrArn;
+    }
+    const answer = await callAwsUnlessAbsent('iam:GetRole', NO_SUCH_ENTITY, () =>
+      this.iam.send(new GetRoleCommand({ RoleName: roleName })),
+    );
+    const role = answer?.Role;
+    // An ARN names one account and path: a same-named role elsewhere is not the role asked for.
+    if (role === undefined || (idNameOrArn.startsWith('arn:') && role.Arn !== idNameOrArn)) return undefined;
+    return role;
+  }
+
+  private async roleNameForId(roleId: string): Promise<string | undefined> {
+    let marker: string | undefined;
+    do {
+      const page = await callAws('iam:ListRoles', () =>
+        this.iam.send(new ListRolesCommand({ MaxItems: IAM_PAGE_SIZE, Marker: marker })),
+      );
+      const match = page.Roles?.find((role) => role.RoleId === roleId);
+      if (match !== undefined) return match.RoleName;
+      marker = page.IsTruncated === true ? page.Marker : undefined;
+    } while (marker !== undefined);
+    return undefined;
+  }
+
+  /** The role's inline policies (ListRolePolicies + GetRolePolicy) and attached policy ARNs. */
+  private async describe(role: Role): Promise<RoleDescription> {
+    const roleName = required(role.RoleName, 'GetRole', 'Role.RoleName');
+    const policyNames: string[] = [];
+    let marker: string | undefined;
+    do {
+      const page = await callAws('iam:ListRolePolicies', () =>
+        this.iam.send(new ListRolePoliciesCommand({ RoleName: roleName, Marker: marker })),
+      );
+      policyNames.push(...(page.PolicyNames ?? []));
+      marker = page.IsTruncated === true ? page.Marker : undefined;
+    } while (marker !== undefined);
+    const inlinePolicies = await mapWithConcurrency(policyNames, IAM_CONCURRENCY, async (policyName) => {
+      const answer = await callAws('iam:GetRolePolicy', () =>
+        this.iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: policyName })),
+      );
+      return {
+        name: policyName,
+        document: required(answer.PolicyDocument, 'GetRolePolicy', 'PolicyDocument'),
+      };
+    });
+
+    const attachedManagedPolicyArns: string[] = [];
+    do {
+      const page = await callAws('iam:ListAttachedRolePolicies', () =>
+        this.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName, Marker: marker })),
+      );
+      for (const policy of page.AttachedPolicies ?? []) {
+        attachedManagedPolicyArns.push(required(policy.PolicyArn, 'ListAttachedRolePolicies', 'PolicyArn'));
+      }
+      marker = page.IsTruncated === true ? page.Marker : undefined;
+    } while (marker !== undefined);
+
+    return {
+      roleName,
+      roleId: required(role.RoleId, 'GetRole', 'Role.RoleId'),
+      arn: required(role.Arn, 'GetRole', 'Role.Arn'),
+      path: role.Path ?? '/',
+      trustPolicy: required(role.AssumeRolePolicyDocument, 'GetRole', 'Role.AssumeRolePolicyDocument'),
+      inlinePolicies,
+      attachedManagedPolicyArns,
+      ...(role.PermissionsBoundary?.PermissionsBoundaryArn !== undefined && {
+        permissionsBoundaryArn: role.PermissionsBoundary.PermissionsBoundaryArn,
+      }),
+      tags: tagsOf(role.Tags),
+    };
+  }
+
+  /** The default version's document: AWS managed ones from the cache, customer managed ones always fresh. */
+  private managedPolicy(arn: string): Promise<ManagedPolicyDocument> {
+    const load = (): Promise<ManagedPolicyDocument> => this.fetchManagedPolicy(arn);
+    return isAwsManagedPolicyArn(arn) ? this.cache.get(arn, load) : load();
+  }
+
+  private async fetchManagedPolicy(arn: string): Promise<ManagedPolicyDocument> {
+    const policy = await callAws('iam:GetPolicy', () =>
+      this.iam.send(new GetPolicyCommand({ PolicyArn: arn })),
+    );
+    const defaultVersionId = required(
+      policy.Policy?.DefaultVersionId,
+      'GetPolicy',
+      'Policy.DefaultVersionId',
+    );
+    const version = await callAws('iam:GetPolicyVersion', () =>
+      this.iam.send(new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: defaultVersionId })),
+    );
+    return {
+      arn,
+      name: lastPathSegment(arn),
+      defaultVersionId,
+      document: required(version.PolicyVersion?.Document, 'GetPolicyVersion', 'PolicyVersion.Document'),
+    };
+  }
+}
+
+/** A role from GetAccountAuthorizationDetails, before managed policy documents are attached. */
+export function descriptionFromRoleDetail(detail: RoleDetail): RoleDescription {
+  const op = 'GetAccountAuthorizationDetails';
+  return {
+    roleName: required(detail.RoleName, op, 'RoleDetailList[].RoleName'),
+    roleId: required(detail.RoleId, op, 'RoleDetailList[].RoleId'),
+    arn: required(detail.Arn, op, 'RoleDetailList[].Arn'),
+    path: detail.Path ?? '/',
+    trustPolicy: required(detail.AssumeRolePolicyDocument, op, 'RoleDetailList[].AssumeRolePolicyDocument'),
+    inlinePolicies: (detail.RolePolicyList ?? []).map((policy) => ({
+      name: required(policy.PolicyName, op, 'RolePolicyList[].PolicyName'),
+      document: required(policy.PolicyDocument, op, 'RolePolicyList[].PolicyDocument'),
+    })),
+    attachedManagedPolicyArns: (detail.AttachedManagedPolicies ?? []).map((policy) =>
+      required(policy.PolicyArn, op, 'AttachedManagedPolicies[].PolicyArn'),
+    ),
+    ...(detail.PermissionsBoundary?.PermissionsBoundaryArn !== undefined && {
+      permissionsBoundaryArn: detail.PermissionsBoundary.PermissionsBoundaryArn,
+    }),
+    tags: tagsOf(detail.Tags),
+  };
+}
+
+/** A customer managed policy's default version, when the listing carries it. */
+function defaultVersionOf(policy: ManagedPolicyDetail): ManagedPolicyDocument | undefined {
+  const { Arn: arn, DefaultVersionId: defaultVersionId } = policy;
+  if (arn === undefined || defaultVersionId === undefined) return undefined;
+  const version = policy.PolicyVersionList?.find((candidate) => candidate.VersionId === defaultVersionId);
+  if (version?.Document === undefined) return undefined;
+  // Named from the ARN: a policy's name is its ARN's last segment, and some listings omit PolicyName.
+  return { arn, name: lastPathSegment(arn), defaultVersionId, document: version.Document };
+}
+
+/** Every managed policy ARN a role needs the document of: attached ones and its boundary. */
+function policyArnsOf(role: RoleDescription): string[] {
+  return role.permissionsBoundaryArn === undefined
+    ? [...role.attachedManagedPolicyArns]
+    : [...role.attachedManagedPolicyArns, role.permissionsBoundaryArn];
+}
+
+function snapshotOf(
+  role: RoleDescription,
+  accountId: string,
+  policies: ReadonlyMap<string, ManagedPolicyDocument>,
+): RoleSnapshot {
+  const documentOf = (arn: string): ManagedPolicyDocument => {
+    const policy = policies.get(arn);
+    // Unreachable unless a caller skipped the fetch: fail rather than evaluate a role with a policy missing.
+    if (policy === undefined) throw new AwsCallError('GetPolicyVersion', `no document for ${arn}`);
+    return policy;
+  };
+  const boundaryArn = role.permissionsBoundaryArn;
+  return {
+    roleName: role.roleName,
+    roleId: role.roleId,
+    arn: role.arn,
+    path: role.path,
+    accountId,
+    partition: partitionOf(role.arn),
+    trustPolicy: role.trustPolicy,
+    inlinePolicies: role.inlinePolicies,
+    managedPolicies: role.attachedManagedPolicyArns.map((arn) => {
+      const policy = documentOf(arn);
+      return { arn, name: policy.name, document: policy.document };
+    }),
+    ...(boundaryArn !== undefined && {
+      permissionsBoundary: { arn: boundaryArn, document: documentOf(boundaryArn).document },
+    }),
+    tags: role.tags,
+  };
+}
+
+function tagsOf(tags: readonly Tag[] | undefined): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const tag of tags ?? []) if (tag.Key !== undefined) result[tag.Key] = tag.Value ?? '';
+  return result;
+}
+
+function partitionOf(roleArn: string): string {
+  const parsed = parseArn(roleArn);
+  if (parsed === undefined) throw new InvalidEventError('arn', `not a role ARN: ${JSON.stringify(roleArn)}`);
+  return parsed.partition;
+}
+
+function accountOf(roleArn: string): string {
+  const parsed = parseArn(roleArn);
+  if (parsed === undefined) throw new InvalidEventError('arn', `not a role ARN: ${JSON.stringify(roleArn)}`);
+  return parsed.accountId;
+}
+
+/** AWS documents these fields as always present; a missing one means the answer cannot be trusted. */
+function required<T>(value: T | undefined, operation: string, field: string): T {
+  if (value === undefined) throw new AwsCallError(operation, `answer has no ${field}`);
+  return value;
+}

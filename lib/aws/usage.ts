@@ -1,0 +1,210 @@
+/**
+ * UsageReader over Batch, ECS, Secrets Manager and SSM: who uses execution roles, and which KMS keys protect
+ * the secrets they pull. Only metadata is read, never a secret's value.
+ */
+import { DescribeJobDefinitionsCommand, type JobDefinition } from '@aws-sdk/client-batch';
+import {
+  DescribeTaskDefinitionCommand,
+  ListTaskDefinitionFamiliesCommand,
+  type TaskDefinition,
+} from '@aws-sdk/client-ecs';
+import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { DescribeParametersCommand, type ParameterMetadata } from '@aws-sdk/client-ssm';
+import { AwsCallError } from '../errors';
+import type { UsageReader } from '../ports';
+import type { BatchJobDefinition, EcsTaskDefinition, KeyMetadata } from '../usage/types';
+import { parseArn, type ParsedArn } from './arn';
+import type { AwsClients } from './clients';
+import { mapWithConcurrency } from './concurrency';
+import { callAws, callAwsUnlessAbsent } from './errors';
+
+// DescribeJobDefinitions and ListTaskDefinitionFamilies return at most 100 items per page.
+const PAGE_SIZE = 100;
+// DescribeParameters takes at most 10 values per ParameterFilter and returns at most 50 per page.
+const PARAMETER_NAMES_PER_CALL = 10;
+const PARAMETERS_PER_PAGE = 50;
+const DESCRIBE_CONCURRENCY = 5;
+
+/** Where the rule runs: resources of other accounts cannot be described and are left out. */
+export interface UsageReaderOptions {
+  readonly accountId: string;
+}
+
+/** Reads job definitions, task definitions and secret metadata with the SDK. */
+export class AwsUsageReader implements UsageReader {
+  constructor(
+    private readonly clients: AwsClients,
+    private readonly options: UsageReaderOptions,
+  ) {}
+
+  async listActiveJobDefinitions(): Promise<BatchJobDefinition[]> {
+    const result: BatchJobDefinition[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await callAws('batch:DescribeJobDefinitions', () =>
+        this.clients.batch.send(
+          new DescribeJobDefinitionsCommand({ status: 'ACTIVE', maxResults: PAGE_SIZE, nextToken }),
+        ),
+      );
+      for (const definition of page.jobDefinitions ?? []) result.push(toBatchJobDefinition(definition));
+      nextToken = page.nextToken;
+    } while (nextToken !== undefined && nextToken !== '');
+    return result;
+  }
+
+  async listLatestTaskDefinitions(): Promise<EcsTaskDefinition[]> {
+    const families: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await callAws('ecs:ListTaskDefinitionFamilies', () =>
+        this.clients.ecs.send(
+          new ListTaskDefinitionFamiliesCommand({ status: 'ACTIVE', maxResults: PAGE_SIZE, nextToken }),
+        ),
+      );
+      families.push(...(page.families ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken !== undefined && nextToken !== '');
+
+    const latest = await mapWithConcurrency(families, DESCRIBE_CONCURRENCY, (family) =>
+      // A bare family name resolves to its latest ACTIVE revision. ClientException: the family's last
+      // revision was deregistered after the listing, so it has no ACTIVE revision left.
+      callAwsUnlessAbsent('ecs:DescribeTaskDefinition', ['ClientException'], () =>
+        this.clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: family })),
+      ),
+    );
+    return latest.flatMap((answer) => {
+      const definition = answer?.taskDefinition;
+      // Only ACTIVE revisions use a role; anything else is a family emptied since the listing.
+      return definition !== undefined && definition.status === 'ACTIVE'
+        ? [toEcsTaskDefinition(definition)]
+        : [];
+    });
+  }
+
+  async describeKeys(refs: {
+    readonly secretArns: readonly string[];
+    readonly parameterArns: readonly string[];
+  }): Promise<KeyMetadata> {
+    const keys = new Map<string, string | null>();
+    const secrets = this.describable(refs.secretArns, 'secretsmanager');
+    await mapWithConcurrency(secrets, DESCRIBE_CONCURRENCY, async ({ arn, parsed }) => {
+      const key = await this.secretKey(arn, parsed);
+      if (key !== undefined) keys.set(arn, key);
+    });
+
+    const byRegion = new Map<string, { arn: string; parsed: ParsedArn }[]>();
+    for (const ref of this.describable(refs.parameterArns, 'ssm')) {
+      byRegion.set(ref.parsed.region, [...(byRegion.get(ref.parsed.region) ?? []), ref]);
+    }
+    for (const [region, parameters] of byRegion) {
+      for (const [arn, key] of await this.parameterKeys(region, parameters)) keys.set(arn, key);
+    }
+    return keys;
+  }
+
+  /** Well-formed ARNs of `service` in this account; others cannot be described, so they stay absent. */
+  private describable(arns: readonly string[], service: string): { arn: string; parsed: ParsedArn }[] {
+    return [...new Set(arns)].flatMap((arn) => {
+      const parsed = parseArn(arn);
+      return parsed !== undefined &&
+        parsed.service === service &&
+        parsed.region !== '' &&
+        parsed.accountId === this.options.accountId
+        ? [{ arn, parsed }]
+        : [];
+    });
+  }
+
+  private async secretKey(arn: string, parsed: ParsedArn): Promise<string | null | undefined> {
+    const { secretsManager } = await this.clients.regional(parsed.region);
+    const secret = await callAwsUnlessAbsent(
+      'secretsmanager:DescribeSecret',
+      ['ResourceNotFoundException'],
+      () => secretsManager.send(new DescribeSecretCommand({ SecretId: arn })),
+    );
+    if (secret === undefined) return undefined;
+    // DescribeSecret omits KmsKeyId when the secret uses the AWS managed key aws/secretsmanager.
+    return keyArnOrNull(secret.KmsKeyId, 'alias/aws/secretsmanager', parsed);
+  }
+
+  private async parameterKeys(
+    region: string,
+    parameters: readonly { arn: string; parsed: ParsedArn }[],
+  ): Promise<Map<string, string | null>> {
+    const { ssm } = await this.clients.regional(region);
+    // A parameter ARN ends in `parameter/NAME` for `NAME` and for `/NAME`: ask for both spellings of
+    // top-level names, and match answers with the leading slash removed.
+    const arnByName = new Map<string, { arn: string; parsed: ParsedArn }>();
+    const names: string[] = [];
+    for (const parameter of parameters) {
+      const bare = parameter.parsed.resource.replace(/^parameter\/+/, '');
+      arnByName.set(bare, parameter);
+      names.push(...(bare.includes('/') ? [`/${bare}`] : [bare, `/${bare}`]));
+    }
+
+    const found: ParameterMetadata[] = [];
+    for (let start = 0; start < names.length; start += PARAMETER_NAMES_PER_CALL) {
+      const values = names.slice(start, start + PARAMETER_NAMES_PER_CALL);
+      let nextToken: string | undefined;
+      do {
+        const page = await callAws('ssm:DescribeParameters', () =>
+          ssm.send(
+            new DescribeParametersCommand({
+              ParameterFilters: [{ Key: 'Name', Option: 'Equals', Values: values }],
+              MaxResults: PARAMETERS_PER_PAGE,
+              NextToken: nextToken,
+            }),
+          ),
+        );
+        found.push(...(page.Parameters ?? []));
+        nextToken = page.NextToken;
+      } while (nextToken !== undefined && nextToken !== '');
+    }
+
+    const keys = new Map<string, string | null>();
+    for (const parameter of found) {
+      const ref = arnByName.get((parameter.Name ?? '').replace(/^\//, ''));
+      if (ref === undefined) continue;
+      // String and StringList parameters are not encrypted: nothing to decrypt.
+      const key =
+        parameter.Type === 'SecureString' ? keyArnOrNull(parameter.KeyId, 'alias/aws/ssm', ref.parsed) : null;
+      keys.set(ref.arn, key);
+    }
+    return keys;
+  }
+}
+
+/**
+ * The KMS key as an ARN, or null for the service's AWS managed key (no grant needed). A bare key id or alias
+ * name lives in the resource's region and account; ARNs are kept as given.
+ */
+export function keyArnOrNull(
+  keyId: string | undefined,
+  awsManagedAlias: string,
+  resource: Pick<ParsedArn, 'partition' | 'region' | 'accountId'>,
+): string | null {
+  if (keyId === undefined || keyId === '') return null;
+  if (keyId === awsManagedAlias || keyId.endsWith(`:${awsManagedAlias}`)) return null;
+  if (keyId.startsWith('arn:')) return keyId;
+  const prefix = `arn:${resource.partition}:kms:${resource.region}:${resource.accountId}`;
+  return keyId.startsWith('alias/') ? `${prefix}:${keyId}` : `${prefix}:key/${keyId}`;
+}
+
+function toBatchJobDefinition(definition: JobDefinition): BatchJobDefinition {
+  const { jobDefinitionName, revision } = definition;
+  if (jobDefinitionName === undefined || revision === undefined) {
+    throw new AwsCallError('DescribeJobDefinitions', 'answer has a job definition without name or revision');
+  }
+  return { ...definition, jobDefinitionName, revision };
+}
+
+function toEcsTaskDefinition(definition: TaskDefinition): EcsTaskDefinition {
+  const { family, revision } = definition;
+  if (family === undefined || revision === undefined) {
+    throw new AwsCallError(
+      'DescribeTaskDefinition',
+      'answer has a task definition without family or revision',
+    );
+  }
+  return { ...definition, family, revision };
+}
