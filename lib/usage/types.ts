@@ -1,3 +1,5 @@
+import type { Consumer } from '../model';
+
 /**
  * The consumers of an execution role, in the camelCase shape of the Batch and ECS APIs (which is also
  * what `aws batch describe-job-definitions` saves), reduced to the fields the rule reads.
@@ -15,6 +17,8 @@ export interface LogConfiguration {
 }
 
 export interface ContainerLike {
+  /** Set on ECS containers (`ecsProperties`, task definitions); used in messages. */
+  readonly name?: string;
   readonly image?: string;
   readonly executionRoleArn?: string;
   readonly secrets?: readonly KeyValueSecret[];
@@ -77,3 +81,34 @@ export interface SecretReference {
 
 /** KMS key ARN protecting a secret or parameter, or `null` for an AWS managed key (no grant needed). */
 export type KeyMetadata = ReadonlyMap<string, string | null>;
+
+/** A reference the ECS agent could not resolve: the consumer fails at runtime whatever the role grants. */
+export interface InvalidReference {
+  readonly id: 'SECRETS_MANAGER' | 'SECRETS_SSM' | 'REGISTRY_CREDENTIALS';
+  /** `containerProperties.secrets[DB_PASSWORD]`. */
+  readonly field: string;
+  readonly valueFrom: string;
+  /** Why it names nothing fetchable: `is not a Secrets Manager ARN, ...`. */
+  readonly problem: string;
+}
+
+/** What one job or task definition needs from the execution role it names. */
+export interface ConsumerUsage {
+  readonly consumer: Consumer;
+  /** Private ECR repositories its images come from (`arn:aws:ecr:REGION:ACCOUNT:repository/NAME`). */
+  readonly ecrRepositories: readonly string[];
+  /** awslogs log groups its containers write to (`arn:aws:logs:REGION:ACCOUNT:log-group:NAME`). */
+  readonly logGroups: readonly string[];
+  /** `secrets[].valueFrom` and `logConfiguration.secretOptions[].valueFrom`. */
+  readonly secrets: readonly SecretReference[];
+  /** `repositoryCredentials.credentialsParameter`: always Secrets Manager. */
+  readonly registryCredentials: readonly SecretReference[];
+  readonly invalidReferences: readonly InvalidReference[];
+}
+
+/** Every discovered consumer of one execution role. */
+export interface RoleUsage {
+  /** The role's index key: `arn:PARTITION:iam::ACCOUNT:role/NAME` (path dropped, see roleKey). */
+  readonly roleArn: string;
+  readonly consumers: readonly ConsumerUsage[];
+}

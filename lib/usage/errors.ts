@@ -1,0 +1,14 @@
+/** A `valueFrom` or `credentialsParameter` that names no secret or parameter the ECS agent could fetch. */
+export class InvalidSecretReferenceError extends Error {
+  override readonly name = 'InvalidSecretReferenceError';
+  constructor(
+    /** Where the reference was written: `containerProperties.secrets[DB_PASSWORD]`. */
+    readonly field: string,
+    readonly valueFrom: string,
+    readonly problem: string,
+    /** The job or task definition (`etl:3`), when known. */
+    readonly consumerName?: string,
+  ) {
+    super(`${consumerName ? `${consumerName}: ` : ''}${field}: ${JSON.stringify(valueFrom)} ${problem}`);
+  }
+}
