@@ -13,6 +13,8 @@ import {
   aJobDefinition,
   aTaskDefinition,
   awslogs,
+  type ContainerOptions,
+  type JobDefinitionOptions,
   ECR_REPOSITORY_ARN,
   LOCATION,
   OTHER_ACCOUNT,
@@ -253,7 +255,7 @@ describe('extractUsage', () => {
   });
 
   describe('log groups', () => {
-    it.each<[string, Parameters<typeof aContainer>[0], string[]]>([
+    it.each<[string, ContainerOptions, string[]]>([
       ['Batch default without logConfiguration', {}, [`${LOGS}:/aws/batch/job`]],
       ['awslogs-group', { logConfiguration: awslogs('/etl') }, [`${LOGS}:/etl`]],
       [
@@ -267,7 +269,7 @@ describe('extractUsage', () => {
       expect(consumersOf([aJobDefinition(options)])[0]?.logGroups).toEqual(expected);
     });
 
-    it.each<[string, Parameters<typeof aContainer>[0], string[]]>([
+    it.each<[string, ContainerOptions, string[]]>([
       ['none without logConfiguration', {}, []],
       ['awslogs-group', { logConfiguration: awslogs('/web') }, [`${LOGS}:/web`]],
       ['awsfirelens', { logConfiguration: { logDriver: 'awsfirelens' } }, []],
@@ -314,7 +316,7 @@ describe('extractUsage', () => {
     expect(consumer?.invalidReferences).toEqual([]);
   });
 
-  it.each<[string, Parameters<typeof aJobDefinition>[0], string]>([
+  it.each<[string, JobDefinitionOptions, string]>([
     ['an unparseable secret', { secrets: { DB: 'arn:aws:s3:::b' } }, 'SECRETS_SSM'],
     ['a malformed Secrets Manager ARN', { secrets: { DB: 'arn:aws:secretsmanager:x' } }, 'SECRETS_MANAGER'],
     ['an SSM ARN as registry credentials', { credentialsParameter: `${SSM}/creds` }, 'REGISTRY_CREDENTIALS'],
