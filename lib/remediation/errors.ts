@@ -1,0 +1,60 @@
+/** The remediation's named failures. Each carries the report, so the log shows what was (not) done. */
+import type { Refusal, RemediationReport } from './types';
+
+/** The role is not one the rule checks (by name, tag or usage): the remediation never touches it. */
+export class NotACandidateError extends Error {
+  override readonly name = 'NotACandidateError';
+  constructor(
+    readonly roleName: string,
+    readonly reason: string,
+  ) {
+    super(`Role ${roleName} is not checked by the rule (${reason}); nothing was changed`);
+  }
+}
+
+/** Some findings cannot be fixed safely; nothing was changed so that an operator can act first. */
+export class RemediationRefusedError extends Error {
+  override readonly name = 'RemediationRefusedError';
+  constructor(
+    readonly refusals: readonly Refusal[],
+    readonly report: RemediationReport,
+  ) {
+    super(
+      `Nothing was changed on role ${report.roleName}: ${refusals
+        .map((refusal) => `[${refusal.findingId}] ${refusal.message}`)
+        .join(' ')}`,
+    );
+  }
+}
+
+/** The role changed between the read a plan was based on and a write: stopped before overwriting it. */
+export class ConcurrentChangeError extends Error {
+  override readonly name = 'ConcurrentChangeError';
+  constructor(
+    readonly what: string,
+    readonly applied: readonly string[],
+    readonly report: RemediationReport,
+  ) {
+    super(
+      `${what} of role ${report.roleName} changed while the remediation ran; stopped without overwriting it. ` +
+        (applied.length === 0 ? 'Nothing was applied.' : `Already applied: ${applied.join('; ')}.`),
+    );
+  }
+}
+
+/** A write failed part-way: `applied` lists what had already been written (see `cause`). */
+export class RemediationIncompleteError extends Error {
+  override readonly name = 'RemediationIncompleteError';
+  constructor(
+    readonly applied: readonly string[],
+    readonly report: RemediationReport,
+    options: { cause: unknown },
+  ) {
+    const cause = options.cause instanceof Error ? options.cause.message : String(options.cause);
+    super(
+      `Remediation of role ${report.roleName} stopped: ${cause}. ` +
+        (applied.length === 0 ? 'Nothing was applied.' : `Already applied: ${applied.join('; ')}.`),
+      options,
+    );
+  }
+}
