@@ -86,6 +86,8 @@ export interface EvaluationResult {
   readonly deniedBy?: 'identity' | 'boundary';
   /** Keys a condition needed that the context did not hold (as simulate-custom-policy's MissingContextValues). */
   readonly missingContextKeys: readonly string[];
+  /** Present only with a boundary: whether the boundary alone allows (an Allow, no Deny) the request. */
+  readonly allowedByBoundary?: boolean;
 }
 
 export interface PolicySet {
