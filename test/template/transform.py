@@ -1,7 +1,9 @@
 """Reads a CloudFormation / SAM template the way the deployment tools do, and prints it as JSON.
 
-    python3 transform.py parse FILE      the template as written, intrinsics as {"Fn::Sub": ...} objects
-    python3 transform.py transform FILE  the template after the AWS::Serverless transform
+    python3 transform.py parse FILE          the template as written, intrinsics as {"Fn::Sub": ...} objects
+    python3 transform.py transform FILE      the template after the AWS::Serverless transform
+    python3 transform.py actions ACTION...   each IAM action's resource types from the Service Authorization
+                                             Reference (cfn-lint's copy): [] means "*" only, null unknown
 
 Uses cfn-lint's YAML decoder (it understands !Sub, !Ref, !GetAtt, ...) and the SAM translator that cfn-lint
 bundles. No AWS calls: local CodeUri values become a placeholder S3 location, as `sam package` would make
@@ -36,11 +38,27 @@ def transform(path):
     return translator.translate(sam_template=template, parameter_values={}, passthrough_metadata=True)
 
 
+def actions(names):
+    from cfnlint.data import AdditionalSpecs
+    from cfnlint.helpers import load_resource
+
+    services = load_resource(AdditionalSpecs, "Policies.json")
+    result = {}
+    for name in names:
+        prefix, _, action = name.partition(":")
+        known = services.get(prefix.lower(), {}).get("Actions", {}).get(action.lower())
+        result[name] = None if known is None else known.get("Resources", [])
+    return result
+
+
 def main(argv):
-    if len(argv) != 3 or argv[1] not in ("parse", "transform"):
-        sys.stderr.write("usage: transform.py parse|transform FILE\n")
+    if len(argv) >= 3 and argv[1] == "actions":
+        result = actions(argv[2:])
+    elif len(argv) == 3 and argv[1] in ("parse", "transform"):
+        result = parse(argv[2]) if argv[1] == "parse" else transform(argv[2])
+    else:
+        sys.stderr.write("usage: transform.py parse|transform FILE | actions ACTION...\n")
         return 2
-    result = parse(argv[2]) if argv[1] == "parse" else transform(argv[2])
     json.dump(result, sys.stdout, indent=1, default=str)
     sys.stdout.write("\n")
     return 0

@@ -1,0 +1,457 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_RULE_PARAMETERS, parseRuleParameters, RULE_PARAMETER_NAMES } from '../../lib/parameters';
+import {
+  type JsonObject,
+  parseTemplate,
+  type Resource,
+  ROOT,
+  SAM_TEMPLATE,
+  STACKSET_TEMPLATE,
+  type Template,
+  transformTemplate,
+} from './support';
+
+const sam = parseTemplate(SAM_TEMPLATE);
+const transformed = transformTemplate(SAM_TEMPLATE);
+
+function resource(template: Template, id: string): Resource {
+  const found = template.Resources[id];
+  if (!found) throw new Error(`resource ${id} not in template`);
+  return found;
+}
+function props(template: Template, id: string): JsonObject {
+  return resource(template, id).Properties ?? {};
+}
+/** The string of a `{"Fn::Sub": "..."}` value. */
+function subString(value: unknown): string {
+  const sub = (value as { 'Fn::Sub'?: unknown } | undefined)?.['Fn::Sub'];
+  if (typeof sub !== 'string')
+    throw new Error(`expected Fn::Sub with a string, got ${JSON.stringify(value)}`);
+  return sub;
+}
+/** Fills `${Name}` placeholders from `values`, as CloudFormation would. */
+function fillSub(sub: string, values: Record<string, string>): string {
+  return sub.replace(/\$\{([\w:]+)\}/g, (_, name: string) => {
+    const value = values[name];
+    if (value === undefined) throw new Error(`no value for \${${name}}`);
+    return value;
+  });
+}
+const defaults: Record<string, string> = Object.fromEntries(
+  Object.entries(sam.Parameters).map(([name, p]) => [name, String(p.Default ?? '')]),
+);
+
+describe('parameters', () => {
+  it.each<[string, unknown, unknown[] | undefined]>([
+    ['ConfigRuleName', 'execution-role-check', undefined],
+    ['RoleNamePattern', 'ecsTaskExecutionRole', undefined],
+    ['ExcludeRoleNamePattern', '', undefined],
+    ['RoleTagKey', '', undefined],
+    ['DiscoverBatchJobDefinitions', 'true', ['true', 'false']],
+    ['DiscoverEcsTaskDefinitions', 'false', ['true', 'false']],
+    ['RequireManagedPolicy', 'false', ['true', 'false']],
+    ['RequireConfusedDeputyCondition', 'false', ['true', 'false']],
+    ['SecretArns', '', undefined],
+    ['ParameterArns', '', undefined],
+    ['KmsKeyArns', '', undefined],
+    [
+      'MaximumExecutionFrequency',
+      'TwentyFour_Hours',
+      ['One_Hour', 'Three_Hours', 'Six_Hours', 'Twelve_Hours', 'TwentyFour_Hours'],
+    ],
+    ['EnableRemediation', 'true', ['true', 'false']],
+    ['AutomaticRemediation', 'false', ['true', 'false']],
+    ['RemediationRoleNamePattern', '*', undefined],
+  ])('%s defaults to %j', (name, expectedDefault, allowed) => {
+    const parameter = sam.Parameters[name];
+    expect(parameter).toBeDefined();
+    expect(parameter?.Default).toBe(expectedDefault);
+    expect(parameter?.AllowedValues).toEqual(allowed);
+  });
+
+  it('LogRetentionInDays defaults to 90 and allows only CloudWatch Logs retention values', () => {
+    const parameter = sam.Parameters.LogRetentionInDays;
+    expect(parameter?.Default).toBe(90);
+    expect(parameter?.AllowedValues).toEqual([
+      1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+    ]);
+  });
+
+  it.each([
+    'RoleNamePattern',
+    'ExcludeRoleNamePattern',
+    'RoleTagKey',
+    'SecretArns',
+    'ParameterArns',
+    'KmsKeyArns',
+  ])('%s rejects a double quote or backslash, which would break the InputParameters JSON', (name) => {
+    const pattern = new RegExp(String(sam.Parameters[name]?.AllowedPattern));
+    expect(pattern.test('arn:aws:ssm:*:*:parameter/a,b*')).toBe(true);
+    expect(pattern.test('a"b')).toBe(false);
+    expect(pattern.test('a\\b')).toBe(false);
+  });
+});
+
+describe('rule parameters', () => {
+  const inputParameters = subString(props(sam, 'ConfigRule').InputParameters);
+
+  it('InputParameters names exactly the evaluator rule parameters, each from its own template parameter', () => {
+    // Arrange: mark each value with its placeholder's name.
+    const marked = fillSub(
+      inputParameters,
+      Object.fromEntries(Object.keys(sam.Parameters).map((n) => [n, n])),
+    );
+
+    // Act
+    const parsed = JSON.parse(marked) as Record<string, string>;
+
+    // Assert
+    expect(Object.keys(parsed).sort()).toEqual([...RULE_PARAMETER_NAMES].sort());
+    for (const [key, value] of Object.entries(parsed)) expect(value).toBe(key);
+  });
+
+  it('with every default value, InputParameters is valid JSON that the handlers read as their defaults', () => {
+    // Act
+    const json = fillSub(inputParameters, defaults);
+
+    // Assert
+    expect(parseRuleParameters(json)).toEqual(DEFAULT_RULE_PARAMETERS);
+  });
+
+  it('leaves most of the 1024 characters InputParameters may have for the values', () => {
+    const empty = fillSub(
+      inputParameters,
+      Object.fromEntries(Object.keys(sam.Parameters).map((n) => [n, ''])),
+    );
+    expect(empty.length).toBeLessThan(400);
+  });
+
+  it('the remediation function gets exactly the same rule parameters as the rule', () => {
+    const env = (props(sam, 'RemediationFunction').Environment as JsonObject).Variables as JsonObject;
+    expect(subString(env.RULE_PARAMETERS)).toBe(inputParameters);
+  });
+});
+
+describe('functions', () => {
+  it('Globals: nodejs24.x on arm64 with source maps', () => {
+    const globals = sam.Globals?.Function ?? {};
+    expect(globals.Runtime).toBe('nodejs24.x');
+    expect(globals.Architectures).toEqual(['arm64']);
+    expect(((globals.Environment as JsonObject).Variables as JsonObject).NODE_OPTIONS).toBe(
+      '--enable-source-maps',
+    );
+  });
+
+  it.each<[string, string, number, number]>([
+    ['EvaluatorFunction', 'handlers/evaluate.ts', 900, 1024],
+    ['RemediationFunction', 'handlers/remediate.ts', 120, 512],
+  ])('%s builds %s with esbuild, %i s and %i MB', (id, entryPoint, timeout, memory) => {
+    // Arrange
+    const fn = resource(sam, id);
+
+    // Assert
+    expect(fn.Type).toBe('AWS::Serverless::Function');
+    expect(fn.Metadata?.BuildMethod).toBe('esbuild');
+    expect(fn.Metadata?.BuildProperties).toEqual(
+      expect.objectContaining({
+        EntryPoints: [entryPoint],
+        Minify: true,
+        Sourcemap: true,
+        MainFields: 'module,main',
+      }),
+    );
+    expect(existsSync(join(ROOT, entryPoint))).toBe(true);
+    expect(fn.Properties?.Timeout).toBe(timeout);
+    expect(fn.Properties?.MemorySize).toBe(memory);
+  });
+
+  it('remediation finishes well inside the 300-second cap of aws:invokeLambdaFunction', () => {
+    const step = documentSteps()[0];
+    expect(props(sam, 'RemediationFunction').Timeout).toBeLessThan(Number(step?.timeoutSeconds));
+    expect(Number(step?.timeoutSeconds)).toBeLessThanOrEqual(300);
+  });
+
+  it.each(['EvaluatorFunction', 'RemediationFunction'])(
+    'after the transform, %s runs nodejs24.x on arm64 with index.handler',
+    (id) => {
+      const fn = props(transformed, id);
+      expect(fn.Runtime).toBe('nodejs24.x');
+      expect(fn.Architectures).toEqual(['arm64']);
+      expect(fn.Handler).toBe('index.handler');
+    },
+  );
+
+  it.each<[string, string, string]>([
+    ['EvaluatorFunction', 'EvaluatorLogGroup', 'EvaluatorRole'],
+    ['RemediationFunction', 'RemediationLogGroup', 'RemediationRole'],
+  ])(
+    '%s logs to its own log group %s, with retention, and its role writes only there',
+    (fnId, groupId, roleId) => {
+      // Arrange
+      const fn = props(sam, fnId);
+      const group = props(sam, groupId);
+      const role = props(sam, roleId);
+      const logStatements = (
+        (role.Policies as JsonObject[])[0]?.PolicyDocument as { Statement: JsonObject[] }
+      ).Statement.filter((s) => JSON.stringify(s.Action).includes('logs:'));
+
+      // Assert
+      expect(resource(sam, groupId).Type).toBe('AWS::Logs::LogGroup');
+      expect((fn.LoggingConfig as JsonObject).LogGroup).toEqual({ Ref: groupId });
+      expect(group.RetentionInDays).toEqual({ Ref: 'LogRetentionInDays' });
+      expect(subString(group.LogGroupName)).toContain('${AWS::StackName}');
+      expect(fn.Role).toEqual({ 'Fn::GetAtt': [roleId, 'Arn'] });
+      expect(logStatements).toEqual([
+        expect.objectContaining({
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: { 'Fn::GetAtt': [groupId, 'Arn'] },
+        }),
+      ]);
+    },
+  );
+});
+
+describe('AWS Config rule', () => {
+  const rule = props(sam, 'ConfigRule');
+
+  it('is a CUSTOM_LAMBDA rule on the evaluator for IAM roles, named by a parameter', () => {
+    expect(rule.ConfigRuleName).toEqual({ Ref: 'ConfigRuleName' });
+    expect(rule.Scope).toEqual({ ComplianceResourceTypes: ['AWS::IAM::Role'] });
+    expect(rule.Source).toEqual(
+      expect.objectContaining({
+        Owner: 'CUSTOM_LAMBDA',
+        SourceIdentifier: { 'Fn::GetAtt': ['EvaluatorFunction', 'Arn'] },
+      }),
+    );
+  });
+
+  it('listens to changes, oversized changes, and the periodic schedule', () => {
+    expect((rule.Source as JsonObject).SourceDetails).toEqual([
+      { EventSource: 'aws.config', MessageType: 'ConfigurationItemChangeNotification' },
+      { EventSource: 'aws.config', MessageType: 'OversizedConfigurationItemChangeNotification' },
+      {
+        EventSource: 'aws.config',
+        MessageType: 'ScheduledNotification',
+        MaximumExecutionFrequency: { Ref: 'MaximumExecutionFrequency' },
+      },
+    ]);
+  });
+
+  it('is created after the permission that lets AWS Config of this account alone invoke the evaluator', () => {
+    const permission = props(sam, 'ConfigInvokePermission');
+    expect(resource(sam, 'ConfigRule').DependsOn).toBe('ConfigInvokePermission');
+    expect(permission).toEqual({
+      FunctionName: { 'Fn::GetAtt': ['EvaluatorFunction', 'Arn'] },
+      Action: 'lambda:InvokeFunction',
+      Principal: 'config.amazonaws.com',
+      SourceAccount: { Ref: 'AWS::AccountId' },
+    });
+  });
+});
+
+function document(): JsonObject {
+  return props(sam, 'RemediationDocument').Content as JsonObject;
+}
+function documentSteps(): JsonObject[] {
+  return document().mainSteps as JsonObject[];
+}
+
+describe('remediation', () => {
+  it.each([
+    'RemediationLogGroup',
+    'RemediationRole',
+    'RemediationFunction',
+    'AutomationRole',
+    'RemediationDocument',
+    'RemediationConfiguration',
+  ])('%s exists only when remediation is enabled', (id) => {
+    expect(resource(sam, id).Condition).toBe('RemediationEnabled');
+  });
+
+  it('RemediationEnabled follows EnableRemediation', () => {
+    expect(sam.Conditions?.RemediationEnabled).toEqual({
+      'Fn::Equals': [{ Ref: 'EnableRemediation' }, 'true'],
+    });
+  });
+
+  it('the document is an Automation runbook (schema 0.3) with ResourceId, AutomationAssumeRole and DryRun', () => {
+    // Arrange
+    const doc = props(sam, 'RemediationDocument');
+    const content = document();
+    const parameters = content.parameters as Record<string, JsonObject>;
+    const ssmTypes = ['String', 'StringList', 'Boolean', 'Integer', 'MapList', 'StringMap'];
+
+    // Assert
+    expect(doc.DocumentType).toBe('Automation');
+    expect(content.schemaVersion).toBe('0.3');
+    expect(content.assumeRole).toBe('{{ AutomationAssumeRole }}');
+    expect(Object.keys(parameters).sort()).toEqual(['AutomationAssumeRole', 'DryRun', 'ResourceId']);
+    for (const p of Object.values(parameters)) expect(ssmTypes).toContain(p.type);
+    expect(parameters.ResourceId?.type).toBe('String');
+    expect(parameters.AutomationAssumeRole).toEqual(
+      expect.objectContaining({ type: 'String', default: { 'Fn::GetAtt': ['AutomationRole', 'Arn'] } }),
+    );
+    expect(parameters.DryRun).toEqual(expect.objectContaining({ type: 'Boolean', default: false }));
+  });
+
+  it('invokes the remediation function synchronously with the ResourceId and DryRun payload, aborting on failure', () => {
+    // Arrange
+    const [invoke] = documentSteps();
+    const inputs = invoke?.inputs as JsonObject;
+    const payload = String(inputs.Payload)
+      .replace('{{ ResourceId }}', 'AROAEXAMPLEID')
+      .replace('{{ DryRun }}', 'true');
+
+    // Assert
+    expect(invoke?.action).toBe('aws:invokeLambdaFunction');
+    expect(invoke?.onFailure).toBe('Abort');
+    expect(inputs.FunctionName).toEqual({ Ref: 'RemediationFunction' });
+    expect(inputs.InvocationType).toBe('RequestResponse');
+    expect(JSON.parse(payload)).toEqual({ ResourceId: 'AROAEXAMPLEID', DryRun: true });
+  });
+
+  it.each<[string, boolean]>([
+    ['AROA1234567890EXAMPLE', true],
+    ['ecsTaskExecutionRole', true],
+    ['arn:aws:iam::123456789012:role/batch/etl-execution+role=x,y.z@w', true],
+    ['x", "DryRun": false, "y": "', false],
+    ['role name', false],
+    ['{role}', false],
+    ['', false],
+  ])('ResourceId %j is accepted: %s (nothing can break out of the JSON payload)', (value, accepted) => {
+    const pattern = String((document().parameters as Record<string, JsonObject>).ResourceId?.allowedPattern);
+    expect(new RegExp(pattern).test(value)).toBe(accepted);
+  });
+
+  it('ends with a check step whose output is the document output', () => {
+    const steps = documentSteps();
+    expect(steps.map((s) => [s.name, s.action, s.onFailure, s.isEnd ?? false])).toEqual([
+      ['invokeRemediation', 'aws:invokeLambdaFunction', 'Abort', false],
+      ['checkRemediationResult', 'aws:executeScript', 'Abort', true],
+    ]);
+    expect(steps[0]?.nextStep).toBe('checkRemediationResult');
+    expect(steps[1]?.outputs).toEqual([{ Name: 'Report', Selector: '$.Payload.report', Type: 'String' }]);
+    expect(document().outputs).toEqual(['checkRemediationResult.Report']);
+  });
+
+  describe('the check step script', () => {
+    const step = documentSteps()[1];
+    const inputs = step?.inputs as JsonObject;
+
+    /** Runs the step's Python handler on a payload, as SSM would; returns the result or the exception. */
+    function check(payload: string): { ok: boolean; out: string } {
+      const program = `${String(inputs.Script)}\nimport json, sys\nprint(json.dumps(${String(inputs.Handler)}({'Payload': sys.argv[1]}, None)))\n`;
+      const result = spawnSync('python3', ['-c', program, payload], { encoding: 'utf8' });
+      return { ok: result.status === 0, out: result.status === 0 ? result.stdout : result.stderr };
+    }
+
+    it('reads the invoke step payload with a supported Python runtime', () => {
+      expect(inputs.Runtime).toBe('python3.11');
+      expect(inputs.InputPayload).toEqual({ Payload: '{{ invokeRemediation.Payload }}' });
+    });
+
+    it('passes a report through as the step output', () => {
+      const report = '{"roleName":"ecsTaskExecutionRole","changes":[]}';
+      const result = check(report);
+      expect(result.ok).toBe(true);
+      expect(JSON.parse(result.out)).toEqual({ report });
+    });
+
+    it.each<[string, string, string]>([
+      [
+        "Lambda's error object",
+        '{"errorType":"RefusedError","errorMessage":"role admin is not a candidate","trace":[]}',
+        'remediation failed: RefusedError: role admin is not a candidate',
+      ],
+      ['a payload that is not JSON', 'Task timed out', 'remediation function returned no JSON report'],
+    ])('fails the step on %s', (_label, payload, message) => {
+      const result = check(payload);
+      expect(result.ok).toBe(false);
+      expect(result.out).toContain(message);
+    });
+  });
+
+  it('the automation role can be assumed by SSM of this account only, and can only invoke the function', () => {
+    // Arrange
+    const role = props(sam, 'AutomationRole');
+    const trust = (role.AssumeRolePolicyDocument as { Statement: JsonObject[] }).Statement;
+    const policies = role.Policies as { PolicyDocument: { Statement: JsonObject[] } }[];
+
+    // Assert
+    expect(trust).toEqual([
+      expect.objectContaining({
+        Effect: 'Allow',
+        Principal: { Service: 'ssm.amazonaws.com' },
+        Action: 'sts:AssumeRole',
+        Condition: expect.objectContaining({
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+        }),
+      }),
+    ]);
+    expect(policies.flatMap((p) => p.PolicyDocument.Statement)).toEqual([
+      expect.objectContaining({
+        Effect: 'Allow',
+        Action: 'lambda:InvokeFunction',
+        Resource: { 'Fn::GetAtt': ['RemediationFunction', 'Arn'] },
+      }),
+    ]);
+    expect(role.ManagedPolicyArns).toBeUndefined();
+  });
+
+  it('the remediation configuration runs the document on the RoleId, manual unless AutomaticRemediation, bounded', () => {
+    expect(props(sam, 'RemediationConfiguration')).toEqual({
+      ConfigRuleName: { Ref: 'ConfigRule' },
+      ResourceType: 'AWS::IAM::Role',
+      TargetType: 'SSM_DOCUMENT',
+      TargetId: { Ref: 'RemediationDocument' },
+      Parameters: {
+        ResourceId: { ResourceValue: { Value: 'RESOURCE_ID' } },
+        AutomationAssumeRole: { StaticValue: { Values: [{ 'Fn::GetAtt': ['AutomationRole', 'Arn'] }] } },
+        DryRun: { StaticValue: { Values: ['false'] } },
+      },
+      Automatic: { Ref: 'AutomaticRemediation' },
+      MaximumAutomaticAttempts: 3,
+      RetryAttemptSeconds: 300,
+    });
+  });
+});
+
+describe('portability (deployable unchanged in any account, region or partition)', () => {
+  it.each([SAM_TEMPLATE, STACKSET_TEMPLATE])(
+    '%s names no account id, region or partition literally',
+    (file) => {
+      const text = readFileSync(file, 'utf8');
+      expect(text.match(/\b\d{12}\b/g)).toBeNull();
+      expect(text.match(/\b(?:us|eu|ap|sa|ca|me|af|il|mx|cn)(?:-gov|-iso[a-z]?)?-[a-z]+-\d\b/g)).toBeNull();
+      expect(text.match(/arn:aws(?:-[a-z-]+)?:/g)).toBeNull();
+    },
+  );
+
+  it.each([SAM_TEMPLATE, STACKSET_TEMPLATE])(
+    '%s gives no resource a fixed physical name (only stack-derived or parameter names)',
+    (file) => {
+      const template = parseTemplate(file);
+      const nameProperties = [
+        'RoleName',
+        'FunctionName',
+        'Name',
+        'LogGroupName',
+        'ConfigRuleName',
+        'ManagedPolicyName',
+      ];
+      for (const [id, res] of Object.entries(template.Resources)) {
+        for (const key of nameProperties) {
+          const value = res.Properties?.[key];
+          if (value === undefined || key === 'FunctionName') continue;
+          const text = JSON.stringify(value);
+          expect(`${id}.${key}: ${text}`).toMatch(/AWS::StackName|"Ref":"ConfigRule(Name)?"/);
+        }
+        if (res.Type === 'AWS::Lambda::Function' || res.Type === 'AWS::Serverless::Function') {
+          expect(res.Properties?.FunctionName).toBeUndefined();
+        }
+      }
+    },
+  );
+});
