@@ -1,0 +1,316 @@
+/**
+ * What one role must grant: the page's base requirements, narrowed or extended by the job and task
+ * definitions that use the role and by the rule parameters. Pure data in, data out.
+ */
+import type {
+  AttachmentRequirement,
+  Consumer,
+  FindingId,
+  PermissionRequirement,
+  Requirement,
+  RoleSnapshot,
+  TrustRequirement,
+  UnverifiableRequirement,
+} from '../model';
+import type { RuleParameters } from '../parameters';
+import type { ConsumerUsage, KeyMetadata, RoleUsage, RuleLocation, SecretReference } from '../usage/types';
+
+export * from './catalogue';
+
+/** The actions of AmazonECSTaskExecutionRolePolicy, as the page lists them. */
+export const EXECUTION_ROLE_ACTIONS = [
+  'ecr:GetAuthorizationToken',
+  'ecr:BatchCheckLayerAvailability',
+  'ecr:GetDownloadUrlForLayer',
+  'ecr:BatchGetImage',
+  'logs:CreateLogStream',
+  'logs:PutLogEvents',
+] as const;
+
+/** The ECR actions that act on a repository (GetAuthorizationToken takes only `*`). */
+export const ECR_PULL_ACTIONS = [
+  'ecr:BatchCheckLayerAvailability',
+  'ecr:GetDownloadUrlForLayer',
+  'ecr:BatchGetImage',
+] as const;
+
+export const LOG_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'] as const;
+
+/** Who needs the page's baseline when no consumer narrows it. */
+export const BASE_CONSUMER: Consumer = { kind: 'base', name: 'AmazonECSTaskExecutionRolePolicy' };
+
+const TRUST: Omit<TrustRequirement, 'requireConfusedDeputyCondition'> = {
+  kind: 'trust',
+  id: 'TRUST_ECS_TASKS',
+  service: 'ecs-tasks.amazonaws.com',
+};
+
+const ATTACHMENT: AttachmentRequirement = {
+  kind: 'attachment',
+  id: 'MANAGED_POLICY_ATTACHED',
+  policyName: 'AmazonECSTaskExecutionRolePolicy',
+  policyPath: '/service-role/',
+};
+
+/** Secrets Manager appends `-` and six random characters to a name: a grant for a name must cover them. */
+export function secretPattern(reference: { readonly arn: string; readonly isPartial?: boolean }): string {
+  return reference.isPartial ? `${reference.arn}-??????` : reference.arn;
+}
+
+/**
+ * The requirements for one candidate role. Without usage, the six actions on every resource; with usage,
+ * each action on the repositories, log groups and secrets its consumers use. Secrets whose KMS key is
+ * absent from `keys` yield an unverifiable KMS_DECRYPT requirement: fail closed.
+ */
+export function requirementsFor(
+  role: RoleSnapshot,
+  usage: RoleUsage | undefined,
+  keys: KeyMetadata,
+  params: RuleParameters,
+  // Every ARN in `usage` is already resolved against the rule's location by extractUsage.
+  _location: RuleLocation,
+): Requirement[] {
+  const collector = new RequirementCollector();
+  const consumers = usage?.consumers ?? [];
+
+  if (consumers.length === 0) {
+    for (const action of EXECUTION_ROLE_ACTIONS)
+      collector.permission('EXEC_PERMISSIONS', action, '*', BASE_CONSUMER);
+  } else {
+    addExecutionPermissions(collector, consumers);
+    for (const { consumer, secrets, registryCredentials, invalidReferences } of consumers) {
+      for (const reference of registryCredentials) {
+        collector.permission(
+          'REGISTRY_CREDENTIALS',
+          'secretsmanager:GetSecretValue',
+          secretPattern(reference),
+          consumer,
+        );
+        addDecrypt(collector, reference.arn, 'secretsmanager', reference, keys, role, consumer);
+      }
+      for (const reference of secrets) addSecret(collector, reference, keys, role, consumer);
+      for (const invalid of invalidReferences) {
+        collector.unverifiable(
+          invalid.id,
+          undefined,
+          `${invalid.field} ${JSON.stringify(invalid.valueFrom)}`,
+          `cannot be fetched by the ECS agent: it ${invalid.problem}`,
+          consumer,
+        );
+      }
+    }
+  }
+
+  addRuleParameterGrants(collector, params, keys, role);
+
+  return [
+    { ...TRUST, requireConfusedDeputyCondition: params.requireConfusedDeputyCondition },
+    ...(params.requireManagedPolicy ? [ATTACHMENT] : []),
+    ...collector.requirements(),
+  ];
+}
+
+function addExecutionPermissions(collector: RequirementCollector, consumers: readonly ConsumerUsage[]): void {
+  const ecrConsumers = consumers.filter((usage) => usage.ecrRepositories.length > 0);
+  // Every candidate keeps the token grant: any ECR pull starts with it, and it takes only `*`.
+  for (const consumer of ecrConsumers.length > 0
+    ? ecrConsumers.map((usage) => usage.consumer)
+    : [BASE_CONSUMER]) {
+    collector.permission('EXEC_PERMISSIONS', 'ecr:GetAuthorizationToken', '*', consumer);
+  }
+  for (const { consumer, ecrRepositories, logGroups } of consumers) {
+    for (const repository of ecrRepositories) {
+      for (const action of ECR_PULL_ACTIONS)
+        collector.permission('EXEC_PERMISSIONS', action, repository, consumer);
+    }
+    for (const logGroup of logGroups) {
+      // Both actions are authorised on the log stream; the stream name is chosen at runtime.
+      for (const action of LOG_ACTIONS) {
+        collector.permission('EXEC_PERMISSIONS', action, `${logGroup}:log-stream:*`, consumer);
+      }
+    }
+  }
+}
+
+function addSecret(
+  collector: RequirementCollector,
+  reference: SecretReference,
+  keys: KeyMetadata,
+  role: RoleSnapshot,
+  consumer: Consumer,
+): void {
+  if (reference.service === 'secretsmanager') {
+    collector.permission(
+      'SECRETS_MANAGER',
+      'secretsmanager:GetSecretValue',
+      secretPattern(reference),
+      consumer,
+    );
+    addDecrypt(collector, reference.arn, 'secretsmanager', reference, keys, role, consumer);
+    return;
+  }
+  collector.permission('SECRETS_SSM', 'ssm:GetParameters', reference.arn, consumer);
+  if (reference.passThroughSecretArn) {
+    // Parameter Store fetches the secret with the caller's credentials: both grants are needed.
+    const secret = { arn: reference.passThroughSecretArn, isPartial: true };
+    collector.permission('SECRETS_MANAGER', 'secretsmanager:GetSecretValue', secretPattern(secret), consumer);
+    addDecrypt(collector, secret.arn, 'secretsmanager', secret, keys, role, consumer);
+    return;
+  }
+  addDecrypt(collector, reference.arn, 'ssm', reference, keys, role, consumer);
+}
+
+/**
+ * kms:Decrypt on the key protecting `lookupArn`: nothing for an AWS managed key (null), the key ARN for a
+ * customer managed key, and an unverifiable requirement when the key is unknown (absent from `keys`).
+ */
+function addDecrypt(
+  collector: RequirementCollector,
+  lookupArn: string,
+  via: 'secretsmanager' | 'ssm',
+  reference: { readonly arn: string; readonly isPartial?: boolean },
+  keys: KeyMetadata,
+  role: RoleSnapshot,
+  consumer: Consumer,
+): void {
+  if (!keys.has(lookupArn)) {
+    collector.unverifiable(
+      'KMS_DECRYPT',
+      'kms:Decrypt',
+      lookupArn,
+      'the KMS key protecting it could not be determined, so kms:Decrypt cannot be checked',
+      consumer,
+    );
+    return;
+  }
+  const key = keys.get(lookupArn) ?? null;
+  if (key === null || isAwsManagedAlias(key)) return;
+  const [, partition = '', , region = '', account = ''] = lookupArn.split(':');
+  const keyArn = toKeyArn(key, partition, region, account);
+  if (keyArn === undefined) {
+    collector.unverifiable(
+      'KMS_DECRYPT',
+      'kms:Decrypt',
+      lookupArn,
+      `its KMS key is named by alias ${JSON.stringify(key)}, and IAM authorises kms:Decrypt on the key ARN`,
+      consumer,
+    );
+    return;
+  }
+  collector.permission(
+    'KMS_DECRYPT',
+    'kms:Decrypt',
+    keyArn,
+    consumer,
+    decryptContext(via, reference, region, partition, role),
+  );
+}
+
+/**
+ * What KMS sees when Secrets Manager or Parameter Store decrypts for the role: the calling service and
+ * the encryption context they document. The secret's suffix is unknown for partial ARNs, so it is left out.
+ */
+function decryptContext(
+  via: 'secretsmanager' | 'ssm',
+  reference: { readonly arn: string; readonly isPartial?: boolean },
+  region: string,
+  partition: string,
+  role: RoleSnapshot,
+): Record<string, readonly string[]> {
+  const context: Record<string, readonly string[]> = { 'kms:CallerAccount': [role.accountId] };
+  // kms:ViaService is `SERVICE.REGION.amazonaws.com` in the aws partition; other partitions stay unknown.
+  if (partition === 'aws') context['kms:ViaService'] = [`${via}.${region}.amazonaws.com`];
+  if (via === 'ssm') context['kms:EncryptionContext:PARAMETER_ARN'] = [reference.arn];
+  else if (!reference.isPartial) context['kms:EncryptionContext:SecretARN'] = [reference.arn];
+  return context;
+}
+
+function isAwsManagedAlias(key: string): boolean {
+  return /(^|:)alias\/aws\//.test(key);
+}
+
+/** A key ARN from a key ARN or bare key id; undefined for a customer alias (its key is unknown). */
+function toKeyArn(key: string, partition: string, region: string, account: string): string | undefined {
+  if (/^arn:[^:]+:kms:[^:]+:\d{12}:key\/.+$/.test(key)) return key;
+  if (/^(mrk-)?[0-9a-f-]{32,36}$/i.test(key)) return `arn:${partition}:kms:${region}:${account}:key/${key}`;
+  return undefined;
+}
+
+function addRuleParameterGrants(
+  collector: RequirementCollector,
+  params: RuleParameters,
+  keys: KeyMetadata,
+  role: RoleSnapshot,
+): void {
+  const secretArns: Consumer = { kind: 'rule-parameter', name: 'SecretArns' };
+  for (const arn of params.secretArns) {
+    collector.permission('SECRETS_MANAGER', 'secretsmanager:GetSecretValue', arn, secretArns);
+    // A pattern cannot be described; its keys come from KmsKeyArns.
+    if (!arn.includes('*') && !arn.includes('?'))
+      addDecrypt(collector, arn, 'secretsmanager', { arn }, keys, role, secretArns);
+  }
+  const parameterArns: Consumer = { kind: 'rule-parameter', name: 'ParameterArns' };
+  for (const arn of params.parameterArns) {
+    collector.permission('SECRETS_SSM', 'ssm:GetParameters', arn, parameterArns);
+    if (!arn.includes('*') && !arn.includes('?'))
+      addDecrypt(collector, arn, 'ssm', { arn }, keys, role, parameterArns);
+  }
+  const kmsKeyArns: Consumer = { kind: 'rule-parameter', name: 'KmsKeyArns' };
+  for (const arn of params.kmsKeyArns) collector.permission('KMS_DECRYPT', 'kms:Decrypt', arn, kmsKeyArns);
+}
+
+/** Merges identical requirements, keeping every consumer that needs them, in first-seen order. */
+class RequirementCollector {
+  readonly #entries = new Map<
+    string,
+    { requirement: PermissionRequirement | UnverifiableRequirement; consumers: Map<string, Consumer> }
+  >();
+
+  permission(
+    id: FindingId,
+    action: string,
+    resource: string,
+    consumer: Consumer,
+    context?: Record<string, readonly string[]>,
+  ): void {
+    const contextKey = context ? JSON.stringify(context) : '';
+    this.#add(`p\u0000${id}\u0000${action}\u0000${resource}\u0000${contextKey}`, consumer, () => ({
+      kind: 'permission',
+      id,
+      action,
+      resource,
+      neededBy: [],
+      ...(context ? { context } : {}),
+    }));
+  }
+
+  unverifiable(
+    id: FindingId,
+    action: string | undefined,
+    subject: string,
+    problem: string,
+    consumer: Consumer,
+  ): void {
+    this.#add(`u\u0000${id}\u0000${action ?? ''}\u0000${subject}\u0000${problem}`, consumer, () => ({
+      kind: 'unverifiable',
+      id,
+      ...(action ? { action } : {}),
+      subject,
+      problem,
+      neededBy: [],
+    }));
+  }
+
+  requirements(): Requirement[] {
+    return [...this.#entries.values()].map(({ requirement, consumers }) => ({
+      ...requirement,
+      neededBy: [...consumers.values()],
+    }));
+  }
+
+  #add(key: string, consumer: Consumer, create: () => PermissionRequirement | UnverifiableRequirement): void {
+    let entry = this.#entries.get(key);
+    if (!entry) this.#entries.set(key, (entry = { requirement: create(), consumers: new Map() }));
+    entry.consumers.set(`${consumer.kind}\u0000${consumer.name}`, consumer);
+  }
+}
