@@ -1,3 +1,57 @@
-/** Command-line entry point: `execution-role-check <command>` (placeholder until the commands land). */
-process.stderr.write('execution-role-check: no commands yet\n');
-process.exitCode = 2;
+/** Command-line entry point: `execution-role-check <command> [flags]`. */
+import { readFile } from 'node:fs/promises';
+import { simulate } from './simulate';
+
+/** What a command may touch: output streams and files. Tests pass fakes and run commands in-process. */
+export interface CommandIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  readFile(path: string): Promise<string>;
+}
+
+/** A command: the arguments after its name in, an exit code out (0 ok, 2 bad usage or input). */
+export type Command = (argv: readonly string[], io: CommandIo) => Promise<number>;
+
+/** Command name -> implementation. Add a command by adding an entry. */
+export const COMMANDS: Readonly<Record<string, Command>> = {
+  simulate,
+};
+
+function usage(): string {
+  return `usage: execution-role-check <command> [flags]\ncommands: ${Object.keys(COMMANDS).join(', ')}\nRun a command with --help for its flags.\n`;
+}
+
+/** Dispatches `argv` (without node and the script) to a command; unexpected failures exit 1. */
+export async function runCli(argv: readonly string[], io: CommandIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    (name === undefined ? io.stderr : io.stdout)(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const command = Object.prototype.hasOwnProperty.call(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (command === undefined) {
+    io.stderr(
+      `execution-role-check: unknown command ${JSON.stringify(name)} (commands: ${Object.keys(COMMANDS).join(', ')})\n`,
+    );
+    return 2;
+  }
+  try {
+    return await command(rest, io);
+  } catch (error) {
+    io.stderr(`execution-role-check ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}
+
+const nodeIo: CommandIo = {
+  stdout: (text) => void process.stdout.write(text),
+  stderr: (text) => void process.stderr.write(text),
+  readFile: (path) => readFile(path, 'utf8'),
+};
+
+// Run only as the program itself (the bundle), not when a test imports this module.
+if (require.main === module) {
+  void runCli(process.argv.slice(2), nodeIo).then((code) => {
+    process.exitCode = code;
+  });
+}
