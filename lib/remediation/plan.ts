@@ -454,13 +454,7 @@ export function planRemediation(
   for (const { change, targets } of planned) {
     const unresolved = targets.filter((finding) => remaining.has(findingKey(finding)));
     for (const finding of unresolved) {
-      const still = remaining.get(findingKey(finding));
-      refuse(
-        finding,
-        `${what(finding)}: ${describeChange(change)} would not satisfy it` +
-          (still ? ` (${still.message})` : '') +
-          '; review the role by hand.',
-      );
+      refuse(finding, unresolvedMessage(finding, change, remaining.get(findingKey(finding)), role.accountId));
     }
     if (unresolved.length < targets.length) changes.push(change);
   }
@@ -470,6 +464,28 @@ export function planRemediation(
     }
   }
   return { changes, refusals };
+}
+
+function unresolvedMessage(
+  finding: Finding,
+  change: PlannedChange,
+  still: Finding | undefined,
+  accountId: string,
+): string {
+  if (finding.id === 'TRUST_CONFUSED_DEPUTY') {
+    // One bare Allow beside a conditioned one still lets any caller through: only editing it helps.
+    return (
+      `${finding.message}: a statement already trusts ${ECS_TASKS_SERVICE} without aws:SourceAccount or ` +
+      'aws:SourceArn, and the remediation never edits existing statements (adding a conditioned one ' +
+      `would not restrict it). Add "Condition": {"StringEquals": {"aws:SourceAccount": "${accountId}"}} ` +
+      'to that statement by hand.'
+    );
+  }
+  return (
+    `${what(finding)}: ${describeChange(change)} would not satisfy it` +
+    (still ? ` (${still.message})` : '') +
+    '; review the role by hand.'
+  );
 }
 
 /** One human line per change, used in refusals and in the report. */

@@ -159,14 +159,12 @@ describe('createIamWriter writes', () => {
 
   it('other failures become AwsCallError naming the operation', async () => {
     // Arrange
-    iam
-      .on(PutRolePolicyCommand)
-      .rejects(
-        Object.assign(new Error('Maximum policy size of 10240 bytes exceeded'), {
-          name: 'LimitExceeded',
-          $metadata: {},
-        }),
-      );
+    iam.on(PutRolePolicyCommand).rejects(
+      Object.assign(new Error('Maximum policy size of 10240 bytes exceeded'), {
+        name: 'LimitExceeded',
+        $metadata: {},
+      }),
+    );
 
     // Act
     const result = writer.putRolePolicy('etl', 'p', '{}');
