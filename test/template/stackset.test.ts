@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -126,13 +126,9 @@ if (op === 'create-stack-instances' || op === 'update-stack-set') console.log('o
     return { status: result.status, stderr: result.stderr };
   }
   function calls(): AwsCall[] {
-    let text = '';
-    try {
-      text = readFileSync(join(dir, 'calls.log'), 'utf8');
-    } catch {
-      return [];
-    }
-    return text
+    const log = join(dir, 'calls.log');
+    if (!existsSync(log)) return [];
+    return readFileSync(log, 'utf8')
       .split('\n')
       .filter(Boolean)
       .map((line) => JSON.parse(line) as AwsCall);
