@@ -72,7 +72,7 @@ function segmentSource(eglob: string, star: string, any: string, ignoreCase: boo
 }
 
 /** Splits an escaped glob at its first `limit - 1` unescaped colons. */
-function splitColons(eglob: string, limit: number): string[] {
+export function splitColons(eglob: string, limit: number): string[] {
   const parts: string[] = [];
   let start = 0;
   for (let i = 0; i < eglob.length && parts.length < limit - 1; i++) {

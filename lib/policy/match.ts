@@ -1,5 +1,5 @@
 /** Matching of actions, resources (ARNs) and principals against the patterns of a policy. */
-import { compileActionGlob, compileArnGlob, escapeRaw, globsOverlap, isAllStars } from './glob';
+import { compileActionGlob, compileArnGlob, escapeRaw, globsOverlap, isAllStars, splitColons } from './glob';
 import type { PrincipalBlock } from './types';
 
 /** Whether an action pattern (`ecr:Get*`, `logs:PutLogEvents`, `*`) matches an action; case-insensitive, anchored. */
@@ -46,11 +46,20 @@ export function arnCovers(patternEglob: string, resource: string): boolean {
 
 /**
  * Whether some resource the request may name is matched by the pattern. Equal to `arnCovers` for a
- * concrete resource; for a request resource with `*` an over-approximation (see `globsOverlap`).
+ * concrete resource; for a request resource with `*` an over-approximation (see `globsOverlap`),
+ * segment by segment when both split into ARN segments, over the whole string otherwise.
  */
 export function arnOverlaps(patternEglob: string, resource: string): boolean {
   if (arnCovers(patternEglob, resource)) return true;
-  return resource.includes('*') && globsOverlap(patternEglob, resource);
+  if (!resource.includes('*')) return false;
+  const p = splitColons(patternEglob, 6);
+  const r = resource.split(':');
+  if (r.length < p.length) return globsOverlap(patternEglob, resource);
+  const last = p.length - 1;
+  for (let i = 0; i < last; i++) {
+    if (!globsOverlap(p[i] as string, r[i] as string)) return false;
+  }
+  return globsOverlap(p[last] as string, r.slice(last).join(':'));
 }
 
 /**
