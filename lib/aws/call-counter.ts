@@ -1,13 +1,17 @@
 /** Counts SDK calls per operation: benchmarks and tests use it to prove how many requests a path costs. */
 
+// Each client types its stack with its own input and output unions; the counter passes them through untouched.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type PassThroughHandler = (args: any) => Promise<any>;
+
 /** The part of an SDK client this needs; every v3 client has it. */
 export interface MiddlewareStackHolder {
   readonly middlewareStack: {
     add(
       middleware: (
-        next: (args: unknown) => Promise<unknown>,
+        next: PassThroughHandler,
         context: { readonly commandName?: string },
-      ) => (args: unknown) => Promise<unknown>,
+      ) => PassThroughHandler,
       options: { step: 'initialize'; name: string; override?: boolean },
     ): void;
   };
