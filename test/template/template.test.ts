@@ -455,3 +455,11 @@ describe('portability (deployable unchanged in any account, region or partition)
     },
   );
 });
+
+describe('docs/deploy.md', () => {
+  const guide = readFileSync(join(ROOT, 'docs', 'deploy.md'), 'utf8');
+
+  it.each(Object.keys(sam.Parameters))('documents the %s parameter in its table', (name) => {
+    expect(guide).toMatch(new RegExp(`^\\|[^\\n]*\`${name}\``, 'm'));
+  });
+});
