@@ -49,7 +49,7 @@ function caseless(ch: string): string {
  * in the subject (a request resource meaning "any string") can be consumed only by a pattern `*`,
  * never by `?` (`[^*]`) or a literal.
  */
-function segmentSource(eglob: string, star: string, any: string, ignoreCase: boolean): string {
+function segmentSource(eglob: string, star: string, any: string, ignoreCase: boolean, arn = false): string {
   let out = '';
   let afterStar = false;
   for (let i = 0; i < eglob.length; i++) {
@@ -65,7 +65,14 @@ function segmentSource(eglob: string, star: string, any: string, ignoreCase: boo
       out += any;
       continue;
     }
-    if (ch === '\\' && i + 1 < eglob.length) ch = eglob[++i] as string;
+    if (ch === '\\' && i + 1 < eglob.length) {
+      ch = eglob[++i] as string;
+      // A literal star (`${*}`) names one resource; it must not stand for a request's "any string" `*`.
+      if (arn && ch === '*') {
+        out += '(?!)';
+        continue;
+      }
+    }
     out += ignoreCase ? caseless(ch) : regexLiteral(ch);
   }
   return out;
@@ -129,8 +136,8 @@ export function compileArnGlob(eglob: string): RegExp {
       return parts
         .map((part, i) =>
           i === last
-            ? segmentSource(part, '.*', '[^*]', i <= 2)
-            : segmentSource(part, '[^:]*', '[^:*]', i <= 2),
+            ? segmentSource(part, '.*', '[^*]', i <= 2, true)
+            : segmentSource(part, '[^:]*', '[^:*]', i <= 2, true),
         )
         .join(':');
     },

@@ -5,8 +5,8 @@
  * conditions on those two keys are decided; any other condition leaves the answer conditional.
  */
 import { parseOperator, FALSE, TRUE, UNKNOWN, type Tri } from './conditions';
-import { compileArnGlob, compilePlainGlob, escapeRaw, globsOverlap, isAllStars } from './glob';
-import { actionMatcher, matchesPrincipal } from './match';
+import { compileArnGlob, compilePlainGlob, escapeRaw, isAllStars } from './glob';
+import { actionMatcher, arnOverlaps, matchesPrincipal } from './match';
 import type {
   PolicyDocument,
   Statement,
@@ -46,7 +46,7 @@ function sourceArnValueMatches(pattern: string, accountId: string, partition: st
   const region = parts.length === 6 ? (parts[3] as string) : '*';
   const inItsRegions = `arn:${partition}:ecs:${region}:${accountId}:*`;
   if (compileArnGlob(eglob).test(everyEcsArn) || compileArnGlob(eglob).test(inItsRegions)) return TRUE;
-  return globsOverlap(eglob, everyEcsArn) ? UNKNOWN : FALSE;
+  return arnOverlaps(eglob, everyEcsArn) ? UNKNOWN : FALSE;
 }
 
 /** The positive reading of a condition on a key we can decide; UNKNOWN for everything else. */
