@@ -65,7 +65,19 @@ for p in "${params[@]}"; do
   grep -qx "${p%%=*}" <<<"$template_params" || die "unknown template parameter: ${p%%=*}"
 done
 command -v aws >/dev/null || die "the AWS CLI (aws) is not on PATH"
-command -v zip >/dev/null || die "zip is not on PATH"
+# zip and sha256sum where they exist (Linux), their usual stand-ins elsewhere (macOS has shasum).
+if command -v zip >/dev/null; then
+  make_zip() { zip -q -X "$@"; }
+elif command -v python3 >/dev/null; then
+  make_zip() { python3 -m zipfile -c "$@"; }
+else
+  die "neither zip nor python3 is on PATH"
+fi
+if command -v sha256sum >/dev/null; then
+  sha256() { sha256sum; }
+else
+  sha256() { shasum -a 256; }
+fi
 
 if [[ "$build" == 1 ]]; then
   (cd "$root" && npm run -s build)
@@ -81,8 +93,8 @@ upload_bundle() {
   [[ -f "$dir/index.js" ]] || die "$dir/index.js not found: run npm run build (or drop --skip-build)"
   local files=(index.js)
   [[ -f "$dir/index.js.map" ]] && files+=(index.js.map)
-  (cd "$dir" && zip -q -X "$work/$entry.zip" "${files[@]}")
-  digest="$(cat "$dir"/index.js* | sha256sum | cut -c1-16)"
+  (cd "$dir" && make_zip "$work/$entry.zip" "${files[@]}")
+  digest="$(cat "$dir"/index.js* | sha256 | cut -c1-16)"
   key="execution-role-check/$entry-$digest.zip"
   aws s3 cp "$work/$entry.zip" "s3://$bucket/$key" --region "$region" --only-show-errors >&2
   echo "$key"
