@@ -1,0 +1,477 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { runCli, type CommandIo } from '../../cli/main';
+import { simulate, type EvaluationResultJson } from '../../cli/simulate';
+
+/** An in-memory CommandIo: captured output and a map of readable files. */
+function fakeIo(files: Record<string, string> = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CommandIo = {
+    stdout: (t) => void out.push(t),
+    stderr: (t) => void err.push(t),
+    readFile: (path) =>
+      path in files
+        ? Promise.resolve(files[path] as string)
+        : Promise.reject(new Error(`ENOENT: no such file or directory, open '${path}'`)),
+  };
+  return { io, stdout: () => out.join(''), stderr: () => err.join('') };
+}
+
+async function run(argv: string[], files: Record<string, string> = {}) {
+  const fake = fakeIo(files);
+  const code = await simulate(argv, fake.io);
+  const text = fake.stdout();
+  return {
+    code,
+    stdout: text,
+    stderr: fake.stderr(),
+    results:
+      code === 0 && text.startsWith('{')
+        ? (JSON.parse(text) as { EvaluationResults: EvaluationResultJson[] }).EvaluationResults
+        : [],
+  };
+}
+
+// The two examples of `aws iam simulate-custom-policy help`, with AWS's documented output.
+const DYNAMO_POLICY =
+  '{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"dynamodb:*","Resource":"*","Condition":{"DateGreaterThan":{"aws:CurrentTime":"2018-08-16T12:00:00Z"}}}}';
+const context = (time: string): string =>
+  `ContextKeyName='aws:CurrentTime',ContextKeyValues='${time}',ContextKeyType=date`;
+
+const EXEC_POLICY = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [
+    { Sid: 'Logs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: '*' },
+    { Sid: 'NoDebug', Effect: 'Deny', Action: 'logs:*', Resource: 'arn:aws:logs:*:*:log-group:/debug/*' },
+  ],
+});
+
+const STREAM = 'arn:aws:logs:eu-west-1:123456789012:log-group:/aws/batch/job:log-stream:x';
+
+describe('simulate: the AWS CLI examples', () => {
+  it('example 1: allowed, with the statement position AWS reports', async () => {
+    // Act
+    const { code, stdout } = await run([
+      '--policy-input-list',
+      DYNAMO_POLICY,
+      '--action-names',
+      'dynamodb:CreateBackup',
+      '--context-entries',
+      context('2019-04-25T11:00:00Z'),
+    ]);
+    // Assert
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({
+      EvaluationResults: [
+        {
+          EvalActionName: 'dynamodb:CreateBackup',
+          EvalResourceName: '*',
+          EvalDecision: 'allowed',
+          MatchedStatements: [
+            {
+              SourcePolicyId: 'PolicyInputList.1',
+              SourcePolicyType: 'IAM Policy',
+              StartPosition: { Line: 1, Column: 38 },
+              EndPosition: { Line: 1, Column: 167 },
+            },
+          ],
+          MissingContextValues: [],
+        },
+      ],
+    });
+  });
+
+  it('example 2: a date before the condition gives implicitDeny with no matched statements', async () => {
+    const { code, results } = await run([
+      '--policy-input-list',
+      DYNAMO_POLICY,
+      '--action-names',
+      'dynamodb:CreateBackup',
+      '--context-entries',
+      context('2014-04-25T11:00:00Z'),
+    ]);
+    expect(code).toBe(0);
+    expect(results).toEqual([
+      {
+        EvalActionName: 'dynamodb:CreateBackup',
+        EvalResourceName: '*',
+        EvalDecision: 'implicitDeny',
+        MatchedStatements: [],
+        MissingContextValues: [],
+      },
+    ]);
+  });
+
+  it('without the context key: the key is treated as absent and reported missing', async () => {
+    const { results } = await run([
+      '--policy-input-list',
+      DYNAMO_POLICY,
+      '--action-names',
+      'dynamodb:CreateBackup',
+    ]);
+    expect(results[0]).toMatchObject({
+      EvalDecision: 'implicitDeny',
+      MissingContextValues: ['aws:CurrentTime'],
+    });
+  });
+});
+
+describe('simulate: decisions', () => {
+  const GROUP = 'arn:aws:logs:eu-west-1:123456789012:log-group';
+
+  it('evaluates every action on every resource, action first, with the deciding statements', async () => {
+    const { code, results } = await run([
+      '--policy-input-list',
+      EXEC_POLICY,
+      '--action-names',
+      'logs:PutLogEvents',
+      'ecr:BatchGetImage',
+      '--resource-arns',
+      `${GROUP}:/aws/batch/job:log-stream:x`,
+      `${GROUP}:/debug/app:log-stream:x`,
+    ]);
+    expect(code).toBe(0);
+    expect(results.map((r) => [r.EvalActionName, r.EvalResourceName.split(':')[6], r.EvalDecision])).toEqual([
+      ['logs:PutLogEvents', '/aws/batch/job', 'allowed'],
+      ['logs:PutLogEvents', '/debug/app', 'explicitDeny'],
+      ['ecr:BatchGetImage', '/aws/batch/job', 'implicitDeny'],
+      ['ecr:BatchGetImage', '/debug/app', 'implicitDeny'],
+    ]);
+    // An explicit deny lists only the Deny statement (the second one, starting on column 99).
+    expect(results[1]?.MatchedStatements).toEqual([
+      expect.objectContaining({
+        SourcePolicyId: 'PolicyInputList.1',
+        StartPosition: { Line: 1, Column: EXEC_POLICY.indexOf('{"Sid":"NoDebug"') + 2 },
+      }),
+    ]);
+  });
+
+  it('names policies PolicyInputList.N in input order and reads URL-encoded and file:// inputs', async () => {
+    const other = JSON.stringify({ Statement: [{ Effect: 'Allow', Action: 'ecr:*', Resource: '*' }] });
+    const { code, results } = await run(
+      [
+        '--policy-input-list',
+        encodeURIComponent(EXEC_POLICY),
+        'file://other.json',
+        '--action-names',
+        'ecr:BatchGetImage',
+      ],
+      { 'other.json': other },
+    );
+    expect(code).toBe(0);
+    expect(results[0]?.MatchedStatements.map((m) => m.SourcePolicyId)).toEqual(['PolicyInputList.2']);
+  });
+
+  it('reports line and column of statements in a pretty-printed policy file', async () => {
+    const pretty = JSON.stringify(JSON.parse(EXEC_POLICY), null, 4);
+    const { results } = await run(
+      [
+        '--policy-input-list',
+        'file://p.json',
+        '--action-names',
+        'logs:PutLogEvents',
+        '--resource-arns',
+        STREAM,
+      ],
+      {
+        'p.json': pretty,
+      },
+    );
+    expect(results[0]?.MatchedStatements[0]).toMatchObject({
+      StartPosition: { Line: 4, Column: 10 },
+      EndPosition: { Line: 12, Column: 10 },
+    });
+  });
+
+  it('applies the permissions boundary and says whether it allowed', async () => {
+    const boundary = JSON.stringify({
+      Statement: [{ Effect: 'Allow', Action: 'logs:CreateLogStream', Resource: '*' }],
+    });
+    const { results } = await run([
+      '--policy-input-list',
+      EXEC_POLICY,
+      '--permissions-boundary-policy-input-list',
+      boundary,
+      '--action-names',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      '--resource-arns',
+      STREAM,
+    ]);
+    expect(results.map((r) => [r.EvalDecision, r.PermissionsBoundaryDecisionDetail])).toEqual([
+      ['allowed', { AllowedByPermissionsBoundary: true }],
+      ['implicitDeny', { AllowedByPermissionsBoundary: false }],
+    ]);
+    expect(results[0]?.MatchedStatements.map((m) => m.SourcePolicyId)).toEqual([
+      'PolicyInputList.1',
+      'PermissionsBoundaryPolicyInputList.1',
+    ]);
+  });
+
+  it.each([
+    [
+      'a JSON array',
+      ['[{"ContextKeyName":"aws:SourceVpc","ContextKeyValues":["vpc-1"],"ContextKeyType":"string"}]'],
+      'allowed',
+    ],
+    [
+      'a JSON object',
+      ['{"ContextKeyName":"aws:SourceVpc","ContextKeyValues":["vpc-1"],"ContextKeyType":"string"}'],
+      'allowed',
+    ],
+    ['shorthand', ['ContextKeyName=aws:SourceVpc,ContextKeyValues=vpc-1,ContextKeyType=string'], 'allowed'],
+    [
+      'shorthand with a list',
+      ['ContextKeyName=aws:SourceVpc,ContextKeyValues=vpc-9,vpc-1,ContextKeyType=stringList'],
+      'allowed',
+    ],
+    [
+      'shorthand with another value',
+      ['ContextKeyName="aws:SourceVpc",ContextKeyValues="vpc-2",ContextKeyType=string'],
+      'implicitDeny',
+    ],
+    [
+      'two shorthand entries',
+      ['ContextKeyName=aws:SourceVpc,ContextKeyValues=vpc-1', 'ContextKeyName=k:x,ContextKeyValues=1'],
+      'allowed',
+    ],
+  ])('reads context entries given as %s', async (_label, entries, decision) => {
+    const policy = JSON.stringify({
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: 's3:*',
+          Resource: '*',
+          Condition: { StringEquals: { 'aws:SourceVpc': 'vpc-1' } },
+        },
+      ],
+    });
+    const { code, results } = await run([
+      '--policy-input-list',
+      policy,
+      '--action-names',
+      's3:GetObject',
+      '--context-entries',
+      ...entries,
+    ]);
+    expect(code).toBe(0);
+    expect(results[0]?.EvalDecision).toBe(decision);
+    expect(results[0]?.MissingContextValues).toEqual([]);
+  });
+
+  it('accepts --flag=value', async () => {
+    const { code, results } = await run([
+      `--policy-input-list=${EXEC_POLICY}`,
+      '--action-names=logs:PutLogEvents',
+      `--resource-arns=${STREAM}`,
+    ]);
+    expect(code).toBe(0);
+    expect(results[0]?.EvalDecision).toBe('allowed');
+  });
+
+  it('fails closed on the default resource *: a Deny on some log groups may hit "all resources"', async () => {
+    const { results } = await run([
+      '--policy-input-list',
+      EXEC_POLICY,
+      '--action-names',
+      'logs:PutLogEvents',
+    ]);
+    expect(results[0]).toMatchObject({ EvalResourceName: '*', EvalDecision: 'explicitDeny' });
+  });
+
+  it('prints usage for --help', async () => {
+    const { code, stdout } = await run(['--help']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/--policy-input-list/);
+  });
+});
+
+describe('simulate: bad flags and documents exit 2 with one line naming the problem', () => {
+  const P = ['--policy-input-list', EXEC_POLICY];
+  const A = ['--action-names', 'logs:PutLogEvents'];
+  it.each<[string, string[], RegExp]>([
+    ['no arguments', [], /--policy-input-list is required/],
+    ['no actions', [...P], /--action-names is required/],
+    ['an unknown flag', [...P, ...A, '--region', 'eu-west-1'], /unknown flag --region/],
+    ['a flag without values', [...P, '--action-names'], /--action-names needs at least one value/],
+    ['a flag twice', [...P, ...A, ...A], /--action-names given twice/],
+    [
+      'an argument before any flag',
+      ['logs:PutLogEvents', ...P, ...A],
+      /unexpected argument "logs:PutLogEvents"/,
+    ],
+    [
+      'a policy that is not JSON',
+      ['--policy-input-list', '{"Version":', ...A],
+      /--policy-input-list 1: not valid JSON/,
+    ],
+    [
+      'an invalid second policy',
+      [
+        '--policy-input-list',
+        EXEC_POLICY,
+        '{"Statement":[{"Effect":"Permit","Action":"*","Resource":"*"}]}',
+        ...A,
+      ],
+      /--policy-input-list 2: Statement\[0\]\.Effect: expected "Allow" or "Deny"/,
+    ],
+    [
+      'a resource-based policy',
+      [
+        '--policy-input-list',
+        '{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}',
+        ...A,
+      ],
+      /Statement\[0\]\.Principal: not allowed in an identity-based policy/,
+    ],
+    [
+      'a statement without Resource',
+      ['--policy-input-list', '{"Statement":[{"Effect":"Allow","Action":"*"}]}', ...A],
+      /"Resource" or "NotResource"/,
+    ],
+    [
+      'an unreadable file',
+      ['--policy-input-list', 'file://missing.json', ...A],
+      /--policy-input-list 1: cannot read file:\/\/missing.json: ENOENT/,
+    ],
+    [
+      'two boundaries',
+      [...P, ...A, '--permissions-boundary-policy-input-list', EXEC_POLICY, EXEC_POLICY],
+      /takes one policy/,
+    ],
+    [
+      'an invalid boundary',
+      [...P, ...A, '--permissions-boundary-policy-input-list', '{}'],
+      /--permissions-boundary-policy-input-list 1: Statement: missing/,
+    ],
+    [
+      'context JSON that does not parse',
+      [...P, ...A, '--context-entries', '[{"ContextKeyName":'],
+      /--context-entries 1: not valid JSON/,
+    ],
+    [
+      'a context entry without a name',
+      [...P, ...A, '--context-entries', '[{"ContextKeyValues":["x"]}]'],
+      /--context-entries 1\[0\]\.ContextKeyName: expected a string/,
+    ],
+    [
+      'a context entry with an unknown field',
+      [...P, ...A, '--context-entries', '{"ContextKeyName":"a","ContextKeyValue":["x"]}'],
+      /ContextKeyValue: unknown field/,
+    ],
+    [
+      'an unknown context type',
+      [...P, ...A, '--context-entries', 'ContextKeyName=a,ContextKeyValues=1,ContextKeyType=integer'],
+      /ContextKeyType "integer" is not one of/,
+    ],
+    [
+      'a numeric value that is not a number',
+      [...P, ...A, '--context-entries', 'ContextKeyName=a,ContextKeyValues=ten,ContextKeyType=numeric'],
+      /"ten" is not a valid numeric value/,
+    ],
+    [
+      'a date that is not a date',
+      [...P, ...A, '--context-entries', 'ContextKeyName=a,ContextKeyValues=soon,ContextKeyType=date'],
+      /"soon" is not a valid date value/,
+    ],
+    [
+      'two values for a single-valued type',
+      [...P, ...A, '--context-entries', 'ContextKeyName=a,ContextKeyValues=x,y,ContextKeyType=string'],
+      /takes exactly one value/,
+    ],
+    [
+      'shorthand that is not shorthand',
+      [...P, ...A, '--context-entries', 'aws:SourceVpc=vpc-1'],
+      /expected ContextKeyName=/,
+    ],
+    [
+      'a context key twice',
+      [
+        ...P,
+        ...A,
+        '--context-entries',
+        'ContextKeyName=a,ContextKeyValues=1',
+        'ContextKeyName=A,ContextKeyValues=2',
+      ],
+      /context key A given twice/,
+    ],
+  ])('%s', async (_label, argv, message) => {
+    const { code, stdout, stderr } = await run(argv);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(message);
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+
+  it('keeps the error on one line even when a policy key holds a newline', async () => {
+    const { code, stderr } = await run(['--policy-input-list', '{"Statement":[],"Bad\\nKey":1}', ...A]);
+    expect(code).toBe(2);
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('runCli dispatch', () => {
+  it.each<[string, string[], number, RegExp, 'stdout' | 'stderr']>([
+    ['no command', [], 2, /usage: execution-role-check <command>/, 'stderr'],
+    ['help', ['--help'], 0, /commands: .*simulate/, 'stdout'],
+    ['an unknown command', ['simulat'], 2, /unknown command "simulat"/, 'stderr'],
+    [
+      'simulate',
+      [
+        'simulate',
+        '--policy-input-list',
+        EXEC_POLICY,
+        '--action-names',
+        'logs:PutLogEvents',
+        '--resource-arns',
+        STREAM,
+      ],
+      0,
+      /"EvalDecision": "allowed"/,
+      'stdout',
+    ],
+  ])('%s', async (_label, argv, code, text, stream) => {
+    const fake = fakeIo();
+    expect(await runCli(argv, fake.io)).toBe(code);
+    expect(stream === 'stdout' ? fake.stdout() : fake.stderr()).toMatch(text);
+  });
+});
+
+describe('the built CLI bundle (npm test builds dist first)', () => {
+  const bin = join(__dirname, '..', '..', 'dist', 'cli', 'index.js');
+
+  it('simulates from the command line and prints the AWS shape', () => {
+    const stdout = execFileSync(
+      process.execPath,
+      [
+        bin,
+        'simulate',
+        '--policy-input-list',
+        DYNAMO_POLICY,
+        '--action-names',
+        'dynamodb:CreateBackup',
+        '--context-entries',
+        context('2019-04-25T11:00:00Z'),
+      ],
+      { encoding: 'utf8' },
+    );
+    const parsed = JSON.parse(stdout) as { EvaluationResults: EvaluationResultJson[] };
+    expect(parsed.EvaluationResults[0]?.EvalDecision).toBe('allowed');
+  });
+
+  it('exits 2 with one line on stderr for a bad document', () => {
+    const result = spawnSync(
+      process.execPath,
+      [bin, 'simulate', '--policy-input-list', '{"Statement":{}}', '--action-names', 'x:Y'],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(
+      'simulate: --policy-input-list 1: Statement.Effect: expected "Allow" or "Deny"\n',
+    );
+  });
+});
