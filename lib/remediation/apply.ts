@@ -52,7 +52,8 @@ function matchesReference(role: RoleSnapshot, reference: RoleReference, accountI
   if (role.accountId !== accountId) return false;
   switch (reference.kind) {
     case 'roleId':
-      return role.roleId === reference.value;
+      // A role may also be *named* like a RoleId; the reader then finds it by name.
+      return role.roleId === reference.value || role.roleName === reference.value;
     case 'name':
       // IAM role names are unique case-insensitively, and GetRole finds them that way.
       return role.roleName.toLowerCase() === reference.value.toLowerCase();

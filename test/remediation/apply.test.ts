@@ -74,9 +74,9 @@ describe('remediate', () => {
       after: { attachedPolicyArns: [EXECUTION_ROLE_POLICY_ARN] },
     });
     expect(report.changes.map((item) => item.status)).toEqual(['applied', 'applied', 'applied']);
-    expect(
-      report.after.trustPolicy.startsWith(EC2_TRUST_TEXT.slice(0, EC2_TRUST_TEXT.lastIndexOf('}') + 1)),
-    ).toBe(true);
+    // The existing statement is kept byte for byte: the new text starts with the old one up to its end.
+    const lastStatementEnd = EC2_TRUST_TEXT.slice(0, EC2_TRUST_TEXT.lastIndexOf(']')).trimEnd();
+    expect(report.after.trustPolicy.startsWith(`${lastStatementEnd},`)).toBe(true);
     expect(JSON.parse(report.after.ownedInlinePolicy ?? 'null')).toMatchObject({
       Statement: [{ Action: 'secretsmanager:GetSecretValue', Resource: [SECRET] }],
     });

@@ -19,6 +19,8 @@ import { assess, type Facts } from './support';
 const SECRET = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:prod/db-AbCdEf`;
 const OTHER_SECRET = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:prod/api-GhIjKl`;
 const PARTIAL_SECRET = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:prod/partial`;
+const REGISTRY_SECRET = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:prod/registry`;
+const PASS_THROUGH_PARAMETER = `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/aws/reference/secretsmanager/prod/partial`;
 const PARAMETER = `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/prod/db/password`;
 const KEY = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
 const EC2_TRUST = trustFor('ec2.amazonaws.com');
@@ -29,6 +31,8 @@ const AWS_MANAGED_KEYS = new Map<string, string | null>([
   [SECRET, null],
   [OTHER_SECRET, null],
   [PARTIAL_SECRET, null],
+  [REGISTRY_SECRET, null],
+  [PASS_THROUGH_PARAMETER, null],
   [PARAMETER, null],
 ]);
 
@@ -313,7 +317,7 @@ const bigInlinePolicy = policy(
   allow(
     's3:GetObject',
     Array.from(
-      { length: 200 },
+      { length: 240 },
       (_, index) => `arn:aws:s3:::bucket-with-a-long-name/${String(index).padStart(4, '0')}`,
     ),
   ),
@@ -362,11 +366,21 @@ const REFUSALS: readonly RefusalCase[] = [
     message: /only under conditions/,
   },
   {
-    name: 'a partial secret ARN (the exact ARN is unknown)',
+    name: 'registry credentials named without their suffix (the exact ARN is unknown)',
     role: aRole(),
-    facts: { jobs: [jobWithSecrets({ A: PARTIAL_SECRET })] },
-    findingId: 'SECRETS_MANAGER',
+    facts: {
+      jobs: [aJobDefinition({ image: 'registry.example.com/etl:1', credentialsParameter: 'prod/registry' })],
+    },
+    findingId: 'REGISTRY_CREDENTIALS',
     message: /exact ARN is unknown.*never grants a wildcard/,
+  },
+  {
+    name: 'a Parameter Store pass-through to a secret (its suffix is unknown)',
+    role: aRole(),
+    facts: { jobs: [jobWithSecrets({ A: '/aws/reference/secretsmanager/prod/partial' })] },
+    findingId: 'SECRETS_MANAGER',
+    message: /exact ARN is unknown/,
+    kinds: ['putOwnedInlinePolicy'],
   },
   {
     name: 'a wildcard SecretArns rule parameter',
@@ -391,6 +405,8 @@ const REFUSALS: readonly RefusalCase[] = [
     }),
     findingId: 'POLICY_UNREADABLE',
     message: /cannot be read/,
+    // The other finding is still planned for; remediate() applies nothing while any refusal stands.
+    kinds: ['attachManagedPolicy'],
   },
   {
     name: 'a trust policy that Denies ecs-tasks',

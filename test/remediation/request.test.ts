@@ -1,16 +1,30 @@
 import { InvalidEventError } from '../../lib/errors';
 import { parseRemediationRequest, scopeFromFunctionArn } from '../../lib/remediation/request';
-import sample from '../../events/remediate-dry-run.json';
+import dryRunSample from '../../events/remediate-dry-run.json';
+import applySample from '../../events/remediate-apply.json';
 
 const SCOPE = { accountId: '123456789012', partition: 'aws' };
 
 describe('parseRemediationRequest', () => {
-  it('reads the sample payload in events/', () => {
-    expect(parseRemediationRequest(sample, SCOPE)).toEqual({
-      resourceId: 'AROAEXAMPLEEXECROLE01',
-      reference: { kind: 'roleId', value: 'AROAEXAMPLEEXECROLE01' },
-      dryRun: true,
-    });
+  it.each([
+    {
+      sample: dryRunSample,
+      expected: {
+        resourceId: 'AROAEXAMPLEEXECROLE01',
+        reference: { kind: 'roleId', value: 'AROAEXAMPLEEXECROLE01' },
+        dryRun: true,
+      },
+    },
+    {
+      sample: applySample,
+      expected: {
+        resourceId: 'arn:aws:iam::123456789012:role/ecsTaskExecutionRole',
+        reference: { kind: 'arn', value: 'arn:aws:iam::123456789012:role/ecsTaskExecutionRole' },
+        dryRun: false,
+      },
+    },
+  ])('reads the sample payloads in events/ ($expected.resourceId)', ({ sample, expected }) => {
+    expect(parseRemediationRequest(sample, SCOPE)).toEqual(expected);
   });
 
   it.each([
