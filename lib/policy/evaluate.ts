@@ -8,6 +8,7 @@ import { arnCovers, arnOverlaps } from './match';
 import type {
   EvaluationResult,
   NamedPolicy,
+  PolicyDocument,
   PolicySet,
   Request,
   RequestContext,
@@ -117,7 +118,7 @@ function resourceApplies(cs: CompiledStatement, state: RequestState): Tri {
       break;
     }
   }
-  if (m === TRUE) state.pending.length = pendingBefore;
+  if (m === TRUE && state.pending.length !== pendingBefore) state.pending.length = pendingBefore;
   if (!cs.notResource) return m;
   return m === TRUE ? FALSE : m === FALSE ? TRUE : UNKNOWN;
 }
@@ -127,7 +128,8 @@ function resourceApplies(cs: CompiledStatement, state: RequestState): Tri {
  * in `state.pending`). Every condition is evaluated, so that all missing keys get reported.
  */
 export function statementApplies(cs: CompiledStatement, state: RequestState): Tri {
-  state.pending.length = 0;
+  // Truncating an array is slow in V8 even when it is already empty: do it only when needed.
+  if (state.pending.length !== 0) state.pending.length = 0;
   let actionHit = false;
   for (const m of cs.actions) {
     if (m(state.actionLower)) {
@@ -153,11 +155,29 @@ export function statementApplies(cs: CompiledStatement, state: RequestState): Tr
   return r === UNKNOWN || c === UNKNOWN ? UNKNOWN : TRUE;
 }
 
-const refCache = new WeakMap<NamedPolicy, readonly StatementRef[]>();
+// Keyed by document (shared across roles through the parse cache), then by kind and name: callers
+// tend to build fresh NamedPolicy objects per role around the same documents.
+const refCache = new WeakMap<PolicyDocument, Map<string, readonly StatementRef[]>>();
 
-/** The StatementRefs of a policy, built once per policy object. */
+/** The StatementRefs of a policy, built once per document, kind and name. */
+const refsByPolicy = new WeakMap<NamedPolicy, readonly StatementRef[]>();
+
 function refsOf(policy: NamedPolicy): readonly StatementRef[] {
-  let refs = refCache.get(policy);
+  const known = refsByPolicy.get(policy);
+  if (known !== undefined) return known;
+  const refs = refsOfDocument(policy);
+  refsByPolicy.set(policy, refs);
+  return refs;
+}
+
+function refsOfDocument(policy: NamedPolicy): readonly StatementRef[] {
+  let byName = refCache.get(policy.document);
+  if (byName === undefined) {
+    byName = new Map();
+    refCache.set(policy.document, byName);
+  }
+  const key = `${policy.kind}\u0000${policy.name}`;
+  let refs = byName.get(key);
   if (refs === undefined) {
     refs = policy.document.statements.map((s) => {
       const ref: StatementRef = {
@@ -169,7 +189,7 @@ function refsOf(policy: NamedPolicy): readonly StatementRef[] {
       };
       return Object.freeze(ref);
     });
-    refCache.set(policy, refs);
+    byName.set(key, refs);
   }
   return refs;
 }
@@ -233,6 +253,13 @@ export function scanLayer(policies: readonly NamedPolicy[], state: RequestState)
 
 const NONE: readonly never[] = Object.freeze([]);
 
+/** Two optional lists as one, without copying when one side is empty (the common case). */
+function join<T>(a: readonly T[] | undefined, b: readonly T[] | undefined): readonly T[] {
+  if (a === undefined) return b ?? NONE;
+  if (b === undefined) return a;
+  return [...a, ...b];
+}
+
 /**
  * Evaluates one request: any applicable Deny (identity or boundary) gives explicitDeny; otherwise the
  * identity policies and, when present, the boundary must each have an applicable Allow.
@@ -242,55 +269,52 @@ export function evaluateRequest(request: Request, policies: PolicySet): Evaluati
   const identity = scanLayer(policies.identity, state);
   const boundary = policies.boundary ? scanLayer([policies.boundary], state) : undefined;
   const missingContextKeys = state.missing ? [...state.missing.values()] : NONE;
-  const boundaryField =
-    boundary === undefined
-      ? {}
-      : { allowedByBoundary: boundary.denies === undefined && boundary.allows !== undefined };
+  let result: EvaluationResult;
 
   if (identity.denies !== undefined || boundary?.denies !== undefined) {
-    return {
+    result = {
       decision: 'explicitDeny',
       conditional: false,
-      matchedStatements: [...(identity.denies ?? NONE), ...(boundary?.denies ?? NONE)],
+      matchedStatements: join(identity.denies, boundary?.denies),
       unresolvedConditions: NONE,
       deniedBy: identity.denies !== undefined ? 'identity' : 'boundary',
       missingContextKeys,
-      ...boundaryField,
     };
+  } else {
+    const identityAllows = identity.allows !== undefined;
+    const boundaryAllows = boundary === undefined || boundary.allows !== undefined;
+    if (identityAllows && boundaryAllows) {
+      const unresolvedDenies = join(identity.unresolvedDenies, boundary?.unresolvedDenies);
+      result = {
+        decision: 'allowed',
+        conditional: unresolvedDenies.length > 0,
+        matchedStatements: join(identity.allows, boundary?.allows),
+        unresolvedConditions: unresolvedDenies,
+        missingContextKeys,
+      };
+    } else {
+      // Implicit deny: conditional only if unresolved Allows could complete every missing layer.
+      const identityCould = identityAllows || identity.unresolvedAllows !== undefined;
+      const boundaryCould =
+        boundary === undefined || boundaryAllows || boundary.unresolvedAllows !== undefined;
+      const conditional = identityCould && boundaryCould;
+      result = {
+        decision: 'implicitDeny',
+        conditional,
+        matchedStatements: NONE,
+        unresolvedConditions: conditional
+          ? join(
+              identityAllows ? undefined : identity.unresolvedAllows,
+              boundaryAllows ? undefined : boundary?.unresolvedAllows,
+            )
+          : NONE,
+        deniedBy: identityAllows ? 'boundary' : 'identity',
+        missingContextKeys,
+      };
+    }
   }
-
-  const identityAllows = identity.allows !== undefined;
-  const boundaryAllows = boundary === undefined || boundary.allows !== undefined;
-  const unresolvedDenies = [...(identity.unresolvedDenies ?? NONE), ...(boundary?.unresolvedDenies ?? NONE)];
-
-  if (identityAllows && boundaryAllows) {
-    return {
-      decision: 'allowed',
-      conditional: unresolvedDenies.length > 0,
-      matchedStatements: [...(identity.allows ?? NONE), ...(boundary?.allows ?? NONE)],
-      unresolvedConditions: unresolvedDenies,
-      missingContextKeys,
-      ...boundaryField,
-    };
+  if (boundary !== undefined) {
+    return { ...result, allowedByBoundary: boundary.denies === undefined && boundary.allows !== undefined };
   }
-
-  // Implicit deny: conditional only if unresolved Allows could complete every missing layer.
-  const identityCould = identityAllows || identity.unresolvedAllows !== undefined;
-  const boundaryCould = boundary === undefined || boundaryAllows || boundary.unresolvedAllows !== undefined;
-  const conditional = identityCould && boundaryCould;
-  const unresolvedConditions = conditional
-    ? [
-        ...(identityAllows ? NONE : (identity.unresolvedAllows ?? NONE)),
-        ...(boundaryAllows ? NONE : (boundary?.unresolvedAllows ?? NONE)),
-      ]
-    : NONE;
-  return {
-    decision: 'implicitDeny',
-    conditional,
-    matchedStatements: NONE,
-    unresolvedConditions,
-    deniedBy: identityAllows ? 'boundary' : 'identity',
-    missingContextKeys,
-    ...boundaryField,
-  };
+  return result;
 }

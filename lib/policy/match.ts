@@ -1,5 +1,14 @@
 /** Matching of actions, resources (ARNs) and principals against the patterns of a policy. */
-import { compileActionGlob, compileArnGlob, escapeRaw, globsOverlap, isAllStars, splitColons } from './glob';
+import {
+  compileActionGlob,
+  compileArnGlob,
+  escapeRaw,
+  globsOverlap,
+  hasWildcard,
+  isAllStars,
+  splitColons,
+  unescapeGlob,
+} from './glob';
 import type { PrincipalBlock } from './types';
 
 /** Whether an action pattern (`ecr:Get*`, `logs:PutLogEvents`, `*`) matches an action; case-insensitive, anchored. */
@@ -44,22 +53,41 @@ export function arnCovers(patternEglob: string, resource: string): boolean {
   return isAllStars(patternEglob) || compileArnGlob(patternEglob).test(resource);
 }
 
+const overlapCache = new Map<string, boolean>();
+
+/** Segment overlap, skipping the automaton when neither side has a wildcard. */
+function segmentOverlaps(patternEglob: string, segment: string): boolean {
+  if (!hasWildcard(patternEglob) && !segment.includes('*')) {
+    return unescapeGlob(patternEglob).toLowerCase() === segment.toLowerCase();
+  }
+  return globsOverlap(patternEglob, segment);
+}
+
 /**
  * Whether some resource the request may name is matched by the pattern. Equal to `arnCovers` for a
  * concrete resource; for a request resource with `*` an over-approximation (see `globsOverlap`),
- * segment by segment when both split into ARN segments, over the whole string otherwise.
+ * segment by segment when both split into ARN segments, over the whole string otherwise. Cached:
+ * the same Deny meets the same log-group request for every role that has it.
  */
 export function arnOverlaps(patternEglob: string, resource: string): boolean {
   if (arnCovers(patternEglob, resource)) return true;
   if (!resource.includes('*')) return false;
-  const p = splitColons(patternEglob, 6);
-  const r = resource.split(':');
-  if (r.length < p.length) return globsOverlap(patternEglob, resource);
-  const last = p.length - 1;
-  for (let i = 0; i < last; i++) {
-    if (!globsOverlap(p[i] as string, r[i] as string)) return false;
+  const key = `${patternEglob}\u0000${resource}`;
+  let hit = overlapCache.get(key);
+  if (hit === undefined) {
+    const p = splitColons(patternEglob, 6);
+    const r = resource.split(':');
+    if (r.length < p.length) {
+      hit = globsOverlap(patternEglob, resource);
+    } else {
+      const last = p.length - 1;
+      hit = segmentOverlaps(p[last] as string, r.slice(last).join(':'));
+      for (let i = 0; hit && i < last; i++) hit = segmentOverlaps(p[i] as string, r[i] as string);
+    }
+    if (overlapCache.size >= 20_000) overlapCache.clear();
+    overlapCache.set(key, hit);
   }
-  return globsOverlap(p[last] as string, r.slice(last).join(':'));
+  return hit;
 }
 
 /**
