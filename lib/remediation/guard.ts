@@ -86,7 +86,9 @@ function checkOwnedPolicy(before: string | null, after: string): void {
     const newResources = list(statement['Resource']).filter(
       (resource) => previous === undefined || !list(previous['Resource']).includes(resource),
     );
-    const action = statement['Action'];
+    // One action, as a string or a one-element list (a hand-written owned statement may use either).
+    const actions = list(statement['Action']);
+    const action = actions.length === 1 ? actions[0] : undefined;
     const sid = statement['Sid'];
     if (
       statement['Effect'] !== 'Allow' ||
@@ -94,9 +96,7 @@ function checkOwnedPolicy(before: string | null, after: string): void {
       !grantSids.includes(sid) ||
       typeof action !== 'string' ||
       GRANT_SIDS[action as keyof typeof GRANT_SIDS] !== sid ||
-      statement['Condition'] !== undefined ||
-      statement['NotResource'] !== undefined ||
-      statement['NotAction'] !== undefined
+      !Object.keys(statement).every((key) => ['Sid', 'Effect', 'Action', 'Resource'].includes(key))
     ) {
       throw new UnsafePlanError(
         `the owned policy would gain an unexpected statement ${JSON.stringify(statement)}`,
