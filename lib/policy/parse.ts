@@ -226,9 +226,11 @@ function parseDocument(value: Json, options: ParseOptions): PolicyDocument {
 }
 
 // The same managed policy arrives once per role that attaches it: parse each text once. Documents are
-// frozen, so sharing them is safe; bounded so a long-running process cannot grow without limit.
+// frozen, so sharing them is safe. Bounded (entries and text size: IAM caps a managed policy at 6,144
+// characters, URL-encoding triples that at most) so a Lambda's memory stays small.
 const textCache = new Map<string, PolicyDocument>();
-const MAX_TEXT_CACHE = 2_000;
+const MAX_TEXT_CACHE = 500;
+const MAX_CACHED_TEXT = 20_000;
 
 /**
  * Parses and normalises a policy given as an object, a JSON string or a URL-encoded JSON string.
@@ -240,7 +242,9 @@ export function parsePolicyDocument(input: unknown, options: ParseOptions = {}):
   const hit = textCache.get(cacheKey);
   if (hit) return hit;
   const doc = parseDocument(decodeText(input), options);
-  if (textCache.size >= MAX_TEXT_CACHE) textCache.clear();
-  textCache.set(cacheKey, doc);
+  if (input.length <= MAX_CACHED_TEXT) {
+    if (textCache.size >= MAX_TEXT_CACHE) textCache.clear();
+    textCache.set(cacheKey, doc);
+  }
   return doc;
 }
