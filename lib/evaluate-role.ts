@@ -1,0 +1,353 @@
+/**
+ * One role snapshot against a list of requirements: which are not met, and why. Pure and synchronous;
+ * every policy is parsed once per call, and anything the engine cannot prove counts as not granted.
+ */
+import type {
+  AttachmentRequirement,
+  Consumer,
+  Finding,
+  FindingReason,
+  PermissionRequirement,
+  Requirement,
+  RoleEvaluation,
+  RoleSnapshot,
+  TrustRequirement,
+  UnverifiableRequirement,
+} from './model';
+import {
+  evaluateRequest,
+  evaluateTrust,
+  parsePolicyDocument,
+  PolicyParseError,
+  statementLabel,
+  type NamedPolicy,
+  type PolicyDocument,
+  type PolicySet,
+  type RequestContext,
+  type StatementRef,
+  type UnresolvedCondition,
+} from './policy';
+
+export interface EvaluateRoleOptions {
+  /** Region the consumers run in: `aws:RequestedRegion` for requests on `*` (ARNs carry their own). */
+  readonly region?: string;
+}
+
+/**
+ * Evaluates a role against requirements. NON_COMPLIANT whenever a finding exists, including policies that
+ * do not parse and grants that hold only under conditions the rule cannot know (fail closed).
+ */
+export function evaluateRole(
+  role: RoleSnapshot,
+  requirements: readonly Requirement[],
+  options: EvaluateRoleOptions = {},
+): RoleEvaluation {
+  const findings: Finding[] = [];
+  const policies = readIdentityPolicies(role, findings);
+  const contexts = new ContextFactory(role, options.region);
+  let trust: PolicyDocument | Finding | undefined;
+
+  for (const requirement of requirements) {
+    let finding: Finding | undefined;
+    switch (requirement.kind) {
+      case 'trust':
+        trust ??= readTrust(role);
+        finding = 'statements' in trust ? checkTrust(trust, requirement, role) : trust;
+        break;
+      case 'attachment':
+        finding = checkAttachment(requirement, role);
+        break;
+      case 'permission':
+        finding = checkPermission(requirement, policies, contexts);
+        break;
+      case 'unverifiable':
+        finding = unverifiable(requirement);
+        break;
+    }
+    if (finding) findings.push(finding);
+  }
+  return { compliance: findings.length === 0 ? 'COMPLIANT' : 'NON_COMPLIANT', findings };
+}
+
+/** Inline, managed and boundary documents, parsed; each unreadable one becomes a POLICY_UNREADABLE finding. */
+function readIdentityPolicies(role: RoleSnapshot, findings: Finding[]): PolicySet {
+  const identity: NamedPolicy[] = [];
+  const read = (kind: 'inline' | 'managed' | 'boundary', name: string, document: unknown, arn?: string) => {
+    try {
+      const parsed = parsePolicyDocument(document, { kind: 'identity' });
+      return { kind, name, document: parsed, ...(arn ? { arn } : {}) };
+    } catch (error) {
+      if (!(error instanceof PolicyParseError)) throw error;
+      const policyName = `${kind}:${name}`;
+      findings.push({
+        id: 'POLICY_UNREADABLE',
+        reason: { kind: 'unreadable', policyName, problem: error.message },
+        neededBy: [],
+        message: `The ${KIND_TEXT[kind]} ${name} cannot be read (${error.message}), so no grant can be proven`,
+      });
+      return undefined;
+    }
+  };
+  for (const inline of role.inlinePolicies) {
+    const policy = read('inline', inline.name, inline.document);
+    if (policy) identity.push(policy);
+  }
+  for (const managed of role.managedPolicies) {
+    const policy = read('managed', managed.name, managed.document, managed.arn);
+    if (policy) identity.push(policy);
+  }
+  const boundary = role.permissionsBoundary
+    ? read(
+        'boundary',
+        nameFromArn(role.permissionsBoundary.arn),
+        role.permissionsBoundary.document,
+        role.permissionsBoundary.arn,
+      )
+    : undefined;
+  // An unreadable boundary is left out: its POLICY_UNREADABLE finding already keeps the role NON_COMPLIANT.
+  return boundary ? { identity, boundary } : { identity };
+}
+
+const KIND_TEXT = {
+  inline: 'inline policy',
+  managed: 'managed policy',
+  boundary: 'permissions boundary',
+} as const;
+
+/** `arn:aws:iam::1:policy/path/name` -> `name`. */
+function nameFromArn(arn: string): string {
+  return arn.slice(arn.lastIndexOf('/') + 1) || arn;
+}
+
+function readTrust(role: RoleSnapshot): PolicyDocument | Finding {
+  try {
+    return parsePolicyDocument(role.trustPolicy, { kind: 'resource' });
+  } catch (error) {
+    if (!(error instanceof PolicyParseError)) throw error;
+    return {
+      id: 'TRUST_ECS_TASKS',
+      reason: { kind: 'unreadable', policyName: 'trust', problem: error.message },
+      neededBy: [],
+      message: `The trust policy cannot be read (${error.message}), so ecs-tasks.amazonaws.com cannot be shown to assume the role`,
+    };
+  }
+}
+
+function checkTrust(
+  trust: PolicyDocument,
+  requirement: TrustRequirement,
+  role: RoleSnapshot,
+): Finding | undefined {
+  const result = evaluateTrust(trust, {
+    service: requirement.service,
+    accountId: role.accountId,
+    partition: role.partition,
+  });
+  const subject = `The trust policy does not let ${requirement.service} assume the role`;
+  if (result.decision === 'explicitDeny') {
+    const reason = denyReason(result.matchedStatements);
+    return trustFinding(reason, `${subject}: ${describeReason(reason)}`);
+  }
+  if (result.conditional) {
+    const reason: FindingReason = {
+      kind: 'conditional',
+      conditions: result.unresolvedConditions.map(conditionText),
+    };
+    return trustFinding(reason, `${subject} unconditionally: ${describeReason(reason)}`);
+  }
+  if (result.decision !== 'allowed') {
+    return trustFinding({ kind: 'noAllow' }, `${subject}: no statement allows sts:AssumeRole for it`);
+  }
+  if (requirement.requireConfusedDeputyCondition && !result.hasConfusedDeputyCondition) {
+    return {
+      id: 'TRUST_CONFUSED_DEPUTY',
+      reason: { kind: 'noConfusedDeputyCondition' },
+      neededBy: [],
+      message: `The trust policy lets ${requirement.service} assume the role without aws:SourceAccount or aws:SourceArn`,
+    };
+  }
+  return undefined;
+}
+
+function trustFinding(reason: FindingReason, message: string): Finding {
+  return { id: 'TRUST_ECS_TASKS', reason, neededBy: [], message };
+}
+
+function checkAttachment(requirement: AttachmentRequirement, role: RoleSnapshot): Finding | undefined {
+  const arn = `arn:${role.partition}:iam::aws:policy${requirement.policyPath}${requirement.policyName}`;
+  if (role.managedPolicies.some((policy) => policy.arn === arn)) return undefined;
+  return {
+    id: 'MANAGED_POLICY_ATTACHED',
+    reason: { kind: 'notAttached' },
+    neededBy: [],
+    message: `The AWS managed policy ${requirement.policyName} is not attached`,
+  };
+}
+
+function checkPermission(
+  requirement: PermissionRequirement,
+  policies: PolicySet,
+  contexts: ContextFactory,
+): Finding | undefined {
+  const result = evaluateRequest(
+    {
+      action: requirement.action,
+      resource: requirement.resource,
+      context: contexts.for(requirement),
+      missingKeys: 'unknown',
+    },
+    policies,
+  );
+  if (result.decision === 'allowed' && !result.conditional) return undefined;
+
+  let reason: FindingReason;
+  if (result.decision === 'explicitDeny') reason = denyReason(result.matchedStatements);
+  else if (result.conditional)
+    reason = { kind: 'conditional', conditions: result.unresolvedConditions.map(conditionText) };
+  else if (result.deniedBy === 'boundary' && policies.boundary)
+    reason = { kind: 'boundary', policyName: `boundary:${policies.boundary.name}` };
+  else reason = { kind: 'noAllow' };
+
+  const subject =
+    requirement.resource === '*' ? requirement.action : `${requirement.action} on ${requirement.resource}`;
+  return {
+    id: requirement.id,
+    action: requirement.action,
+    resource: requirement.resource,
+    reason,
+    neededBy: requirement.neededBy,
+    message: `${subject} is not granted: ${describeReason(reason)}${neededByText(requirement.neededBy)}`,
+  };
+}
+
+function unverifiable(requirement: UnverifiableRequirement): Finding {
+  const subject = requirement.action
+    ? `${requirement.action} for ${requirement.subject}`
+    : requirement.subject;
+  return {
+    id: requirement.id,
+    ...(requirement.action ? { action: requirement.action } : {}),
+    reason: { kind: 'unverifiable', subject: requirement.subject, problem: requirement.problem },
+    neededBy: requirement.neededBy,
+    message: `${subject} cannot be verified: ${requirement.problem}${neededByText(requirement.neededBy)}`,
+  };
+}
+
+/** The first deciding Deny, named as findings report it: `inline:deny-logs` and the Sid or index. */
+function denyReason(statements: readonly StatementRef[]): FindingReason {
+  const deny = statements.find((statement) => statement.effect === 'Deny') ?? statements[0];
+  if (!deny) return { kind: 'noAllow' };
+  return {
+    kind: 'explicitDeny',
+    policyName: deny.policyKind === 'trust' ? 'trust' : `${deny.policyKind}:${deny.policyName}`,
+    statement: deny.sid !== undefined && deny.sid !== '' ? deny.sid : String(deny.statementIndex),
+  };
+}
+
+/** `StringEquals aws:SourceVpce ["vpce-1"] (inline policy x statement 0)`. */
+function conditionText(condition: UnresolvedCondition): string {
+  return `${condition.operator} ${condition.key} ${JSON.stringify(condition.values)} (${statementLabel(condition)})`;
+}
+
+/** The reason as a sentence fragment, shared by messages here and by the annotation builder. */
+export function describeReason(reason: FindingReason): string {
+  switch (reason.kind) {
+    case 'noAllow':
+      return 'no statement allows it';
+    case 'explicitDeny':
+      return `denied by ${policyText(reason.policyName)} statement ${reason.statement}`;
+    case 'boundary':
+      return `not allowed by ${policyText(reason.policyName)}`;
+    case 'conditional':
+      return `allowed only under conditions the rule cannot verify: ${reason.conditions.join('; ')}`;
+    case 'notAttached':
+      return 'not attached';
+    case 'noConfusedDeputyCondition':
+      return 'no aws:SourceAccount or aws:SourceArn condition';
+    case 'unreadable':
+      return `${policyText(reason.policyName)} cannot be read: ${reason.problem}`;
+    case 'unverifiable':
+      return reason.problem;
+  }
+}
+
+/** `inline:deny-logs` -> `inline policy deny-logs`. */
+export function policyText(policyName: string): string {
+  const colon = policyName.indexOf(':');
+  const kind = colon < 0 ? '' : policyName.slice(0, colon);
+  const name = policyName.slice(colon + 1);
+  switch (kind) {
+    case 'inline':
+      return `inline policy ${name}`;
+    case 'managed':
+      return `managed policy ${name}`;
+    case 'boundary':
+      return `permissions boundary ${name}`;
+    default:
+      return policyName === 'trust' ? 'the trust policy' : `policy ${policyName}`;
+  }
+}
+
+const CONSUMER_TEXT: Readonly<Record<Consumer['kind'], string>> = {
+  'batch-job-definition': 'job definition',
+  'ecs-task-definition': 'task definition',
+  'rule-parameter': 'rule parameter',
+  base: '',
+};
+
+function neededByText(consumers: readonly Consumer[]): string {
+  const named = consumers.filter((consumer) => consumer.kind !== 'base');
+  if (named.length === 0) return '';
+  return ` (needed by ${named.map((consumer) => `${CONSUMER_TEXT[consumer.kind]} ${consumer.name}`).join(', ')})`;
+}
+
+/**
+ * The request context the ECS agent's calls carry, as far as the role alone tells: who the principal is
+ * and where the resource lives. Keys that depend on the network, the session or the resource's tags stay
+ * unknown, so conditions on them make a grant conditional (fail closed).
+ */
+class ContextFactory {
+  readonly #principal: Record<string, readonly string[]>;
+  readonly #byLocation = new Map<string, RequestContext>();
+  readonly #region: string | undefined;
+
+  constructor(role: RoleSnapshot, region: string | undefined) {
+    this.#region = region;
+    this.#principal = {
+      // The agent calls AWS with the role's session: aws:PrincipalArn is the role ARN, not the session ARN.
+      'aws:PrincipalArn': [role.arn],
+      'aws:PrincipalAccount': [role.accountId],
+      'aws:PrincipalType': ['AssumedRole'],
+      'aws:PrincipalIsAWSService': ['false'],
+      // The agent calls AWS APIs over HTTPS only.
+      'aws:SecureTransport': ['true'],
+    };
+    // The role's tags are the session's principal tags: ECS passes no session tags.
+    for (const [key, value] of Object.entries(role.tags))
+      this.#principal[`aws:PrincipalTag/${key}`] = [value];
+  }
+
+  for(requirement: PermissionRequirement): RequestContext {
+    const [region, account] = this.#location(requirement.resource);
+    const key = `${region ?? ''}\u0000${account ?? ''}`;
+    let base = this.#byLocation.get(key);
+    if (!base) {
+      base = {
+        ...this.#principal,
+        ...(region ? { 'aws:RequestedRegion': [region] } : {}),
+        ...(account ? { 'aws:ResourceAccount': [account] } : {}),
+      };
+      this.#byLocation.set(key, base);
+    }
+    return requirement.context ? { ...base, ...requirement.context } : base;
+  }
+
+  /** Region and account of a concrete ARN; the rule's region for `*`. Wildcards leave them unknown. */
+  #location(resource: string): [string | undefined, string | undefined] {
+    if (!resource.startsWith('arn:')) return [resource === '*' ? this.#region : undefined, undefined];
+    const [, , , region = '', account = ''] = resource.split(':', 5);
+    const known = (part: string) =>
+      part !== '' && !part.includes('*') && !part.includes('?') ? part : undefined;
+    return [known(region), known(account)];
+  }
+}
