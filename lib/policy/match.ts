@@ -65,13 +65,15 @@ function segmentOverlaps(patternEglob: string, segment: string): boolean {
 
 /**
  * Whether some resource the request may name is matched by the pattern. Equal to `arnCovers` for a
- * concrete resource; for a request resource with `*` an over-approximation (see `globsOverlap`),
+ * concrete resource and for the bare `*`; for a request resource with `*` an over-approximation (see `globsOverlap`),
  * segment by segment when both split into ARN segments, over the whole string otherwise. Cached:
  * the same Deny meets the same log-group request for every role that has it.
  */
 export function arnOverlaps(patternEglob: string, resource: string): boolean {
   if (arnCovers(patternEglob, resource)) return true;
-  if (!resource.includes('*')) return false;
+  // The bare request resource `*` is what IAM sees for actions without resource-level permissions
+  // (ecr:GetAuthorizationToken): IAM compares it literally, so a Deny on one repository misses it.
+  if (resource === '*' || !resource.includes('*')) return false;
   const key = `${patternEglob}\u0000${resource}`;
   let hit = overlapCache.get(key);
   if (hit === undefined) {

@@ -203,13 +203,16 @@ describe('request resources with * (every stream of a group): fail closed on bot
     expect(decide(statements, 'logs:PutLogEvents', ANY_STREAM).decision).toBe(expected);
   });
 
-  it('a Deny on a specific repository counts against the all-resources request *', () => {
-    const result = decide(
+  it.each<[string, Json[], Decision]>([
+    [
+      'a Deny on one repository',
       [allow('*'), deny('ecr:*', 'arn:aws:ecr:eu-west-1:1:repository/x')],
-      'ecr:GetAuthorizationToken',
-      '*',
-    );
-    expect(result.decision).toBe('explicitDeny');
+      'allowed',
+    ],
+    ['a Deny on every resource', [allow('*'), deny('ecr:*', '*')], 'explicitDeny'],
+    ['an Allow on every repository only', [allow('ecr:*', 'arn:aws:ecr:*:*:repository/*')], 'implicitDeny'],
+  ])('the bare request resource * is compared literally, as IAM does: %s', (_label, statements, expected) => {
+    expect(decide(statements, 'ecr:GetAuthorizationToken', '*').decision).toBe(expected);
   });
 });
 

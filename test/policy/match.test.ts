@@ -146,7 +146,13 @@ describe('arnOverlaps (for Deny statements: could the pattern hit some resource 
     ['a single stream overlaps every stream', STREAM, ANY_STREAM, true],
     ['another group does not overlap', 'arn:aws:logs:*:*:log-group:/ecs/app:*', ANY_STREAM, false],
     ['another account does not overlap', 'arn:aws:logs:*:999999999999:*', ANY_STREAM, false],
-    ['any pattern overlaps the literal request *', 'arn:aws:ecr:us-east-1:1:repository/x', '*', true],
+    [
+      'a repository pattern misses the bare request * (compared literally)',
+      'arn:aws:ecr:us-east-1:1:repository/x',
+      '*',
+      false,
+    ],
+    ['the pattern * hits the bare request *', '*', '*', true],
     ['a concrete request: overlap is a match', STREAM, STREAM, true],
     ['a concrete request: no match, no overlap', 'arn:aws:logs:*:*:log-group:/ecs/*', STREAM, false],
   ])('%s', (_label, pattern, arn, expected) => {
