@@ -183,7 +183,8 @@ describe('evaluateRole', () => {
   });
 
   describe('conditions: known runtime context counts, the unknown fails closed', () => {
-    it.each<[string, RoleOptions, string[], string?]>([
+    type Case = { condition: Record<string, Record<string, string>>; tags?: Record<string, string> };
+    it.each<[string, Case, string[], string?]>([
       [
         'aws:SourceVpce (network, unknown)',
         { condition: { StringEquals: { 'aws:SourceVpce': 'vpce-1' } } },
