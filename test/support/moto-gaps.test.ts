@@ -11,6 +11,7 @@ import {
   GetRoleCommand,
   ListRolesCommand,
 } from '@aws-sdk/client-iam';
+import { DescribeParametersCommand } from '@aws-sdk/client-ssm';
 import type { AwsClients } from '../../lib/aws/clients';
 import { clientsFor, startMoto, type MotoServer } from './moto';
 import {
@@ -18,6 +19,7 @@ import {
   EXECUTION_ROLE_POLICY_ARN,
   seedJobDefinition,
   seedManagedPolicy,
+  seedParameter,
   seedRole,
   seedTaskDefinition,
 } from './seed';
@@ -191,6 +193,17 @@ describe('Batch', () => {
       new DescribeJobDefinitionsCommand({ jobDefinitionName: 'mnp' }),
     );
     expect(described.jobDefinitions?.[0]?.nodeProperties).toBeUndefined();
+  });
+});
+
+describe('SSM', () => {
+  it('DescribeParameters pages by 10 whatever MaxResults says, and omits ARN', async () => {
+    const names = Array.from({ length: 12 }, (_, i) => `/gap/p${i}`);
+    for (const name of names) await seedParameter(clients.ssm, { name, type: 'String' });
+    const page = await clients.ssm.send(new DescribeParametersCommand({ MaxResults: 50 }));
+    expect(page.Parameters).toHaveLength(10);
+    expect(page.NextToken).toBeDefined();
+    expect(page.Parameters?.[0]?.ARN).toBeUndefined();
   });
 });
 
