@@ -2,7 +2,7 @@
  * Small builders for tests: roles, policy documents, job and task definitions. Defaults describe a
  * correct execution role and a job that uses it, so each test states only what it changes.
  */
-import type { RoleSnapshot } from '../lib/model';
+import type { Consumer, Finding, RoleSnapshot } from '../lib/model';
 import type {
   BatchJobDefinition,
   ContainerLike,
@@ -228,3 +228,19 @@ export function aTaskDefinition(options: TaskDefinitionOptions = {}): EcsTaskDef
     ),
   };
 }
+
+/** A finding; defaults to EXEC_PERMISSIONS logs:PutLogEvents on `*` with no allowing statement. */
+export function aFinding(overrides: Partial<Finding> = {}): Finding {
+  return {
+    id: 'EXEC_PERMISSIONS',
+    action: 'logs:PutLogEvents',
+    resource: '*',
+    reason: { kind: 'noAllow' },
+    neededBy: [],
+    message: 'logs:PutLogEvents is not granted: no statement allows it',
+    ...overrides,
+  };
+}
+
+/** A job definition consumer `name` (`etl:3`). */
+export const jobDefinition = (name: string): Consumer => ({ kind: 'batch-job-definition', name });
