@@ -12,11 +12,17 @@ import {
   ListRolePoliciesCommand,
   ListRolesCommand,
   type IAMClient,
-  type ManagedPolicyDetail,
   type Role,
   type RoleDetail,
   type Tag,
 } from '@aws-sdk/client-iam';
+import {
+  AuthorizationDetailsError,
+  policyArnsOf,
+  readAuthorizationDetails,
+  roleDescriptionAt,
+  snapshotFromDescription,
+} from '../authorization-details';
 import { AwsCallError, InvalidEventError } from '../errors';
 import type { RoleSnapshot } from '../model';
 import type { IamReader, ManagedPolicyDocument, RoleDescription } from '../ports';
@@ -61,11 +67,9 @@ export class AwsIamReader implements IamReader {
           }),
         ),
       );
-      for (const detail of page.RoleDetailList ?? []) roles.push(descriptionFromRoleDetail(detail));
-      for (const policy of page.Policies ?? []) {
-        const document = defaultVersionOf(policy);
-        if (document !== undefined) known.set(document.arn, document);
-      }
+      const details = readAnswer(() => readAuthorizationDetails(page, { complete: false }));
+      roles.push(...details.roles);
+      for (const [arn, policy] of details.policies) known.set(arn, policy);
       onProgress?.(roles.length);
       marker = page.IsTruncated === true ? page.Marker : undefined;
     } while (marker !== undefined);
@@ -199,42 +203,17 @@ export class AwsIamReader implements IamReader {
 
 /** A role from GetAccountAuthorizationDetails, before managed policy documents are attached. */
 export function descriptionFromRoleDetail(detail: RoleDetail): RoleDescription {
-  const op = 'GetAccountAuthorizationDetails';
-  return {
-    roleName: required(detail.RoleName, op, 'RoleDetailList[].RoleName'),
-    roleId: required(detail.RoleId, op, 'RoleDetailList[].RoleId'),
-    arn: required(detail.Arn, op, 'RoleDetailList[].Arn'),
-    path: detail.Path ?? '/',
-    trustPolicy: required(detail.AssumeRolePolicyDocument, op, 'RoleDetailList[].AssumeRolePolicyDocument'),
-    inlinePolicies: (detail.RolePolicyList ?? []).map((policy) => ({
-      name: required(policy.PolicyName, op, 'RolePolicyList[].PolicyName'),
-      document: required(policy.PolicyDocument, op, 'RolePolicyList[].PolicyDocument'),
-    })),
-    attachedManagedPolicyArns: (detail.AttachedManagedPolicies ?? []).map((policy) =>
-      required(policy.PolicyArn, op, 'AttachedManagedPolicies[].PolicyArn'),
-    ),
-    ...(detail.PermissionsBoundary?.PermissionsBoundaryArn !== undefined && {
-      permissionsBoundaryArn: detail.PermissionsBoundary.PermissionsBoundaryArn,
-    }),
-    tags: tagsOf(detail.Tags),
-  };
+  return readAnswer(() => roleDescriptionAt(detail, 'RoleDetailList[]', { complete: false }));
 }
 
-/** A customer managed policy's default version, when the listing carries it. */
-function defaultVersionOf(policy: ManagedPolicyDetail): ManagedPolicyDocument | undefined {
-  const { Arn: arn, DefaultVersionId: defaultVersionId } = policy;
-  if (arn === undefined || defaultVersionId === undefined) return undefined;
-  const version = policy.PolicyVersionList?.find((candidate) => candidate.VersionId === defaultVersionId);
-  if (version?.Document === undefined) return undefined;
-  // Named from the ARN: a policy's name is its ARN's last segment, and some listings omit PolicyName.
-  return { arn, name: lastPathSegment(arn), defaultVersionId, document: version.Document };
-}
-
-/** Every managed policy ARN a role needs the document of: attached ones and its boundary. */
-function policyArnsOf(role: RoleDescription): string[] {
-  return role.permissionsBoundaryArn === undefined
-    ? [...role.attachedManagedPolicyArns]
-    : [...role.attachedManagedPolicyArns, role.permissionsBoundaryArn];
+/** The shared converter's complaints about an answer, as the failed call they stand for. */
+function readAnswer<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (!(error instanceof AuthorizationDetailsError)) throw error;
+    throw new AwsCallError('GetAccountAuthorizationDetails', `answer has ${error.message}`, { cause: error });
+  }
 }
 
 function snapshotOf(
@@ -242,43 +221,18 @@ function snapshotOf(
   accountId: string,
   policies: ReadonlyMap<string, ManagedPolicyDocument>,
 ): RoleSnapshot {
-  const documentOf = (arn: string): ManagedPolicyDocument => {
-    const policy = policies.get(arn);
-    // Unreachable unless a caller skipped the fetch: fail rather than evaluate a role with a policy missing.
-    if (policy === undefined) throw new AwsCallError('GetPolicyVersion', `no document for ${arn}`);
-    return policy;
-  };
-  const boundaryArn = role.permissionsBoundaryArn;
-  return {
-    roleName: role.roleName,
-    roleId: role.roleId,
-    arn: role.arn,
-    path: role.path,
-    accountId,
-    partition: partitionOf(role.arn),
-    trustPolicy: role.trustPolicy,
-    inlinePolicies: role.inlinePolicies,
-    managedPolicies: role.attachedManagedPolicyArns.map((arn) => {
-      const policy = documentOf(arn);
-      return { arn, name: policy.name, document: policy.document };
-    }),
-    ...(boundaryArn !== undefined && {
-      permissionsBoundary: { arn: boundaryArn, document: documentOf(boundaryArn).document },
-    }),
-    tags: role.tags,
-  };
+  const { snapshot, missingPolicyArns } = snapshotFromDescription(role, policies, accountId);
+  // Unreachable unless a caller skipped the fetch: fail rather than evaluate a role with a policy missing.
+  if (missingPolicyArns.length > 0) {
+    throw new AwsCallError('GetPolicyVersion', `no document for ${missingPolicyArns.join(', ')}`);
+  }
+  return snapshot;
 }
 
 function tagsOf(tags: readonly Tag[] | undefined): Record<string, string> {
   const result: Record<string, string> = {};
   for (const tag of tags ?? []) if (tag.Key !== undefined) result[tag.Key] = tag.Value ?? '';
   return result;
-}
-
-function partitionOf(roleArn: string): string {
-  const parsed = parseArn(roleArn);
-  if (parsed === undefined) throw new InvalidEventError('arn', `not a role ARN: ${JSON.stringify(roleArn)}`);
-  return parsed.partition;
 }
 
 function accountOf(roleArn: string): string {
