@@ -308,11 +308,12 @@ function neededByText(consumers: readonly Consumer[]): string {
  */
 class ContextFactory {
   readonly #principal: Record<string, readonly string[]>;
-  readonly #byLocation = new Map<string, RequestContext>();
-  readonly #region: string | undefined;
+  /** Per resource location (interned below): the context for requests there, built once per role. */
+  readonly #byLocation = new Map<ResourceLocation, RequestContext>();
+  readonly #anywhere: ResourceLocation;
 
   constructor(role: RoleSnapshot, region: string | undefined) {
-    this.#region = region;
+    this.#anywhere = internLocation(region, undefined);
     this.#principal = {
       // The agent calls AWS with the role's session: aws:PrincipalArn is the role ARN, not the session ARN.
       'aws:PrincipalArn': [role.arn],
@@ -323,31 +324,69 @@ class ContextFactory {
       'aws:SecureTransport': ['true'],
     };
     // The role's tags are the session's principal tags: ECS passes no session tags.
-    for (const [key, value] of Object.entries(role.tags))
-      this.#principal[`aws:PrincipalTag/${key}`] = [value];
+    for (const key of Object.keys(role.tags))
+      this.#principal[`aws:PrincipalTag/${key}`] = [role.tags[key] as string];
   }
 
   for(requirement: PermissionRequirement): RequestContext {
-    const [region, account] = this.#location(requirement.resource);
-    const key = `${region ?? ''}\u0000${account ?? ''}`;
-    let base = this.#byLocation.get(key);
+    const resource = requirement.resource;
+    const location = resource === '*' ? this.#anywhere : locationOf(resource);
+    let base = this.#byLocation.get(location);
     if (!base) {
-      base = {
-        ...this.#principal,
-        ...(region ? { 'aws:RequestedRegion': [region] } : {}),
-        ...(account ? { 'aws:ResourceAccount': [account] } : {}),
-      };
-      this.#byLocation.set(key, base);
+      const context: Record<string, readonly string[]> = { ...this.#principal };
+      if (location.region) context['aws:RequestedRegion'] = [location.region];
+      if (location.account) context['aws:ResourceAccount'] = [location.account];
+      base = context;
+      this.#byLocation.set(location, base);
     }
     return requirement.context ? { ...base, ...requirement.context } : base;
   }
+}
 
-  /** Region and account of a concrete ARN; the rule's region for `*`. Wildcards leave them unknown. */
-  #location(resource: string): [string | undefined, string | undefined] {
-    if (!resource.startsWith('arn:')) return [resource === '*' ? this.#region : undefined, undefined];
-    const [, , , region = '', account = ''] = resource.split(':', 5);
-    const known = (part: string) =>
-      part !== '' && !part.includes('*') && !part.includes('?') ? part : undefined;
-    return [known(region), known(account)];
+/** Region and account of a resource; undefined where the resource does not fix them. */
+interface ResourceLocation {
+  readonly region: string | undefined;
+  readonly account: string | undefined;
+}
+
+// Locations repeat across requests and roles: intern them so each role's contexts are keyed by identity.
+// Bounded so a long-running process cannot grow without limit.
+const locations = new Map<string, ResourceLocation>();
+const MAX_LOCATIONS = 10_000;
+
+function internLocation(region: string | undefined, account: string | undefined): ResourceLocation {
+  const key = `${region ?? ''}:${account ?? ''}`;
+  let location = locations.get(key);
+  if (!location) {
+    if (locations.size >= MAX_LOCATIONS) locations.clear();
+    location = Object.freeze({ region, account });
+    locations.set(key, location);
   }
+  return location;
+}
+
+/** `arn:partition:service:REGION:ACCOUNT:...`; parts holding wildcards stay unknown. */
+function locationOf(resource: string): ResourceLocation {
+  // Scan for the colons instead of splitting: this runs once per request of every role.
+  const c2 = resource.startsWith('arn:') ? resource.indexOf(':', 4) : -1;
+  const c3 = c2 < 0 ? -1 : resource.indexOf(':', c2 + 1);
+  const c4 = c3 < 0 ? -1 : resource.indexOf(':', c3 + 1);
+  const c5 = c4 < 0 ? -1 : resource.indexOf(':', c4 + 1);
+  if (c5 < 0) return NOWHERE;
+  const key = resource.slice(c3 + 1, c5);
+  let location = byRegionAndAccount.get(key);
+  if (!location) {
+    location = internLocation(known(resource.slice(c3 + 1, c4)), known(resource.slice(c4 + 1, c5)));
+    if (byRegionAndAccount.size >= MAX_LOCATIONS) byRegionAndAccount.clear();
+    byRegionAndAccount.set(key, location);
+  }
+  return location;
+}
+
+/** `REGION:ACCOUNT` as written in ARNs -> its interned location. */
+const byRegionAndAccount = new Map<string, ResourceLocation>();
+const NOWHERE = internLocation(undefined, undefined);
+
+function known(part: string): string | undefined {
+  return part !== '' && !part.includes('*') && !part.includes('?') ? part : undefined;
 }

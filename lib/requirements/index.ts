@@ -39,18 +39,36 @@ export const LOG_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'] as cons
 /** Who needs the page's baseline when no consumer narrows it. */
 export const BASE_CONSUMER: Consumer = { kind: 'base', name: 'AmazonECSTaskExecutionRolePolicy' };
 
-const TRUST: Omit<TrustRequirement, 'requireConfusedDeputyCondition'> = {
+// Most candidates share these: built once, frozen, so a sweep allocates nothing for them.
+const TRUST_PLAIN: TrustRequirement = Object.freeze({
   kind: 'trust',
   id: 'TRUST_ECS_TASKS',
   service: 'ecs-tasks.amazonaws.com',
-};
+  requireConfusedDeputyCondition: false,
+});
+const TRUST_HARDENED: TrustRequirement = Object.freeze({
+  ...TRUST_PLAIN,
+  requireConfusedDeputyCondition: true,
+});
 
-const ATTACHMENT: AttachmentRequirement = {
+const BASE_PERMISSIONS: readonly PermissionRequirement[] = Object.freeze(
+  EXECUTION_ROLE_ACTIONS.map((action) =>
+    Object.freeze({
+      kind: 'permission' as const,
+      id: 'EXEC_PERMISSIONS' as const,
+      action,
+      resource: '*',
+      neededBy: Object.freeze([BASE_CONSUMER]),
+    }),
+  ),
+);
+
+const ATTACHMENT: AttachmentRequirement = Object.freeze({
   kind: 'attachment',
   id: 'MANAGED_POLICY_ATTACHED',
   policyName: 'AmazonECSTaskExecutionRolePolicy',
   policyPath: '/service-role/',
-};
+});
 
 /** Secrets Manager appends `-` and six random characters to a name: a grant for a name must cover them. */
 export function secretPattern(reference: { readonly arn: string; readonly isPartial?: boolean }): string {
@@ -70,12 +88,16 @@ export function requirementsFor(
   // Every ARN in `usage` is already resolved against the rule's location by extractUsage.
   _location: RuleLocation,
 ): Requirement[] {
-  const collector = new RequirementCollector();
+  const head: Requirement[] = [params.requireConfusedDeputyCondition ? TRUST_HARDENED : TRUST_PLAIN];
+  if (params.requireManagedPolicy) head.push(ATTACHMENT);
   const consumers = usage?.consumers ?? [];
+  const hasParameterGrants =
+    params.secretArns.length > 0 || params.parameterArns.length > 0 || params.kmsKeyArns.length > 0;
+  if (consumers.length === 0 && !hasParameterGrants) return [...head, ...BASE_PERMISSIONS];
 
+  const collector = new RequirementCollector();
   if (consumers.length === 0) {
-    for (const action of EXECUTION_ROLE_ACTIONS)
-      collector.permission('EXEC_PERMISSIONS', action, '*', BASE_CONSUMER);
+    head.push(...BASE_PERMISSIONS);
   } else {
     addExecutionPermissions(collector, consumers);
     for (const { consumer, secrets, registryCredentials, invalidReferences } of consumers) {
@@ -100,14 +122,8 @@ export function requirementsFor(
       }
     }
   }
-
   addRuleParameterGrants(collector, params, keys, role);
-
-  return [
-    { ...TRUST, requireConfusedDeputyCondition: params.requireConfusedDeputyCondition },
-    ...(params.requireManagedPolicy ? [ATTACHMENT] : []),
-    ...collector.requirements(),
-  ];
+  return [...head, ...collector.requirements()];
 }
 
 function addExecutionPermissions(collector: RequirementCollector, consumers: readonly ConsumerUsage[]): void {
@@ -236,35 +252,49 @@ function toKeyArn(key: string, partition: string, region: string, account: strin
   return undefined;
 }
 
+const SECRET_ARNS: Consumer = Object.freeze({ kind: 'rule-parameter', name: 'SecretArns' });
+const PARAMETER_ARNS: Consumer = Object.freeze({ kind: 'rule-parameter', name: 'ParameterArns' });
+const KMS_KEY_ARNS: Consumer = Object.freeze({ kind: 'rule-parameter', name: 'KmsKeyArns' });
+
 function addRuleParameterGrants(
   collector: RequirementCollector,
   params: RuleParameters,
   keys: KeyMetadata,
   role: RoleSnapshot,
 ): void {
-  const secretArns: Consumer = { kind: 'rule-parameter', name: 'SecretArns' };
+  const secretArns = SECRET_ARNS;
   for (const arn of params.secretArns) {
     collector.permission('SECRETS_MANAGER', 'secretsmanager:GetSecretValue', arn, secretArns);
     // A pattern cannot be described; its keys come from KmsKeyArns.
     if (!arn.includes('*') && !arn.includes('?'))
       addDecrypt(collector, arn, 'secretsmanager', { arn }, keys, role, secretArns);
   }
-  const parameterArns: Consumer = { kind: 'rule-parameter', name: 'ParameterArns' };
+  const parameterArns = PARAMETER_ARNS;
   for (const arn of params.parameterArns) {
     collector.permission('SECRETS_SSM', 'ssm:GetParameters', arn, parameterArns);
     if (!arn.includes('*') && !arn.includes('?'))
       addDecrypt(collector, arn, 'ssm', { arn }, keys, role, parameterArns);
   }
-  const kmsKeyArns: Consumer = { kind: 'rule-parameter', name: 'KmsKeyArns' };
+  const kmsKeyArns = KMS_KEY_ARNS;
   for (const arn of params.kmsKeyArns) collector.permission('KMS_DECRYPT', 'kms:Decrypt', arn, kmsKeyArns);
 }
 
-/** Merges identical requirements, keeping every consumer that needs them, in first-seen order. */
+interface Entry {
+  readonly requirement: PermissionRequirement | UnverifiableRequirement;
+  readonly id: FindingId;
+  /** Context (JSON) or problem text: what else must be equal for two requirements to merge. */
+  readonly detail: string;
+  /** Consumers by identity: extractUsage gives each consumer one object. */
+  readonly consumers: Set<Consumer>;
+}
+
+/**
+ * Merges identical requirements, keeping every consumer that needs them, in first-seen order. Keyed by
+ * resource then action with existing strings (no concatenation): this runs for every candidate of a sweep.
+ */
 class RequirementCollector {
-  readonly #entries = new Map<
-    string,
-    { requirement: PermissionRequirement | UnverifiableRequirement; consumers: Map<string, Consumer> }
-  >();
+  readonly #byResource = new Map<string, Map<string, Entry[]>>();
+  readonly #order: Entry[] = [];
 
   permission(
     id: FindingId,
@@ -273,8 +303,7 @@ class RequirementCollector {
     consumer: Consumer,
     context?: Record<string, readonly string[]>,
   ): void {
-    const contextKey = context ? JSON.stringify(context) : '';
-    this.#add(`p\u0000${id}\u0000${action}\u0000${resource}\u0000${contextKey}`, consumer, () => ({
+    this.#add(id, action, resource, context ? JSON.stringify(context) : '', consumer, () => ({
       kind: 'permission',
       id,
       action,
@@ -291,7 +320,8 @@ class RequirementCollector {
     problem: string,
     consumer: Consumer,
   ): void {
-    this.#add(`u\u0000${id}\u0000${action ?? ''}\u0000${subject}\u0000${problem}`, consumer, () => ({
+    // Subjects never look like permission resources (`u:` cannot start an ARN or `*`): no collisions.
+    this.#add(id, action ?? '', `u:${subject}`, problem, consumer, () => ({
       kind: 'unverifiable',
       id,
       ...(action ? { action } : {}),
@@ -302,15 +332,27 @@ class RequirementCollector {
   }
 
   requirements(): Requirement[] {
-    return [...this.#entries.values()].map(({ requirement, consumers }) => ({
-      ...requirement,
-      neededBy: [...consumers.values()],
-    }));
+    return this.#order.map(({ requirement, consumers }) => ({ ...requirement, neededBy: [...consumers] }));
   }
 
-  #add(key: string, consumer: Consumer, create: () => PermissionRequirement | UnverifiableRequirement): void {
-    let entry = this.#entries.get(key);
-    if (!entry) this.#entries.set(key, (entry = { requirement: create(), consumers: new Map() }));
-    entry.consumers.set(`${consumer.kind}\u0000${consumer.name}`, consumer);
+  #add(
+    id: FindingId,
+    action: string,
+    resource: string,
+    detail: string,
+    consumer: Consumer,
+    create: () => PermissionRequirement | UnverifiableRequirement,
+  ): void {
+    let byAction = this.#byResource.get(resource);
+    if (!byAction) this.#byResource.set(resource, (byAction = new Map()));
+    let entries = byAction.get(action);
+    if (!entries) byAction.set(action, (entries = []));
+    let entry = entries.find((candidate) => candidate.id === id && candidate.detail === detail);
+    if (!entry) {
+      entry = { requirement: create(), id, detail, consumers: new Set() };
+      entries.push(entry);
+      this.#order.push(entry);
+    }
+    entry.consumers.add(consumer);
   }
 }
