@@ -14,6 +14,7 @@ export interface CandidateRole {
   readonly tags: Readonly<Record<string, string>>;
 }
 
+/** The verdict on candidacy and why. */
 export interface Candidacy {
   readonly candidate: boolean;
   /** Why, for logs and NOT_APPLICABLE decisions: `used by job definition etl:3`. */

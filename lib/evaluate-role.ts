@@ -28,6 +28,7 @@ import {
   type UnresolvedCondition,
 } from './policy';
 
+/** What the role snapshot does not say about where its consumers run. */
 export interface EvaluateRoleOptions {
   /** Region the consumers run in: `aws:RequestedRegion` for requests on `*` (ARNs carry their own). */
   readonly region?: string;

@@ -54,6 +54,7 @@ export const RULE_PARAMETER_NAMES = [
   'ParameterArns',
   'KmsKeyArns',
 ] as const;
+/** One of RULE_PARAMETER_NAMES. */
 export type RuleParameterName = (typeof RULE_PARAMETER_NAMES)[number];
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };

@@ -11,8 +11,10 @@ export const SPEC_SECTIONS = [
   'execution-private-auth',
   'execution-secrets',
 ] as const;
+/** One of SPEC_SECTIONS. */
 export type SpecSection = (typeof SPEC_SECTIONS)[number];
 
+/** What one finding id stands for, for the README table and the CLI. */
 export interface CatalogueEntry {
   readonly title: string;
   readonly section: SpecSection;

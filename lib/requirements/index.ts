@@ -34,6 +34,7 @@ export const ECR_PULL_ACTIONS = [
   'ecr:BatchGetImage',
 ] as const;
 
+/** The CloudWatch Logs actions the awslogs driver uses, authorised on the log stream. */
 export const LOG_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'] as const;
 
 /** Who needs the page's baseline when no consumer narrows it. */

@@ -16,6 +16,7 @@ const SECRET_NAME = /^[\w/+=.@-]{1,512}$/;
 // Parameter names: letters, digits and _.-/ (SSM PutParameter); at most 15 levels, 2048 characters.
 const PARAMETER_NAME = /^[\w./-]{1,2048}$/;
 
+/** How to read one reference. */
 export interface ValueFromOptions {
   /** Where the reference was written, for error messages. Defaults to `valueFrom`. */
   readonly field?: string;
