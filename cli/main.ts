@@ -1,5 +1,6 @@
 /** Command-line entry point: `execution-role-check <command> [flags]`. */
 import { readFile } from 'node:fs/promises';
+import { audit } from './audit';
 import { simulate } from './simulate';
 
 /** What a command may touch: output streams and files. Tests pass fakes and run commands in-process. */
@@ -14,6 +15,7 @@ export type Command = (argv: readonly string[], io: CommandIo) => Promise<number
 
 /** Command name -> implementation. Add a command by adding an entry. */
 export const COMMANDS: Readonly<Record<string, Command>> = {
+  audit,
   simulate,
 };
 

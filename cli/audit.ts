@@ -1,0 +1,604 @@
+/**
+ * `audit`: the Config rule's verdicts for every role of an account, on a laptop or in a pipeline. Offline
+ * from saved CLI output (`--input`), or live with read-only calls (`--live`); with no input, the sample
+ * account shipped in samples/account. Candidacy, requirements and evaluation are lib/assess's, as in the rule.
+ */
+import { existsSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { assessRole, indexUsage, secretRefsOf, type UsageIndex } from '../lib/assess';
+import { AuthorizationDetailsError, snapshotsFromAuthorizationDetails } from '../lib/authorization-details';
+import { AwsIamReader } from '../lib/aws/iam';
+import { AwsUsageReader } from '../lib/aws/usage';
+import { createClients, type AwsClients } from '../lib/aws/clients';
+import { AwsCallError, InvalidRuleParametersError, MissingPermissionError } from '../lib/errors';
+import type { RawPolicyDocument, RoleSnapshot } from '../lib/model';
+import { parseRuleParameters, type RuleParameterName, type RuleParameters } from '../lib/parameters';
+import { EXECUTION_POLICY_DOCUMENT, executionPolicyArn } from '../lib/remediation/plan';
+import { gatherUsage } from '../lib/rule';
+import type { BatchJobDefinition, EcsTaskDefinition, KeyMetadata, RuleLocation } from '../lib/usage/types';
+import {
+  assumeAwsManagedKeys,
+  AuditInputError,
+  jobDefinitionsFrom,
+  keysFrom,
+  parseJsonFile,
+  taskDefinitionsFrom,
+} from './audit-input';
+import { renderTable, summaryLine, toAuditRow, toJson, type AuditRow } from './audit-report';
+import type { Command, CommandIo } from './main';
+
+export { AuditInputError } from './audit-input';
+
+/**
+ * AWS managed policy documents the audit knows without asking IAM, by ARN. Only AmazonECSTaskExecutionRolePolicy,
+ * as the spec prints it: any other AWS managed policy missing from a saved file fails its role closed.
+ */
+export const KNOWN_AWS_MANAGED_DOCUMENTS: ReadonlyMap<string, RawPolicyDocument> = new Map([
+  [executionPolicyArn('aws'), EXECUTION_POLICY_DOCUMENT],
+]);
+
+/** The sample account's files, relative to the repository root. */
+export const SAMPLE_DIR = join('samples', 'account');
+const SAMPLE_FILES = {
+  input: 'authorization-details.json',
+  jobDefinitions: 'job-definitions.json',
+  keys: 'keys.json',
+} as const;
+const SAMPLE_REGION = 'us-east-1';
+const DEFAULT_REGION = 'us-east-1';
+
+export const AUDIT_USAGE = `usage: execution-role-check audit [--input FILE [--job-definitions FILE] [--task-definitions FILE]
+                                  [--keys FILE | --assume-aws-managed-keys]]
+                                 [--live [--profile NAME]] [--region REGION]
+                                 [rule parameter flags] [--output table|json] [--all] [--progress]
+
+Judges every IAM role of an account as the Config rule does. Exit code: 0 nothing NON_COMPLIANT,
+1 a role is NON_COMPLIANT, 2 the audit could not run (bad flags or files, or AWS calls that failed).
+With no --input and no --live it audits the sample account in samples/account and exits 0.
+
+Offline (no AWS calls):
+  --input FILE              aws iam get-account-authorization-details > FILE (without --filter, so
+                            attached AWS managed policies are included; missing ones fail their role closed)
+  --job-definitions FILE    aws batch describe-job-definitions --status ACTIVE > FILE
+  --task-definitions FILE   a JSON array of ECS task definitions, or {"taskDefinitions": [...]}
+                            (implies --discover-ecs-task-definitions true)
+  --keys FILE               KMS key of each secret and SecureString parameter: {"ARN": "key ARN" | null}
+                            (null = the AWS managed key). Without it, kms:Decrypt needs are unknown and
+                            reported as KMS_DECRYPT findings (fail closed), unless
+  --assume-aws-managed-keys treat every secret and parameter not in --keys as using the AWS managed key
+  --region REGION           where SSM parameter and secret names resolve (default: AWS_REGION, else us-east-1)
+Live (read-only: iam:GetAccountAuthorizationDetails, iam:GetPolicy(Version), batch:DescribeJobDefinitions,
+      ecs:ListTaskDefinitionFamilies/DescribeTaskDefinition, secretsmanager:DescribeSecret, ssm:DescribeParameters):
+  --live                    read the account the credentials belong to
+  --profile NAME            a profile of ~/.aws/config (default: the environment)
+  --region REGION           the region of job definitions, secrets and parameters (default: the profile's)
+  --progress                report progress on stderr even when it is not a terminal
+Rule parameters (as the deployed rule's InputParameters):
+  --role-name-pattern GLOBS             RoleNamePattern (default ecsTaskExecutionRole)
+  --exclude-role-name-pattern GLOBS     ExcludeRoleNamePattern
+  --role-tag-key KEY[=VALUE]            RoleTagKey
+  --discover-batch-job-definitions B    DiscoverBatchJobDefinitions (default true)
+  --discover-ecs-task-definitions B     DiscoverEcsTaskDefinitions (default false)
+  --require-managed-policy [B]          RequireManagedPolicy (default false)
+  --require-confused-deputy-condition [B]  RequireConfusedDeputyCondition (default false)
+  --secret-arns ARNS                    SecretArns
+  --parameter-arns ARNS                 ParameterArns
+  --kms-key-arns ARNS                   KmsKeyArns
+Output:
+  --output table|json       a table (default) or a JSON array of roles with their findings
+  --all                     list NOT_APPLICABLE roles too
+`;
+
+const PARAMETER_FLAGS = {
+  '--role-name-pattern': 'RoleNamePattern',
+  '--exclude-role-name-pattern': 'ExcludeRoleNamePattern',
+  '--role-tag-key': 'RoleTagKey',
+  '--discover-batch-job-definitions': 'DiscoverBatchJobDefinitions',
+  '--discover-ecs-task-definitions': 'DiscoverEcsTaskDefinitions',
+  '--require-managed-policy': 'RequireManagedPolicy',
+  '--require-confused-deputy-condition': 'RequireConfusedDeputyCondition',
+  '--secret-arns': 'SecretArns',
+  '--parameter-arns': 'ParameterArns',
+  '--kms-key-arns': 'KmsKeyArns',
+} as const satisfies Record<string, RuleParameterName>;
+type ParameterFlag = keyof typeof PARAMETER_FLAGS;
+
+/** Boolean parameters may be given bare (`--require-managed-policy` = true). */
+const BOOLEAN_PARAMETER_FLAGS: ReadonlySet<string> = new Set([
+  '--discover-batch-job-definitions',
+  '--discover-ecs-task-definitions',
+  '--require-managed-policy',
+  '--require-confused-deputy-condition',
+]);
+
+const VALUE_FLAGS = [
+  '--input',
+  '--job-definitions',
+  '--task-definitions',
+  '--keys',
+  '--region',
+  '--profile',
+  '--output',
+] as const;
+type ValueFlag = (typeof VALUE_FLAGS)[number];
+
+const SWITCHES = ['--live', '--all', '--progress', '--assume-aws-managed-keys'] as const;
+type Switch = (typeof SWITCHES)[number];
+
+interface AuditFlags {
+  readonly values: Partial<Record<ValueFlag, string>>;
+  readonly switches: ReadonlySet<Switch>;
+  readonly parameters: Partial<Record<ParameterFlag, string>>;
+}
+
+function isOneOf<T extends string>(list: readonly T[], value: string): value is T {
+  return (list as readonly string[]).includes(value);
+}
+
+function isParameterFlag(name: string): name is ParameterFlag {
+  return Object.prototype.hasOwnProperty.call(PARAMETER_FLAGS, name);
+}
+
+/** `--flag value` or `--flag=value`; switches take none; boolean parameters may omit theirs. */
+function parseFlags(argv: readonly string[]): AuditFlags | 'help' {
+  const values: Partial<Record<ValueFlag, string>> = {};
+  const switches = new Set<Switch>();
+  const parameters: Partial<Record<ParameterFlag, string>> = {};
+  const seen = new Set<string>();
+
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--help' || arg === '-h') return 'help';
+    if (!arg.startsWith('--')) {
+      throw new AuditInputError(
+        `unexpected argument ${JSON.stringify(arg)} (flags start with --; see --help)`,
+      );
+    }
+    const eq = arg.indexOf('=');
+    const name = eq === -1 ? arg : arg.slice(0, eq);
+    const inline = eq === -1 ? undefined : arg.slice(eq + 1);
+    if (seen.has(name)) throw new AuditInputError(`${name} given twice`);
+    seen.add(name);
+
+    if (isOneOf(SWITCHES, name)) {
+      if (inline !== undefined) throw new AuditInputError(`${name} takes no value`);
+      switches.add(name);
+      continue;
+    }
+    const next = argv[i + 1];
+    const hasNext = next !== undefined && !next.startsWith('--');
+    if (isParameterFlag(name)) {
+      if (inline !== undefined) parameters[name] = inline;
+      else if (hasNext) parameters[name] = argv[++i] as string;
+      else if (BOOLEAN_PARAMETER_FLAGS.has(name)) parameters[name] = 'true';
+      else throw new AuditInputError(`${name} needs a value`);
+      continue;
+    }
+    if (isOneOf(VALUE_FLAGS, name)) {
+      if (inline !== undefined) values[name] = inline;
+      else if (hasNext) values[name] = argv[++i] as string;
+      else throw new AuditInputError(`${name} needs a value`);
+      if (values[name] === '') throw new AuditInputError(`${name} needs a value`);
+      continue;
+    }
+    throw new AuditInputError(`unknown flag ${name} (see --help)`);
+  }
+  return { values, switches, parameters };
+}
+
+/** The flags as `ruleParameters`, validated by the rule's own parser; errors name the flag. */
+function ruleParametersFrom(flags: AuditFlags): RuleParameters {
+  const raw: Record<string, string> = {};
+  for (const [flag, value] of Object.entries(flags.parameters)) {
+    raw[PARAMETER_FLAGS[flag as ParameterFlag]] = value;
+  }
+  // A task definitions file is a request to judge its consumers, as DiscoverEcsTaskDefinitions would.
+  if (flags.values['--task-definitions'] !== undefined) {
+    if (raw['DiscoverEcsTaskDefinitions']?.trim().toLowerCase() === 'false') {
+      throw new AuditInputError(
+        '--task-definitions contradicts --discover-ecs-task-definitions false: drop one of them',
+      );
+    }
+    raw['DiscoverEcsTaskDefinitions'] = 'true';
+  }
+  try {
+    return parseRuleParameters(raw);
+  } catch (error) {
+    if (!(error instanceof InvalidRuleParametersError)) throw error;
+    const flag = Object.entries(PARAMETER_FLAGS).find(([, name]) => name === error.parameter)?.[0];
+    const prefix = `Invalid rule parameter ${error.parameter}: `;
+    const problem = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+    throw new AuditInputError(`${flag ?? error.parameter}: ${problem}`);
+  }
+}
+
+const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d+$/;
+
+function checkedRegion(region: string): string {
+  if (!REGION.test(region)) {
+    throw new AuditInputError(`--region: ${JSON.stringify(region)} is not a region name such as us-east-1`);
+  }
+  return region;
+}
+
+/** What the audit judges: the same facts the rule gathers. */
+interface AuditFacts {
+  readonly roles: readonly RoleSnapshot[];
+  readonly index: UsageIndex;
+  readonly keys: KeyMetadata;
+  readonly location: RuleLocation | undefined;
+  /** Managed policy documents the input lacks (offline only). */
+  readonly missingPolicyArns: ReadonlySet<string>;
+  /** Offline without --keys: how many references have no known KMS key. */
+  readonly unknownKeys: number;
+}
+
+/** Where the roles live: partition and account from their ARNs (one account per audit). */
+function locationOf(roles: readonly RoleSnapshot[], region: string): RuleLocation | undefined {
+  const accounts = [...new Set(roles.map((role) => role.accountId))];
+  if (accounts.length > 1) {
+    throw new AuditInputError(
+      `the roles belong to several accounts (${accounts.join(', ')}); audit one at a time`,
+    );
+  }
+  const first = roles[0];
+  return first === undefined ? undefined : { region, accountId: first.accountId, partition: first.partition };
+}
+
+interface OfflineFiles {
+  readonly input: string;
+  readonly jobDefinitions?: string;
+  readonly taskDefinitions?: string;
+  readonly keys?: string;
+}
+
+async function readJson(io: CommandIo, flag: string, path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await io.readFile(path);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new AuditInputError(`${flag} ${path}: cannot read it (${detail.split('\n')[0]})`);
+  }
+  return parseJsonFile(text, flag, path);
+}
+
+async function offlineFacts(
+  files: OfflineFiles,
+  region: string,
+  params: RuleParameters,
+  assumeAwsManaged: boolean,
+  io: CommandIo,
+): Promise<AuditFacts> {
+  const details = await readJson(io, '--input', files.input);
+  let converted;
+  try {
+    converted = snapshotsFromAuthorizationDetails(details, {
+      awsManagedDocuments: KNOWN_AWS_MANAGED_DOCUMENTS,
+    });
+  } catch (error) {
+    if (!(error instanceof AuthorizationDetailsError)) throw error;
+    throw new AuditInputError(`--input ${files.input}: ${error.message}`);
+  }
+  const where = (flag: string, path: string): string => `${flag} ${path}`;
+  let jobDefinitions: BatchJobDefinition[] = [];
+  if (files.jobDefinitions !== undefined) {
+    const json = await readJson(io, '--job-definitions', files.jobDefinitions);
+    jobDefinitions = jobDefinitionsFrom(json, where('--job-definitions', files.jobDefinitions));
+  }
+  let taskDefinitions: EcsTaskDefinition[] = [];
+  if (files.taskDefinitions !== undefined) {
+    const json = await readJson(io, '--task-definitions', files.taskDefinitions);
+    taskDefinitions = taskDefinitionsFrom(json, where('--task-definitions', files.taskDefinitions));
+  }
+  let keys: KeyMetadata = new Map();
+  if (files.keys !== undefined) {
+    keys = keysFrom(await readJson(io, '--keys', files.keys), where('--keys', files.keys));
+  }
+
+  const location = locationOf(converted.roles, region);
+  // As gatherUsage does: consumers the parameters do not discover are not read.
+  const index = location
+    ? indexUsage(
+        {
+          jobDefinitions: params.discoverBatchJobDefinitions ? jobDefinitions : [],
+          taskDefinitions: params.discoverEcsTaskDefinitions ? taskDefinitions : [],
+        },
+        location,
+      )
+    : new Map();
+  const refs = secretRefsOf(index);
+  // Patterns in SecretArns / ParameterArns cannot be described: the rule takes their keys from KmsKeyArns.
+  const wanted = [
+    ...refs.secretArns,
+    ...refs.parameterArns,
+    ...params.secretArns,
+    ...params.parameterArns,
+  ].filter((arn) => !arn.includes('*') && !arn.includes('?'));
+  if (assumeAwsManaged) keys = assumeAwsManagedKeys(keys, wanted);
+  return {
+    roles: converted.roles,
+    index,
+    keys,
+    location,
+    missingPolicyArns: new Set(converted.missingPolicyArns),
+    unknownKeys: new Set(wanted.filter((arn) => !keys.has(arn))).size,
+  };
+}
+
+/** What the audit needs from its surroundings; tests pass their own. */
+export interface AuditDependencies {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Whether stderr is a terminal: progress is shown there by default. */
+  readonly stderrIsTty: () => boolean;
+  /** The repository's samples/account directory, or undefined when it cannot be found. */
+  readonly sampleDir: () => string | undefined;
+  /** SDK clients for `--live`; `region` is `--region` when given. */
+  readonly clients: (region: string | undefined) => AwsClients;
+  /** Sets AWS_PROFILE before clients are built (the SDK reads it from the environment). */
+  readonly useProfile: (profile: string) => void;
+}
+
+/** Progress on stderr: rewritten in place on a terminal, one line per step otherwise. */
+function progressReporter(io: CommandIo, enabled: boolean, tty: boolean) {
+  let pending = false;
+  return {
+    update(text: string): void {
+      if (!enabled) return;
+      if (tty) {
+        io.stderr(`\r\u001b[K${text}`);
+        pending = true;
+      } else io.stderr(`${text}\n`);
+    },
+    done(): void {
+      if (pending) io.stderr('\n');
+      pending = false;
+    },
+  };
+}
+
+async function liveFacts(
+  flags: AuditFlags,
+  params: RuleParameters,
+  deps: AuditDependencies,
+  io: CommandIo,
+): Promise<AuditFacts> {
+  const profile = flags.values['--profile'];
+  if (profile !== undefined) deps.useProfile(profile);
+  const requested = flags.values['--region'];
+  const clients = deps.clients(requested);
+  const progress = progressReporter(
+    io,
+    flags.switches.has('--progress') || deps.stderrIsTty(),
+    deps.stderrIsTty(),
+  );
+  try {
+    progress.update('Reading IAM roles...');
+    const roles = await new AwsIamReader(clients.iam).loadAllRoles((read) =>
+      progress.update(`Reading IAM roles: ${read} read`),
+    );
+    let region = requested;
+    if (region === undefined) {
+      try {
+        region = await clients.defaultRegion();
+      } catch {
+        throw new AuditInputError('no region configured: pass --region or set AWS_REGION');
+      }
+    }
+    const location = locationOf(roles, region);
+    if (location === undefined) {
+      return {
+        roles,
+        index: new Map(),
+        keys: new Map(),
+        location,
+        missingPolicyArns: new Set(),
+        unknownKeys: 0,
+      };
+    }
+    progress.update(`${roles.length} roles read; reading job definitions and KMS key metadata...`);
+    const usage = new AwsUsageReader(clients, { accountId: location.accountId });
+    const { index, keys } = await gatherUsage(usage, params, location);
+    progress.update(`${roles.length} roles read; evaluating...`);
+    return { roles, index, keys, location, missingPolicyArns: new Set(), unknownKeys: 0 };
+  } finally {
+    progress.done();
+  }
+}
+
+function sampleFiles(deps: AuditDependencies): OfflineFiles {
+  const dir = deps.sampleDir();
+  if (dir === undefined) {
+    throw new AuditInputError(
+      `the sample account (${SAMPLE_DIR}) is not next to this program: pass --input FILE or --live (see --help)`,
+    );
+  }
+  return {
+    input: join(dir, SAMPLE_FILES.input),
+    jobDefinitions: join(dir, SAMPLE_FILES.jobDefinitions),
+    keys: join(dir, SAMPLE_FILES.keys),
+  };
+}
+
+/** Builds the audit command over `deps`. */
+export function createAudit(deps: AuditDependencies): Command {
+  return async (argv, io) => {
+    try {
+      return await runAudit(argv, io, deps);
+    } catch (error) {
+      if (
+        error instanceof AuditInputError ||
+        error instanceof MissingPermissionError ||
+        error instanceof AwsCallError
+      ) {
+        io.stderr(`execution-role-check audit: ${firstLine(error.message)}\n`);
+        return 2;
+      }
+      if (error instanceof Error && isCredentialsError(error)) {
+        io.stderr(`execution-role-check audit: no AWS credentials: ${firstLine(error.message)}\n`);
+        return 2;
+      }
+      throw error;
+    }
+  };
+}
+
+/** The SDK's failure to find credentials or a profile: a setup problem, not a verdict. */
+function isCredentialsError(error: Error): boolean {
+  return error.name === 'CredentialsProviderError' || error.name === 'ProviderError';
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0] as string;
+}
+
+async function runAudit(argv: readonly string[], io: CommandIo, deps: AuditDependencies): Promise<number> {
+  const flags = parseFlags(argv);
+  if (flags === 'help') {
+    io.stdout(AUDIT_USAGE);
+    return 0;
+  }
+  const { values, switches } = flags;
+  const output = values['--output'] ?? 'table';
+  if (output !== 'table' && output !== 'json') {
+    throw new AuditInputError(`--output: expected table or json, got ${JSON.stringify(output)}`);
+  }
+  const live = switches.has('--live');
+  const offlineOnly = ['--job-definitions', '--task-definitions', '--keys'] as const;
+  if (live && values['--input'] !== undefined)
+    throw new AuditInputError('--input and --live exclude each other');
+  for (const flag of offlineOnly) {
+    if (values[flag] === undefined) continue;
+    if (live) throw new AuditInputError(`${flag} is for --input; --live reads the account instead`);
+    if (values['--input'] === undefined) throw new AuditInputError(`${flag} needs --input`);
+  }
+  if (switches.has('--assume-aws-managed-keys') && values['--input'] === undefined) {
+    throw new AuditInputError(
+      '--assume-aws-managed-keys needs --input (the sample and --live know their keys)',
+    );
+  }
+  if (values['--profile'] !== undefined && !live) throw new AuditInputError('--profile needs --live');
+  if (values['--region'] !== undefined) checkedRegion(values['--region']);
+  const params = ruleParametersFrom(flags);
+  const sample = !live && values['--input'] === undefined;
+
+  let facts: AuditFacts;
+  if (live) {
+    facts = await liveFacts(flags, params, deps, io);
+  } else {
+    const files: OfflineFiles = sample
+      ? sampleFiles(deps)
+      : {
+          input: values['--input'] as string,
+          ...(values['--job-definitions'] !== undefined && { jobDefinitions: values['--job-definitions'] }),
+          ...(values['--task-definitions'] !== undefined && {
+            taskDefinitions: values['--task-definitions'],
+          }),
+          ...(values['--keys'] !== undefined && { keys: values['--keys'] }),
+        };
+    const region = sample
+      ? (values['--region'] ?? SAMPLE_REGION)
+      : checkedRegion(
+          values['--region'] ?? deps.env['AWS_REGION'] ?? deps.env['AWS_DEFAULT_REGION'] ?? DEFAULT_REGION,
+        );
+    facts = await offlineFacts(files, region, params, switches.has('--assume-aws-managed-keys'), io);
+  }
+
+  const rows: AuditRow[] = facts.location
+    ? facts.roles.map((role) =>
+        toAuditRow(
+          assessRole(role, facts.index, facts.keys, params, facts.location as RuleLocation),
+          facts.missingPolicyArns,
+        ),
+      )
+    : [];
+  const all = switches.has('--all');
+  const shown = all ? rows : rows.filter((row) => row.compliance !== 'NOT_APPLICABLE');
+  const nonCompliant = rows.some((row) => row.compliance === 'NON_COMPLIANT');
+
+  const banner = sample ? sampleBanner(facts, deps) : '';
+  if (output === 'json') {
+    // JSON on stdout stays parseable: the sample's explanation goes to stderr.
+    if (banner) io.stderr(banner);
+    io.stdout(`${JSON.stringify(toJson(shown), null, 2)}\n`);
+  } else {
+    io.stdout(banner);
+    io.stdout(shown.length > 0 ? renderTable(shown) : 'No roles to show.\n');
+    io.stdout(`\n${summaryLine(rows, all)}`);
+    for (const note of notes(facts, rows, switches.has('--assume-aws-managed-keys'))) io.stdout(`${note}\n`);
+    if (sample) {
+      io.stdout(
+        'This sample run exits 0; a real audit (--input or --live) exits 1 when a role is NON_COMPLIANT.\n',
+      );
+    }
+  }
+  if (sample) return 0;
+  return nonCompliant ? 1 : 0;
+}
+
+function sampleBanner(facts: AuditFacts, deps: AuditDependencies): string {
+  const dir = deps.sampleDir();
+  const shown = dir === undefined ? SAMPLE_DIR : relative(process.cwd(), dir) || '.';
+  const account = facts.location?.accountId ?? 'unknown';
+  return (
+    `Sample account ${account} (${shown}): audit your own with "npm start -- --live [--profile NAME]" ` +
+    `or "npm start -- --input auth.json" (aws iam get-account-authorization-details > auth.json); --help for more.\n\n`
+  );
+}
+
+/** Hints under the table: what the audit could not know, and how to tell it. */
+function notes(facts: AuditFacts, rows: readonly AuditRow[], assumedAwsManaged: boolean): string[] {
+  const out: string[] = [];
+  if (facts.unknownKeys > 0) {
+    out.push(
+      `KMS keys of ${facts.unknownKeys} secret${facts.unknownKeys === 1 ? '' : 's'} or parameter${facts.unknownKeys === 1 ? '' : 's'} are unknown offline, ` +
+        'so their kms:Decrypt needs are reported unverifiable: pass --keys FILE ({"ARN": "key ARN" | null}) ' +
+        'or --assume-aws-managed-keys.',
+    );
+  } else if (assumedAwsManaged) {
+    out.push(
+      'Secrets and parameters not in --keys were assumed to use AWS managed keys (--assume-aws-managed-keys).',
+    );
+  }
+  const judged = new Set(
+    rows.filter((row) => row.compliance !== 'NOT_APPLICABLE').map((row) => row.role.arn),
+  );
+  const missingForJudged = facts.roles
+    .filter((role) => judged.has(role.arn))
+    .flatMap((role) => [
+      ...role.managedPolicies.map((policy) => policy.arn),
+      ...(role.permissionsBoundary ? [role.permissionsBoundary.arn] : []),
+    ])
+    .filter((arn) => facts.missingPolicyArns.has(arn));
+  if (missingForJudged.length > 0) {
+    out.push(
+      `Not in the input file: ${[...new Set(missingForJudged)].join(', ')}. Roles with them are NON_COMPLIANT ` +
+        'until the file includes their documents (save it without --filter).',
+    );
+  }
+  return out;
+}
+
+/** The samples directory next to the program: dist/cli/ in the bundle, cli/ when run from source. */
+export function findSampleDir(from: string = __dirname): string | undefined {
+  let dir = resolve(from);
+  for (let depth = 0; depth < 4; depth++) {
+    const candidate = join(dir, SAMPLE_DIR);
+    if (existsSync(join(candidate, SAMPLE_FILES.input))) return candidate;
+    const parent = resolve(dir, '..');
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return undefined;
+}
+
+/** The audit command with the real environment. */
+export const audit: Command = createAudit({
+  env: process.env,
+  stderrIsTty: () => process.stderr.isTTY === true,
+  sampleDir: () => findSampleDir(),
+  clients: (region) => createClients(region === undefined ? {} : { clientConfig: { region } }),
+  useProfile: (profile) => {
+    process.env['AWS_PROFILE'] = profile;
+  },
+});
