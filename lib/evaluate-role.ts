@@ -230,7 +230,7 @@ function unverifiable(requirement: UnverifiableRequirement): Finding {
     ...(requirement.action ? { action: requirement.action } : {}),
     reason: { kind: 'unverifiable', subject: requirement.subject, problem: requirement.problem },
     neededBy: requirement.neededBy,
-    message: `${subject} cannot be verified: ${requirement.problem}${neededByText(requirement.neededBy)}`,
+    message: `${subject} ${requirement.problem}${neededByText(requirement.neededBy)}`,
   };
 }
 

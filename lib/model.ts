@@ -74,7 +74,7 @@ export interface UnverifiableRequirement {
   readonly action?: string;
   /** What the requirement is about: the reference as written, or the secret/parameter ARN. */
   readonly subject: string;
-  /** Why it cannot be checked, as a sentence fragment: `the KMS key protecting it could not be determined`. */
+  /** Completes a sentence about the subject: `cannot be checked: the KMS key protecting it could not be determined`. */
   readonly problem: string;
   readonly neededBy: readonly Consumer[];
 }

@@ -117,7 +117,7 @@ export function requirementsFor(
           invalid.id,
           undefined,
           `${invalid.field} ${JSON.stringify(invalid.valueFrom)}`,
-          `cannot be fetched by the ECS agent: it ${invalid.problem}`,
+          `names nothing the ECS agent can fetch (it ${invalid.problem})`,
           consumer,
         );
       }
@@ -195,7 +195,7 @@ function addDecrypt(
       'KMS_DECRYPT',
       'kms:Decrypt',
       lookupArn,
-      'the KMS key protecting it could not be determined, so kms:Decrypt cannot be checked',
+      'cannot be checked: the KMS key protecting it could not be determined',
       consumer,
     );
     return;
@@ -209,7 +209,7 @@ function addDecrypt(
       'KMS_DECRYPT',
       'kms:Decrypt',
       lookupArn,
-      `its KMS key is named by alias ${JSON.stringify(key)}, and IAM authorises kms:Decrypt on the key ARN`,
+      `cannot be checked: its KMS key is named by alias ${JSON.stringify(key)}, and IAM authorises kms:Decrypt on the key ARN`,
       consumer,
     );
     return;

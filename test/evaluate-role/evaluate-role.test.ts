@@ -529,6 +529,39 @@ describe('evaluateRole', () => {
     );
   });
 
+  it.each<[string, Parameters<typeof aJobDefinition>[0], string]>([
+    [
+      'an unknown KMS key',
+      { secrets: { DB: '/prod/db' } },
+      `kms:Decrypt for ${SSM}/prod/db cannot be checked: the KMS key protecting it could not be determined ` +
+        '(needed by job definition etl:3)',
+    ],
+    [
+      'an unparseable reference',
+      { secrets: { DB: 'arn:aws:s3:::b' } },
+      'containerProperties.secrets[DB] "arn:aws:s3:::b" names nothing the ECS agent can fetch (it is a s3 ARN, ' +
+        'not a Secrets Manager secret or SSM parameter) (needed by job definition etl:3)',
+    ],
+  ])('explains what cannot be verified: %s', (_label, job, message) => {
+    // Arrange
+    const role = aRole({ inline: { all: policy(allow('*')) } });
+
+    // Act
+    const findings = evaluateRole(
+      role,
+      requirementsFor(
+        role,
+        extractUsage([aJobDefinition(job)], [], LOCATION).get(role.arn),
+        new Map(),
+        DEFAULT_RULE_PARAMETERS,
+        LOCATION,
+      ),
+    ).findings;
+
+    // Assert
+    expect(findings.map((finding) => finding.message)).toEqual([message]);
+  });
+
   it('is COMPLIANT with no requirements and readable policies', () => {
     expect(evaluateRole(aRole(), [])).toEqual({ compliance: 'COMPLIANT', findings: [] });
   });
