@@ -49,6 +49,15 @@ function describe(value: Json): string {
 
 /** Decodes the text forms AWS hands over: plain JSON, or URL-encoded JSON (Config and IAM deliver that). */
 function decodeText(text: string): Json {
+  // IAM and Config hand documents over URL-encoded (`%7B...`): decode those first rather than paying
+  // for a thrown JSON.parse on every one of them.
+  if (text.startsWith('%7B') || text.startsWith('%7b')) {
+    try {
+      return JSON.parse(decodeURIComponent(text)) as Json;
+    } catch {
+      // Not URL-encoded JSON after all: fall through to the general path and its precise error.
+    }
+  }
   try {
     return JSON.parse(text) as Json;
   } catch (jsonError) {
