@@ -98,7 +98,7 @@ async function evaluate(role: SeededRole): Promise<{ complianceType: string; ann
   };
   const outcome = await invokeBundle('evaluate', event, awsEnv(proxy.endpoint));
   if (!outcome.ok) throw new Error(`evaluation failed: ${outcome.errorType}: ${outcome.errorMessage}`);
-  const verdict = proxy.deliveredEvaluations().find((item) => item.ComplianceResourceId === role.roleId);
+  const verdict = proxy.deliveredEvaluations().findLast((item) => item.ComplianceResourceId === role.roleId);
   if (verdict === undefined) throw new Error(`no evaluation for ${role.roleId}`);
   return {
     complianceType: verdict.ComplianceType,
@@ -197,6 +197,7 @@ describe('remediation bundle against moto_server', () => {
   it('grants exactly the secret and parameter a job definition needs, in its own inline policy', async () => {
     // Arrange
     const { role, secretArn, parameterArn } = await seedDriftedByUsage();
+    expect((await evaluate(role)).complianceType).toBe('NON_COMPLIANT');
 
     // Act
     const report = await remediated({ ResourceId: role.arn, DryRun: false });
