@@ -155,7 +155,11 @@ export function isAllStars(eglob: string): boolean {
 const STAR = -1;
 const ANY = -2;
 
-/** Tokens of an escaped glob: char codes for literals, STAR, ANY. Lowercased: overlap is case-blind. */
+/**
+ * Tokens of an escaped glob: char codes for literals, STAR, ANY. Lowercased: overlap is case-blind. In a
+ * subject (a request resource) `?` is "any one character", as in `NAME-??????` for a secret named without
+ * its suffix.
+ */
 function tokens(eglob: string, subject: boolean): number[] {
   const out: number[] = [];
   const s = eglob.toLowerCase();
@@ -163,7 +167,7 @@ function tokens(eglob: string, subject: boolean): number[] {
     const c = s.charCodeAt(i);
     if (!subject && c === 92 && i + 1 < s.length) out.push(s.charCodeAt(++i));
     else if (c === 42) out.push(STAR);
-    else if (c === 63 && !subject) out.push(ANY);
+    else if (c === 63) out.push(ANY);
     else out.push(c);
   }
   return out;
@@ -171,7 +175,7 @@ function tokens(eglob: string, subject: boolean): number[] {
 
 /**
  * Whether some string matches both the pattern (an escaped glob) and the subject (a request resource
- * in which `*` means "any string"). An over-approximation on purpose: it ignores case and ARN
+ * in which `*` means "any string" and `?` "any one character"). An over-approximation on purpose: it ignores case and ARN
  * segments, so it may say "overlaps" where AWS would not match, never the reverse. Used only where
  * saying "overlaps" is the fail-closed answer (a Deny applies, an Allow with NotResource does not).
  */
@@ -203,7 +207,7 @@ export function globsOverlap(patternEglob: string, subject: string): boolean {
     if (st === STAR) visit(i, j + 1);
     if (pt === undefined || st === undefined) continue;
     // Both sides read one common character; a star reads it and stays where it is.
-    const compatible = pt === STAR || pt === ANY || st === STAR || pt === st;
+    const compatible = pt === STAR || pt === ANY || st === STAR || st === ANY || pt === st;
     if (!compatible) continue;
     visit(pt === STAR ? i : i + 1, st === STAR ? j : j + 1);
   }

@@ -57,7 +57,7 @@ const overlapCache = new Map<string, boolean>();
 
 /** Segment overlap, skipping the automaton when neither side has a wildcard. */
 function segmentOverlaps(patternEglob: string, segment: string): boolean {
-  if (!hasWildcard(patternEglob) && !segment.includes('*')) {
+  if (!hasWildcard(patternEglob) && !segment.includes('*') && !segment.includes('?')) {
     return unescapeGlob(patternEglob).toLowerCase() === segment.toLowerCase();
   }
   return globsOverlap(patternEglob, segment);
@@ -73,7 +73,7 @@ export function arnOverlaps(patternEglob: string, resource: string): boolean {
   if (arnCovers(patternEglob, resource)) return true;
   // The bare request resource `*` is what IAM sees for actions without resource-level permissions
   // (ecr:GetAuthorizationToken): IAM compares it literally, so a Deny on one repository misses it.
-  if (resource === '*' || !resource.includes('*')) return false;
+  if (resource === '*' || (!resource.includes('*') && !resource.includes('?'))) return false;
   const key = `${patternEglob}\u0000${resource}`;
   let hit = overlapCache.get(key);
   if (hit === undefined) {

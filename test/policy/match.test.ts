@@ -130,6 +130,24 @@ describe('matchesArnPattern: request resources with * (a set of resources)', () 
       false,
     ],
     ['region * covers a request * in the region', 'arn:aws:ecs:*:1:*', 'arn:aws:ecs:*:1:*', true],
+    [
+      'NAME-?????? covers the name-only secret request',
+      'arn:aws:secretsmanager:us-east-1:1:secret:prod/db-??????',
+      'arn:aws:secretsmanager:us-east-1:1:secret:prod/db-??????',
+      true,
+    ],
+    [
+      'NAME-* covers the name-only secret request',
+      'arn:aws:secretsmanager:us-east-1:1:secret:prod/db-*',
+      'arn:aws:secretsmanager:us-east-1:1:secret:prod/db-??????',
+      true,
+    ],
+    [
+      'one full secret ARN does not cover every suffix',
+      'arn:aws:secretsmanager:us-east-1:1:secret:prod/db-AbCdEf',
+      'arn:aws:secretsmanager:us-east-1:1:secret:prod/db-??????',
+      false,
+    ],
   ])('%s', (_label, pattern, arn, expected) => {
     expect(matchesArnPattern(pattern, arn)).toBe(expected);
   });
@@ -144,6 +162,18 @@ describe('arnOverlaps (for Deny statements: could the pattern hit some resource 
       true,
     ],
     ['a single stream overlaps every stream', STREAM, ANY_STREAM, true],
+    [
+      'the full ARN of a secret overlaps its name-only request NAME-??????',
+      'arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEf',
+      'arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-??????',
+      true,
+    ],
+    [
+      'a secret with a longer name does not overlap NAME-??????',
+      'arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-extra-AbCdEf',
+      'arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-??????',
+      false,
+    ],
     ['another group does not overlap', 'arn:aws:logs:*:*:log-group:/ecs/app:*', ANY_STREAM, false],
     ['another account does not overlap', 'arn:aws:logs:*:999999999999:*', ANY_STREAM, false],
     [
