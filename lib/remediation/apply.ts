@@ -31,6 +31,7 @@ import {
   type RoleDocuments,
 } from './types';
 
+/** The ports and settings `remediate` runs with; the handler builds them once per container. */
 export interface RemediationDependencies {
   readonly iam: IamReader;
   readonly usage: UsageReader;

@@ -23,6 +23,7 @@ import {
 /** An assessment of a role the rule checks (non-candidates are never remediated). */
 export type ApplicableAssessment = Extract<RoleAssessment, { applicable: true }>;
 
+/** What the planner needs beyond the role: the rule's region, and optionally the managed policy's document. */
 export interface PlanOptions {
   /** The region the rule runs in (the evaluator resolves regional context with it). */
   readonly region: string;
@@ -30,6 +31,7 @@ export interface PlanOptions {
   readonly executionPolicyDocument?: RawPolicyDocument;
 }
 
+/** The AWS managed policy's name, as findings and snapshots name it. */
 export const EXECUTION_POLICY_NAME = 'AmazonECSTaskExecutionRolePolicy';
 
 /** The AWS managed policy the AWS Batch page asks every execution role to have attached. */
@@ -56,8 +58,10 @@ export const EXECUTION_POLICY_DOCUMENT = {
   ],
 } as const;
 
-// IAM quota: a role's inline policies together may hold 10,240 characters, white space not counted
-// (IAM User Guide, "IAM and AWS STS quotas", Character limits).
+/**
+ * IAM quota: a role's inline policies together may hold 10,240 characters, white space not counted
+ * (IAM User Guide, "IAM and AWS STS quotas", character limits).
+ */
 export const ROLE_INLINE_POLICY_LIMIT = 10_240;
 
 /**

@@ -10,6 +10,7 @@ export type RoleReference =
   | { readonly kind: 'name'; readonly value: string }
   | { readonly kind: 'arn'; readonly value: string };
 
+/** A validated payload: the ResourceId as given, how it names the role, and whether to only plan. */
 export interface RemediationRequest {
   readonly resourceId: string;
   readonly reference: RoleReference;

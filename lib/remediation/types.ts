@@ -19,11 +19,13 @@ export const GRANT_SIDS = {
   'ssm:GetParameters': 'ExecutionRoleCheckSsm',
   'kms:Decrypt': 'ExecutionRoleCheckKms',
 } as const;
+/** An action the owned inline policy may grant. */
 export type GrantAction = keyof typeof GRANT_SIDS;
 
 /** A statement as it is written into a policy document. */
 export type StatementJson = Readonly<Record<string, unknown>>;
 
+/** One addition to a role; the remediation never removes, detaches or edits anything. */
 export type PlannedChange =
   | {
       readonly kind: 'addTrustStatement';
@@ -60,6 +62,7 @@ export interface RoleDocuments {
   readonly attachedPolicyArns: readonly string[];
 }
 
+/** `skipped`: not written because an earlier step stopped the run (or a refusal stopped it all). */
 export type ChangeStatus = 'planned' | 'applied' | 'skipped';
 
 /**
