@@ -15,13 +15,26 @@ export class AuditInputError extends Error {
   override readonly name = 'AuditInputError';
 }
 
+/**
+ * The first line of an error's message. Checked by shape, not `instanceof Error`: errors from Node's own
+ * modules may come from another realm (as under Jest).
+ */
+export function messageOf(error: unknown): string {
+  const message =
+    typeof error === 'object' &&
+    error !== null &&
+    typeof (error as { message?: unknown }).message === 'string'
+      ? (error as { message: string }).message
+      : String(error);
+  return message.split('\n')[0] as string;
+}
+
 /** Parses JSON text read for `flag`, naming the flag and file on failure. */
 export function parseJsonFile(text: string, flag: string, path: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
-    throw new AuditInputError(`${flag} ${path}: not valid JSON (${detail.split('\n')[0]})`);
+    throw new AuditInputError(`${flag} ${path}: not valid JSON (${messageOf(error)})`);
   }
 }
 

@@ -21,6 +21,7 @@ import {
   AuditInputError,
   jobDefinitionsFrom,
   keysFrom,
+  messageOf,
   parseJsonFile,
   taskDefinitionsFrom,
 } from './audit-input';
@@ -257,8 +258,7 @@ async function readJson(io: CommandIo, flag: string, path: string): Promise<unkn
   try {
     text = await io.readFile(path);
   } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
-    throw new AuditInputError(`${flag} ${path}: cannot read it (${detail.split('\n')[0]})`);
+    throw new AuditInputError(`${flag} ${path}: cannot read it (${messageOf(error)})`);
   }
   return parseJsonFile(text, flag, path);
 }

@@ -1,0 +1,849 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AUDIT_USAGE, createAudit, findSampleDir, type AuditDependencies } from '../../cli/audit';
+import type { AuditRoleJson } from '../../cli/audit-report';
+import { runCli, type CommandIo } from '../../cli/main';
+import type { Compliance, FindingId } from '../../lib/model';
+import { awsEnv, clientsFor, MOTO_ACCOUNT_ID, startMoto, type MotoServer } from '../support/moto';
+import { allow, EXECUTION_ROLE_POLICY_ARN, seedJobDefinition, seedRole, seedSecret } from '../support/seed';
+
+const ROOT = join(__dirname, '..', '..');
+const SAMPLE = join(ROOT, 'samples', 'account');
+const AUTH = join(SAMPLE, 'authorization-details.json');
+const JOBS = join(SAMPLE, 'job-definitions.json');
+const KEYS = join(SAMPLE, 'keys.json');
+const SAMPLE_FILES = ['--input', AUTH, '--job-definitions', JOBS, '--keys', KEYS];
+const SAMPLE_ACCOUNT = '111122223333';
+
+/** Real files on disk, plus in-memory ones by path (for crafted inputs). */
+function testIo(files: Record<string, string> = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CommandIo = {
+    stdout: (text) => void out.push(text),
+    stderr: (text) => void err.push(text),
+    readFile: (path) => (path in files ? Promise.resolve(files[path] as string) : readFile(path, 'utf8')),
+  };
+  return { io, stdout: () => out.join(''), stderr: () => err.join('') };
+}
+
+function deps(overrides: Partial<AuditDependencies> = {}): AuditDependencies {
+  return {
+    env: {},
+    stderrIsTty: () => false,
+    sampleDir: () => SAMPLE,
+    clients: () => {
+      throw new Error('this test makes no AWS calls');
+    },
+    useProfile: () => undefined,
+    ...overrides,
+  };
+}
+
+async function audit(
+  argv: string[],
+  options: { files?: Record<string, string>; deps?: Partial<AuditDependencies> } = {},
+) {
+  const fake = testIo(options.files);
+  const code = await createAudit(deps(options.deps))(argv, fake.io);
+  return { code, stdout: fake.stdout(), stderr: fake.stderr() };
+}
+
+/** Role name -> verdict, from the table's first column. */
+function tableVerdicts(stdout: string): Map<string, string> {
+  const verdicts = new Map<string, string>();
+  for (const line of stdout.split('\n')) {
+    const match = /^(\S+)\s+(NON_COMPLIANT|COMPLIANT|NOT_APPLICABLE)\b/.exec(line);
+    if (match) verdicts.set(match[1] as string, match[2] as string);
+  }
+  return verdicts;
+}
+
+async function auditJson(argv: string[], options: Parameters<typeof audit>[1] = {}) {
+  const result = await audit([...argv, '--output', 'json'], options);
+  const roles = result.code === 2 ? [] : (JSON.parse(result.stdout) as AuditRoleJson[]);
+  return { ...result, roles, byName: new Map(roles.map((role) => [role.roleName, role])) };
+}
+
+const ids = (role: AuditRoleJson | undefined): FindingId[] =>
+  (role?.findings ?? []).map((finding) => finding.id as FindingId);
+
+// What the sample account holds, and what the rule says about each role with default parameters.
+const SAMPLE_VERDICTS: [string, Compliance, FindingId[]][] = [
+  ['ecsTaskExecutionRole', 'COMPLIANT', []],
+  ['batch-ingest-execution-role', 'NON_COMPLIANT', ['TRUST_ECS_TASKS']],
+  ['payments-batch-execution', 'NON_COMPLIANT', ['SECRETS_MANAGER']],
+  ['ml-training-execution', 'NON_COMPLIANT', ['KMS_DECRYPT']],
+  ['partner-registry-execution', 'COMPLIANT', []],
+  ['etl-execution-role', 'NON_COMPLIANT', ['EXEC_PERMISSIONS', 'EXEC_PERMISSIONS']],
+  ['reports-execution-role', 'NON_COMPLIANT', ['SECRETS_SSM']],
+  ['data-export-execution', 'COMPLIANT', []],
+  ['orders-api-role-7h2kq9x1', 'NOT_APPLICABLE', []],
+  ['AWSServiceRoleForBatch', 'NOT_APPLICABLE', []],
+];
+
+describe('audit --input: the sample account', () => {
+  it.each(SAMPLE_VERDICTS)('JSON: %s is %s with %j', async (roleName, compliance, findingIds) => {
+    // Act
+    const { code, byName } = await auditJson([...SAMPLE_FILES, '--all']);
+
+    // Assert
+    expect(code).toBe(1);
+    expect(byName.get(roleName)?.compliance).toBe(compliance);
+    expect(ids(byName.get(roleName))).toEqual(findingIds);
+  });
+
+  it('table: one row per checked role with its verdict, findings below, a summary; exit 1', async () => {
+    // Act
+    const { code, stdout, stderr } = await audit(SAMPLE_FILES);
+
+    // Assert
+    expect(code).toBe(1);
+    expect(stderr).toBe('');
+    expect(stdout.split('\n')[0]).toMatch(/^ROLE\s+VERDICT\s+WHAT IS MISSING$/);
+    const expected = SAMPLE_VERDICTS.filter(([, compliance]) => compliance !== 'NOT_APPLICABLE');
+    expect(tableVerdicts(stdout)).toEqual(new Map(expected.map(([name, compliance]) => [name, compliance])));
+    expect(stdout).toContain(
+      'SECRETS_MANAGER: secretsmanager:GetSecretValue on arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/payments/api-keys-Q1w2E3 is not granted: no statement allows it (needed by job definition payments-settlement:12)',
+    );
+    expect(stdout).toMatch(
+      /reports-execution-role\s+NON_COMPLIANT\s+SECRETS_SSM: .*permissions boundary DeveloperBoundary/,
+    );
+    expect(stdout).toContain('10 roles: 3 compliant, 5 non-compliant, 2 not applicable (listed with --all).');
+  });
+
+  it('table with --all lists NOT_APPLICABLE roles with the reason', async () => {
+    // Act
+    const { stdout } = await audit([...SAMPLE_FILES, '--all']);
+
+    // Assert
+    expect(stdout).toMatch(/AWSServiceRoleForBatch\s+NOT_APPLICABLE\s+not checked: service-linked role/);
+    expect(tableVerdicts(stdout).size).toBe(10);
+  });
+
+  it('JSON without --all leaves NOT_APPLICABLE out; each role has the documented fields', async () => {
+    // Act
+    const { roles, byName } = await auditJson(SAMPLE_FILES);
+
+    // Assert
+    expect(roles.map((role) => role.compliance)).not.toContain('NOT_APPLICABLE');
+    expect(byName.get('payments-batch-execution')).toEqual({
+      roleName: 'payments-batch-execution',
+      roleId: 'AROAYV4JQ2MZH8M5QJ2VT',
+      arn: 'arn:aws:iam::111122223333:role/batch/payments-batch-execution',
+      compliance: 'NON_COMPLIANT',
+      findings: [
+        {
+          id: 'SECRETS_MANAGER',
+          action: 'secretsmanager:GetSecretValue',
+          resource: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/payments/api-keys-Q1w2E3',
+          message: expect.stringContaining('is not granted'),
+          neededBy: [{ kind: 'batch-job-definition', name: 'payments-settlement:12' }],
+        },
+      ],
+      reason: 'execution role of job definition payments-settlement:12',
+    });
+    expect(byName.get('batch-ingest-execution-role')?.findings[0]).toMatchObject({
+      action: null,
+      resource: null,
+    });
+  });
+
+  it('a job definition revision that is not ACTIVE adds nothing (payments-settlement:11 is INACTIVE)', async () => {
+    // Act
+    const { byName } = await auditJson(SAMPLE_FILES);
+
+    // Assert
+    const consumers = byName.get('payments-batch-execution')?.findings.flatMap((finding) => finding.neededBy);
+    expect(consumers?.map((consumer) => consumer.name)).not.toContain('payments-settlement:11');
+  });
+});
+
+describe('audit: rule parameters as flags', () => {
+  it.each<[string, string[], string, Compliance, FindingId[]]>([
+    [
+      'strict trust',
+      ['--require-confused-deputy-condition'],
+      'ecsTaskExecutionRole',
+      'NON_COMPLIANT',
+      ['TRUST_CONFUSED_DEPUTY'],
+    ],
+    [
+      'strict trust, hardened role',
+      ['--require-confused-deputy-condition', 'true'],
+      'partner-registry-execution',
+      'COMPLIANT',
+      [],
+    ],
+    [
+      'strict trust switched off',
+      ['--require-confused-deputy-condition=false'],
+      'ecsTaskExecutionRole',
+      'COMPLIANT',
+      [],
+    ],
+    [
+      'managed policy required',
+      ['--require-managed-policy', 'true'],
+      'data-export-execution',
+      'NON_COMPLIANT',
+      ['MANAGED_POLICY_ATTACHED'],
+    ],
+    [
+      'managed policy required, attached',
+      ['--require-managed-policy'],
+      'ecsTaskExecutionRole',
+      'COMPLIANT',
+      [],
+    ],
+    [
+      'excluded by name',
+      ['--exclude-role-name-pattern', 'batch-ingest-*'],
+      'batch-ingest-execution-role',
+      'NOT_APPLICABLE',
+      [],
+    ],
+    [
+      'job definitions not discovered',
+      ['--discover-batch-job-definitions', 'false'],
+      'payments-batch-execution',
+      'NOT_APPLICABLE',
+      [],
+    ],
+    [
+      'job definitions not discovered, name still selects',
+      ['--discover-batch-job-definitions', 'false'],
+      'ecsTaskExecutionRole',
+      'COMPLIANT',
+      [],
+    ],
+    [
+      'selected by tag too',
+      ['--role-tag-key', 'team=data-platform'],
+      'data-export-execution',
+      'COMPLIANT',
+      [],
+    ],
+    [
+      'selected by tag alone: no job definition narrows the grants to its repository and log group',
+      ['--discover-batch-job-definitions', 'false', '--role-tag-key', 'team=data-platform'],
+      'data-export-execution',
+      'NON_COMPLIANT',
+      Array<FindingId>(5).fill('EXEC_PERMISSIONS'),
+    ],
+    [
+      'selected by name pattern',
+      ['--discover-batch-job-definitions', 'false', '--role-name-pattern', 'orders-*'],
+      'orders-api-role-7h2kq9x1',
+      'NON_COMPLIANT',
+      [
+        'TRUST_ECS_TASKS',
+        'POLICY_UNREADABLE',
+        'EXEC_PERMISSIONS',
+        'EXEC_PERMISSIONS',
+        'EXEC_PERMISSIONS',
+        'EXEC_PERMISSIONS',
+        'EXEC_PERMISSIONS',
+        'EXEC_PERMISSIONS',
+      ],
+    ],
+    [
+      'an extra secret for every candidate',
+      ['--secret-arns', 'arn:aws:secretsmanager:us-east-1:111122223333:secret:shared/datadog-Ab12Cd'],
+      'ecsTaskExecutionRole',
+      'NON_COMPLIANT',
+      ['SECRETS_MANAGER', 'KMS_DECRYPT'],
+    ],
+    [
+      'an extra key for every candidate',
+      ['--kms-key-arns', 'arn:aws:kms:us-east-1:111122223333:key/2f6b9c1e-8d4a-4b7e-9c3f-5a1d0e7b8c24'],
+      'ecsTaskExecutionRole',
+      'NON_COMPLIANT',
+      ['KMS_DECRYPT'],
+    ],
+  ])('%s: %j -> %s %s', async (_label, flags, roleName, compliance, findingIds) => {
+    // Act
+    const { code, byName, stderr } = await auditJson([...SAMPLE_FILES, '--all', ...flags]);
+
+    // Assert
+    expect(stderr).toBe('');
+    expect(code).toBe([...byName.values()].some((role) => role.compliance === 'NON_COMPLIANT') ? 1 : 0);
+    expect(byName.get(roleName)?.compliance).toBe(compliance);
+    expect(ids(byName.get(roleName)).sort()).toEqual([...findingIds].sort());
+  });
+
+  it('exit 0 when nothing is NON_COMPLIANT', async () => {
+    // Act: only the compliant, hardened role is selected.
+    const { code, stdout } = await audit([
+      ...SAMPLE_FILES,
+      '--discover-batch-job-definitions',
+      'false',
+      '--role-name-pattern',
+      'partner-registry-execution',
+      '--require-confused-deputy-condition',
+    ]);
+
+    // Assert
+    expect(code).toBe(0);
+    expect(tableVerdicts(stdout)).toEqual(new Map([['partner-registry-execution', 'COMPLIANT']]));
+  });
+});
+
+describe('audit: facts the offline files do not carry', () => {
+  it('without --keys, KMS needs are unverifiable (fail closed) and a note says how to supply them', async () => {
+    // Act
+    const { byName } = await auditJson(['--input', AUTH, '--job-definitions', JOBS]);
+    const table = await audit(['--input', AUTH, '--job-definitions', JOBS]);
+
+    // Assert
+    const partner = byName.get('partner-registry-execution');
+    expect(partner?.compliance).toBe('NON_COMPLIANT');
+    expect(partner?.findings).toEqual([
+      expect.objectContaining({
+        id: 'KMS_DECRYPT',
+        message: expect.stringContaining('the KMS key protecting it could not be determined'),
+      }),
+    ]);
+    expect(table.stdout).toContain('KMS keys of 6 secrets or parameters are unknown offline');
+  });
+
+  it('--assume-aws-managed-keys takes undescribed secrets as AWS managed; --keys entries still count', async () => {
+    // Act
+    const assumed = await auditJson([
+      '--input',
+      AUTH,
+      '--job-definitions',
+      JOBS,
+      '--assume-aws-managed-keys',
+    ]);
+    const partial = await auditJson(
+      [
+        '--input',
+        AUTH,
+        '--job-definitions',
+        JOBS,
+        '--keys',
+        'partial-keys.json',
+        '--assume-aws-managed-keys',
+      ],
+      {
+        files: {
+          'partial-keys.json': JSON.stringify({
+            'arn:aws:ssm:us-east-1:111122223333:parameter/ml/prod/wandb-api-key':
+              'arn:aws:kms:us-east-1:111122223333:key/2f6b9c1e-8d4a-4b7e-9c3f-5a1d0e7b8c24',
+          }),
+        },
+      },
+    );
+
+    // Assert
+    expect(assumed.byName.get('partner-registry-execution')?.compliance).toBe('COMPLIANT');
+    expect(assumed.byName.get('ml-training-execution')?.compliance).toBe('COMPLIANT');
+    expect(ids(partial.byName.get('ml-training-execution'))).toEqual(['KMS_DECRYPT']);
+  });
+
+  it('a role whose AWS managed policy is not in the file fails closed, and the finding says why', async () => {
+    // Arrange: the sample file, with ecsTaskExecutionRole also holding an AWS managed policy the file lacks.
+    const details = JSON.parse(await readFile(AUTH, 'utf8')) as {
+      RoleDetailList: {
+        RoleName: string;
+        AttachedManagedPolicies: { PolicyName: string; PolicyArn: string }[];
+      }[];
+    };
+    const role = details.RoleDetailList.find((entry) => entry.RoleName === 'ecsTaskExecutionRole');
+    role?.AttachedManagedPolicies.push({
+      PolicyName: 'CloudWatchAgentServerPolicy',
+      PolicyArn: 'arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy',
+    });
+
+    // Act
+    const files = { 'filtered.json': JSON.stringify(details) };
+    const { code, byName } = await auditJson(
+      ['--input', 'filtered.json', '--job-definitions', JOBS, '--keys', KEYS],
+      { files },
+    );
+    const table = await audit(['--input', 'filtered.json', '--job-definitions', JOBS, '--keys', KEYS], {
+      files,
+    });
+
+    // Assert
+    expect(code).toBe(1);
+    expect(byName.get('ecsTaskExecutionRole')?.findings).toEqual([
+      expect.objectContaining({
+        id: 'POLICY_UNREADABLE',
+        message: expect.stringContaining(
+          'The managed policy arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy is not in the input file',
+        ),
+      }),
+    ]);
+    expect(table.stdout).toContain(
+      'Not in the input file: arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy.',
+    );
+    // AmazonECSTaskExecutionRolePolicy is not in the sample file either: its known document is used.
+    expect(byName.get('batch-ingest-execution-role')?.findings.map((finding) => finding.id)).toEqual([
+      'TRUST_ECS_TASKS',
+    ]);
+  });
+
+  it.each([
+    ['--region', ['--region', 'eu-west-1'], {}],
+    ['AWS_REGION', [], { AWS_REGION: 'eu-west-1' }],
+  ])('parameter names resolve in the region from %s', async (_label, flags, env) => {
+    // Act
+    const { byName } = await auditJson([...SAMPLE_FILES, ...flags], { deps: { env } });
+
+    // Assert: /ml/prod/... now names eu-west-1 parameters, which the role's us-east-1 grant does not cover.
+    expect(byName.get('ml-training-execution')?.findings).toContainEqual(
+      expect.objectContaining({
+        id: 'SECRETS_SSM',
+        resource: 'arn:aws:ssm:eu-west-1:111122223333:parameter/ml/prod/wandb-api-key',
+      }),
+    );
+  });
+});
+
+describe('audit --task-definitions', () => {
+  const role = (name: string) => ({
+    Path: '/',
+    RoleName: name,
+    RoleId: 'AROAEXAMPLEWEBROLE001',
+    Arn: `arn:aws:iam::${SAMPLE_ACCOUNT}:role/${name}`,
+    AssumeRolePolicyDocument: encodeURIComponent(
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' },
+        ],
+      }),
+    ),
+    RolePolicyList: [],
+    AttachedManagedPolicies: [
+      { PolicyName: 'AmazonECSTaskExecutionRolePolicy', PolicyArn: EXECUTION_ROLE_POLICY_ARN },
+    ],
+  });
+  const secret = `arn:aws:secretsmanager:us-east-1:${SAMPLE_ACCOUNT}:secret:web/session-key-Zx81Qa`;
+  const task = (revision: number, status: string, secrets: { name: string; valueFrom: string }[]) => ({
+    family: 'web',
+    revision,
+    status,
+    taskDefinitionArn: `arn:aws:ecs:us-east-1:${SAMPLE_ACCOUNT}:task-definition/web:${revision}`,
+    executionRoleArn: `arn:aws:iam::${SAMPLE_ACCOUNT}:role/web-execution`,
+    containerDefinitions: [{ name: 'app', image: 'public.ecr.aws/nginx/nginx:1.27', secrets }],
+  });
+  const files = (tasks: unknown) => ({
+    'auth.json': JSON.stringify({ RoleDetailList: [role('web-execution')], Policies: [] }),
+    'tasks.json': JSON.stringify(tasks),
+    'keys.json': JSON.stringify({ [secret]: null }),
+  });
+  const argv = ['--input', 'auth.json', '--task-definitions', 'tasks.json', '--keys', 'keys.json'];
+
+  it.each<[string, unknown, Compliance, FindingId[]]>([
+    [
+      'latest ACTIVE revision needs the secret',
+      { taskDefinitions: [task(1, 'ACTIVE', []), task(2, 'ACTIVE', [{ name: 'KEY', valueFrom: secret }])] },
+      'NON_COMPLIANT',
+      ['SECRETS_MANAGER'],
+    ],
+    [
+      'an older revision needed it: only the latest counts',
+      [task(1, 'ACTIVE', [{ name: 'KEY', valueFrom: secret }]), task(2, 'ACTIVE', [])],
+      'COMPLIANT',
+      [],
+    ],
+    [
+      'the newest revision is INACTIVE: the latest ACTIVE one counts',
+      [task(1, 'ACTIVE', [{ name: 'KEY', valueFrom: secret }]), task(2, 'INACTIVE', [])],
+      'NON_COMPLIANT',
+      ['SECRETS_MANAGER'],
+    ],
+    [
+      'one describe-task-definition answer',
+      { taskDefinition: task(5, 'ACTIVE', [{ name: 'KEY', valueFrom: secret }]) },
+      'NON_COMPLIANT',
+      ['SECRETS_MANAGER'],
+    ],
+  ])('%s', async (_label, tasks, compliance, findingIds) => {
+    // Act: the file implies DiscoverEcsTaskDefinitions, which is off by default.
+    const { byName } = await auditJson(argv, { files: files(tasks) });
+
+    // Assert
+    expect(byName.get('web-execution')?.compliance).toBe(compliance);
+    expect(ids(byName.get('web-execution'))).toEqual(findingIds);
+  });
+});
+
+describe('audit: bad input -> one line on stderr, exit 2', () => {
+  const files = {
+    'not-json.json': 'RoleDetailList: []',
+    'job-def-no-revision.json': JSON.stringify({ jobDefinitions: [{ jobDefinitionName: 'etl' }] }),
+    'job-def-bad-secrets.json': JSON.stringify({
+      jobDefinitions: [
+        { jobDefinitionName: 'etl', revision: 1, containerProperties: { secrets: { name: 'x' } } },
+      ],
+    }),
+    'keys-not-arn.json': JSON.stringify({ '/prod/db/password': null }),
+    'keys-bad-value.json': JSON.stringify({ 'arn:aws:ssm:us-east-1:111122223333:parameter/x': 5 }),
+    'two-accounts.json': JSON.stringify({
+      RoleDetailList: ['111122223333', '444455556666'].map((account, index) => ({
+        RoleName: `r${index}`,
+        RoleId: `AROAEXAMPLEROLEID000${index}`,
+        Arn: `arn:aws:iam::${account}:role/r${index}`,
+        AssumeRolePolicyDocument: {},
+        RolePolicyList: [],
+        AttachedManagedPolicies: [],
+      })),
+    }),
+  };
+
+  it.each<[string, string[], string | RegExp]>([
+    ['a missing file', ['--input', 'missing.json'], /^--input missing\.json: cannot read it \(ENOENT/],
+    ['a file that is not JSON', ['--input', 'not-json.json'], /^--input not-json\.json: not valid JSON \(/],
+    [
+      'a file that is not authorization details',
+      ['--input', JOBS],
+      `--input ${JOBS}: RoleDetailList: expected an array, got nothing (is this the output of aws iam get-account-authorization-details?)`,
+    ],
+    [
+      'authorization details as job definitions',
+      ['--input', AUTH, '--job-definitions', AUTH],
+      `--job-definitions ${AUTH}: jobDefinitions: expected an array (is this the output of aws batch describe-job-definitions?)`,
+    ],
+    [
+      'a job definition without revision',
+      ['--input', AUTH, '--job-definitions', 'job-def-no-revision.json'],
+      '--job-definitions job-def-no-revision.json: jobDefinitions[0].revision: expected an integer, got nothing',
+    ],
+    [
+      'secrets that are not a list',
+      ['--input', AUTH, '--job-definitions', 'job-def-bad-secrets.json'],
+      '--job-definitions job-def-bad-secrets.json: jobDefinitions[0].containerProperties.secrets: expected an array, got an object',
+    ],
+    [
+      'a keys entry that is not an ARN',
+      ['--input', AUTH, '--keys', 'keys-not-arn.json'],
+      '--keys keys-not-arn.json: "/prod/db/password": expected a Secrets Manager secret or SSM parameter ARN',
+    ],
+    [
+      'a keys value that is not a key',
+      ['--input', AUTH, '--keys', 'keys-bad-value.json'],
+      /^--keys keys-bad-value\.json: "arn:aws:ssm:[^"]+": expected a KMS key ARN, key id or alias, or null/,
+    ],
+    [
+      'roles of two accounts',
+      ['--input', 'two-accounts.json'],
+      'the roles belong to several accounts (111122223333, 444455556666); audit one at a time',
+    ],
+    [
+      'a bad boolean parameter',
+      [...SAMPLE_FILES, '--require-managed-policy', 'yes'],
+      '--require-managed-policy: expected "true" or "false", got "yes"',
+    ],
+    [
+      'a bad role name pattern',
+      [...SAMPLE_FILES, '--role-name-pattern', 'exec role'],
+      /^--role-name-pattern: "exec role" is not a role name pattern/,
+    ],
+    [
+      'a bad secret ARN',
+      [...SAMPLE_FILES, '--secret-arns', 'prod/db'],
+      '--secret-arns: "prod/db" is not a Secrets Manager secret ARN',
+    ],
+    ['a parameter flag without value', [...SAMPLE_FILES, '--role-tag-key'], '--role-tag-key needs a value'],
+    ['an unknown flag', ['--inptu', AUTH], 'unknown flag --inptu (see --help)'],
+    ['a positional argument', [AUTH], /^unexpected argument ".*authorization-details\.json"/],
+    ['a flag given twice', ['--input', AUTH, '--input', AUTH], '--input given twice'],
+    ['--input without a value', ['--input'], '--input needs a value'],
+    [
+      'an unknown output format',
+      [...SAMPLE_FILES, '--output', 'yaml'],
+      '--output: expected table or json, got "yaml"',
+    ],
+    [
+      'a region that is not one',
+      [...SAMPLE_FILES, '--region', 'moon-1'],
+      '--region: "moon-1" is not a region name such as us-east-1',
+    ],
+    ['AWS_REGION that is not one', SAMPLE_FILES, '--region: "Europe" is not a region name such as us-east-1'],
+    ['--input with --live', ['--input', AUTH, '--live'], '--input and --live exclude each other'],
+    ['--keys without --input', ['--keys', KEYS], '--keys needs --input'],
+    [
+      '--job-definitions with --live',
+      ['--live', '--job-definitions', JOBS],
+      '--job-definitions is for --input; --live reads the account instead',
+    ],
+    ['--profile without --live', [...SAMPLE_FILES, '--profile', 'dev'], '--profile needs --live'],
+    ['a switch with a value', [...SAMPLE_FILES, '--all=yes'], '--all takes no value'],
+    [
+      'task definitions with their discovery off',
+      [...SAMPLE_FILES, '--task-definitions', JOBS, '--discover-ecs-task-definitions', 'false'],
+      '--task-definitions contradicts --discover-ecs-task-definitions false: drop one of them',
+    ],
+  ])('%s', async (label, argv, message) => {
+    // Act
+    const env = label.startsWith('AWS_REGION') ? { AWS_REGION: 'Europe' } : {};
+    const { code, stdout, stderr } = await audit(argv, { files, deps: { env } });
+
+    // Assert
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^execution-role-check audit: [^\n]+\n$/);
+    const text = stderr.slice('execution-role-check audit: '.length, -1);
+    if (typeof message === 'string') expect(text).toBe(message);
+    else expect(text).toMatch(message);
+  });
+
+  it('the sample account missing next to the program is reported, not a crash', async () => {
+    // Act
+    const { code, stderr } = await audit([], { deps: { sampleDir: () => undefined } });
+
+    // Assert
+    expect(code).toBe(2);
+    expect(stderr).toBe(
+      'execution-role-check audit: the sample account (samples/account) is not next to this program: pass --input FILE or --live (see --help)\n',
+    );
+  });
+});
+
+describe('audit with no input: the sample account', () => {
+  it('prints what it is and how to audit your own first, then the table; exits 0', async () => {
+    // Act
+    const { code, stdout, stderr } = await audit([]);
+
+    // Assert
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+    const lines = stdout.split('\n');
+    expect(lines[0]).toMatch(
+      /^Sample account 111122223333 \(.*samples\/account\): audit your own with "npm start -- --live/,
+    );
+    expect(tableVerdicts(stdout).get('payments-batch-execution')).toBe('NON_COMPLIANT');
+    expect(stdout).toContain('a real audit (--input or --live) exits 1 when a role is NON_COMPLIANT');
+  });
+
+  it('--output json keeps stdout parseable and the explanation on stderr', async () => {
+    // Act
+    const { code, roles, stderr } = await auditJson([]);
+
+    // Assert
+    expect(code).toBe(0);
+    expect(roles).toHaveLength(8);
+    expect(stderr).toMatch(/^Sample account 111122223333/);
+  });
+
+  it('finds samples/account from the bundle directory and from the source directory', () => {
+    // Act / Assert
+    expect(findSampleDir(join(ROOT, 'dist', 'cli'))).toBe(SAMPLE);
+    expect(findSampleDir(join(ROOT, 'cli'))).toBe(SAMPLE);
+    expect(findSampleDir('/')).toBeUndefined();
+  });
+
+  it('--help prints the usage and exits 0', async () => {
+    // Act
+    const { code, stdout } = await audit(['--help']);
+
+    // Assert
+    expect(code).toBe(0);
+    expect(stdout).toBe(AUDIT_USAGE);
+  });
+
+  it('is the audit entry of the CLI dispatcher', async () => {
+    // Act
+    const fake = testIo();
+    const code = await runCli(['audit', '--help'], fake.io);
+
+    // Assert
+    expect(code).toBe(0);
+    expect(fake.stdout()).toBe(AUDIT_USAGE);
+  });
+});
+
+describe('the built CLI bundle (npm test builds dist first)', () => {
+  const bin = join(ROOT, 'dist', 'cli', 'index.js');
+  const isolatedEnv = (extra: Record<string, string> = {}) => ({
+    PATH: process.env['PATH'] ?? '',
+    AWS_CONFIG_FILE: join(ROOT, 'no-such-aws-config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(ROOT, 'no-such-aws-credentials'),
+    ...extra,
+  });
+
+  it('audit with no arguments (npm start) prints the sample table and exits 0', () => {
+    // Act
+    const result = spawnSync(process.execPath, [bin, 'audit'], {
+      encoding: 'utf8',
+      cwd: ROOT,
+      env: isolatedEnv(),
+    });
+
+    // Assert
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^Sample account 111122223333/);
+    expect(tableVerdicts(result.stdout).get('batch-ingest-execution-role')).toBe('NON_COMPLIANT');
+  });
+
+  it('audit --input ... --output json prints JSON and exits 1', () => {
+    // Act
+    const result = spawnSync(process.execPath, [bin, 'audit', ...SAMPLE_FILES, '--output', 'json'], {
+      encoding: 'utf8',
+      env: isolatedEnv(),
+    });
+
+    // Assert
+    expect(result.status).toBe(1);
+    const roles = JSON.parse(result.stdout) as AuditRoleJson[];
+    expect(roles.find((role) => role.roleName === 'ml-training-execution')?.compliance).toBe('NON_COMPLIANT');
+  });
+
+  it('a file that is not authorization details: one line, exit 2', () => {
+    // Act
+    const result = spawnSync(process.execPath, [bin, 'audit', '--input', KEYS], {
+      encoding: 'utf8',
+      env: isolatedEnv(),
+    });
+
+    // Assert
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(
+      `execution-role-check audit: --input ${KEYS}: RoleDetailList: expected an array, got nothing (is this the output of aws iam get-account-authorization-details?)\n`,
+    );
+  });
+});
+
+describe('audit --live against moto_server', () => {
+  let moto: MotoServer;
+  let secretArn: string;
+  beforeAll(async () => {
+    moto = await startMoto();
+    const clients = clientsFor(moto.endpoint);
+    await seedRole(clients.iam, {
+      name: 'ecsTaskExecutionRole',
+      managedPolicyArns: [EXECUTION_ROLE_POLICY_ARN],
+    });
+    const etl = await seedRole(clients.iam, {
+      name: 'etl-execution',
+      path: '/batch/',
+      managedPolicyArns: [EXECUTION_ROLE_POLICY_ARN],
+    });
+    await seedRole(clients.iam, {
+      name: 'wrong-trust',
+      trust: {
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' },
+        ],
+      },
+      inline: { exec: allow(['ecr:*', 'logs:*']) },
+      tags: { 'execution-role': 'yes' },
+    });
+    await seedRole(clients.iam, { name: 'unrelated', inline: { s3: allow('s3:GetObject') } });
+    secretArn = await seedSecret(clients.secretsManager, { name: 'prod/etl/db' });
+    await seedJobDefinition(clients.batch, {
+      name: 'etl',
+      executionRoleArn: etl.arn,
+      secrets: [{ name: 'DB_PASSWORD', valueFrom: secretArn }],
+    });
+  });
+  afterAll(async () => {
+    await moto?.stop();
+  });
+
+  it('the built bundle reads the account through AWS_ENDPOINT_URL and judges it like the rule; exit 1', async () => {
+    // Act
+    const result = await runBundle(
+      ['audit', '--live', '--role-tag-key', 'execution-role', '--output', 'json', '--all'],
+      awsEnv(moto.endpoint),
+    );
+
+    // Assert
+    expect(result.code).toBe(1);
+    const byName = new Map(
+      (JSON.parse(result.stdout) as AuditRoleJson[]).map((role) => [role.roleName, role]),
+    );
+    expect(byName.get('ecsTaskExecutionRole')?.compliance).toBe('COMPLIANT');
+    expect(byName.get('etl-execution')).toMatchObject({
+      compliance: 'NON_COMPLIANT',
+      arn: `arn:aws:iam::${MOTO_ACCOUNT_ID}:role/batch/etl-execution`,
+      findings: [{ id: 'SECRETS_MANAGER', resource: secretArn, neededBy: [{ name: 'etl:1' }] }],
+    });
+    expect(ids(byName.get('wrong-trust'))).toEqual(['TRUST_ECS_TASKS']);
+    expect(byName.get('unrelated')?.compliance).toBe('NOT_APPLICABLE');
+  });
+
+  it('in-process with --progress: roles read so far on stderr, table on stdout; --profile set before clients', async () => {
+    // Arrange
+    const order: string[] = [];
+    const liveDeps: Partial<AuditDependencies> = {
+      useProfile: (profile) => void order.push(`profile ${profile}`),
+      clients: (region) => {
+        order.push(`clients ${region}`);
+        return clientsFor(moto.endpoint);
+      },
+    };
+
+    // Act
+    const { code, stdout, stderr } = await audit(
+      ['--live', '--progress', '--profile', 'dev', '--region', 'us-east-1'],
+      {
+        deps: liveDeps,
+      },
+    );
+
+    // Assert
+    expect(order).toEqual(['profile dev', 'clients us-east-1']);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^Reading IAM roles: 4 read$/m);
+    expect(stderr).toMatch(/reading job definitions and KMS key metadata/);
+    expect(tableVerdicts(stdout)).toEqual(
+      new Map([
+        ['etl-execution', 'NON_COMPLIANT'],
+        ['ecsTaskExecutionRole', 'COMPLIANT'],
+      ]),
+    );
+  });
+
+  it('on a terminal, progress rewrites one line and ends it before the table', async () => {
+    // Act
+    const { stderr } = await audit(['--live'], {
+      deps: { stderrIsTty: () => true, clients: () => clientsFor(moto.endpoint) },
+    });
+
+    // Assert
+    expect(stderr).toContain('\r\u001b[KReading IAM roles: 4 read');
+    expect(stderr.split('\n')).toHaveLength(2);
+    expect(stderr.endsWith('\n')).toBe(true);
+  });
+
+  it('progress is off when stderr is not a terminal and --progress is not given', async () => {
+    // Act
+    const { stderr } = await audit(['--live'], { deps: { clients: () => clientsFor(moto.endpoint) } });
+
+    // Assert
+    expect(stderr).toBe('');
+  });
+});
+
+/** Runs the built CLI asynchronously (moto answers in this process's event loop's time). */
+function runBundle(
+  argv: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const bin = join(ROOT, 'dist', 'cli', 'index.js');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...argv], {
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        AWS_CONFIG_FILE: join(ROOT, 'no-such-aws-config'),
+        AWS_SHARED_CREDENTIALS_FILE: join(ROOT, 'no-such-aws-credentials'),
+        ...env,
+      },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
