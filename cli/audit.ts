@@ -426,11 +426,16 @@ export function createAudit(deps: AuditDependencies): Command {
     try {
       return await runAudit(argv, io, deps);
     } catch (error) {
-      if (
-        error instanceof AuditInputError ||
-        error instanceof MissingPermissionError ||
-        error instanceof AwsCallError
-      ) {
+      if (error instanceof MissingPermissionError) {
+        // The library words it for the Lambda function; here the caller's own credentials lack it.
+        const prefix = `The function's execution role is missing ${error.permission}: `;
+        const detail = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+        io.stderr(
+          `execution-role-check audit: your credentials are missing ${error.permission}: ${firstLine(detail)}\n`,
+        );
+        return 2;
+      }
+      if (error instanceof AuditInputError || error instanceof AwsCallError) {
         io.stderr(`execution-role-check audit: ${firstLine(error.message)}\n`);
         return 2;
       }

@@ -7,6 +7,7 @@ import { runCli, type CommandIo } from '../../cli/main';
 import type { Compliance, FindingId } from '../../lib/model';
 import { awsEnv, clientsFor, MOTO_ACCOUNT_ID, startMoto, type MotoServer } from '../support/moto';
 import { allow, EXECUTION_ROLE_POLICY_ARN, seedJobDefinition, seedRole, seedSecret } from '../support/seed';
+import { startRecordingProxy } from '../support/recording-proxy';
 
 const ROOT = join(__dirname, '..', '..');
 const SAMPLE = join(ROOT, 'samples', 'account');
@@ -813,6 +814,28 @@ describe('audit --live against moto_server', () => {
     expect(stderr).toContain('\r\u001b[KReading IAM roles: 4 read');
     expect(stderr.split('\n')).toHaveLength(2);
     expect(stderr.endsWith('\n')).toBe(true);
+  });
+
+  it.each([
+    ['iam:GetAccountAuthorizationDetails'],
+    ['batch:DescribeJobDefinitions'],
+    ['secretsmanager:DescribeSecret'],
+  ])('AccessDenied on %s: one line naming the permission, exit 2, no verdicts', async (operation) => {
+    // Arrange
+    const proxy = await startRecordingProxy(moto.endpoint);
+    proxy.deny(operation);
+
+    // Act
+    const result = await audit(['--live'], { deps: { clients: () => clientsFor(proxy.endpoint) } }).finally(
+      () => proxy.stop(),
+    );
+
+    // Assert
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(
+      new RegExp(`^execution-role-check audit: your credentials are missing ${operation}: [^\\n]+\\n$`, 'i'),
+    );
   });
 
   it('progress is off when stderr is not a terminal and --progress is not given', async () => {
