@@ -3,20 +3,19 @@
  * Modelled on rdklib's runner: applicability first, then the rule's own evaluation, then batched puts.
  */
 import { assessRole, indexUsage, secretRefsOf, type RoleAssessment, type UsageIndex } from './assess';
-import { isCandidate } from './candidates';
+import { isCandidate, matchesRoleNameGlob, SERVICE_LINKED_PATH_PREFIX } from './candidates';
 import { isLiveStatus, parseConfigRuleEvent, type ItemSummary, type ParsedEvent } from './config/event';
 import { descriptionFromConfigurationItem } from './configuration-item';
 import { InvalidEventError } from './errors';
 import type { RoleSnapshot } from './model';
 import { parseRuleParameters, type RuleParameters } from './parameters';
 import type { ConfigEvaluation, ConfigGateway, IamReader, UsageReader } from './ports';
-import type { KeyMetadata, RuleLocation } from './usage/types';
+import type { KeyMetadata, RoleUsage, RuleLocation } from './usage/types';
 
+/** The only resource type the rule judges (its Config scope). */
 export const ROLE_RESOURCE_TYPE = 'AWS::IAM::Role';
 
-/** Service-linked roles are managed by AWS: never ours to judge. */
-const SERVICE_LINKED_PATH = '/aws-service-role/';
-
+/** What runRule reads and writes through, and how long it may take. */
 export interface RuleDependencies {
   readonly iam: IamReader;
   readonly usage: UsageReader;
@@ -28,15 +27,62 @@ export interface RuleDependencies {
   readonly log?: (message: string, detail?: Record<string, unknown>) => void;
 }
 
+/** What one invocation put, and whether a periodic sweep covered the whole account. */
 export interface RuleOutcome {
+  /** The invoking event's messageType (`ScheduledNotification`, ...). */
   readonly messageType: string;
   readonly evaluations: readonly ConfigEvaluation[];
   /** False when a periodic sweep ran out of time and put only part of the account. */
   readonly complete: boolean;
 }
 
+/** A periodic sweep could not read the account before the function's time ran out; nothing was put. */
+export class SweepTimeoutError extends Error {
+  override readonly name = 'SweepTimeoutError';
+  constructor(readonly remainingMs: number) {
+    super(
+      `Periodic sweep stopped: reading roles and job definitions did not finish with ${SWEEP_SAFETY_MARGIN_MS} ms ` +
+        `left of the function's time (${remainingMs} ms left when it started); no evaluations were put. ` +
+        'Raise the function timeout.',
+    );
+  }
+}
+
+/** AWS Config's messageType for each kind of notification the runner handles. */
+const MESSAGE_TYPES = {
+  change: 'ConfigurationItemChangeNotification',
+  oversized: 'OversizedConfigurationItemChangeNotification',
+  scheduled: 'ScheduledNotification',
+} as const;
+
 /** Stop a sweep when less than this is left: enough to put the evaluations already made. */
-const SWEEP_SAFETY_MARGIN_MS = 60_000;
+export const SWEEP_SAFETY_MARGIN_MS = 60_000;
+
+/** Lists the consumers the parameters discover and indexes them by the execution role they name. */
+export async function readUsageIndex(
+  usage: UsageReader,
+  params: RuleParameters,
+  location: RuleLocation,
+): Promise<UsageIndex> {
+  const [jobDefinitions, taskDefinitions] = await Promise.all([
+    params.discoverBatchJobDefinitions ? usage.listActiveJobDefinitions() : Promise.resolve([]),
+    params.discoverEcsTaskDefinitions ? usage.listLatestTaskDefinitions() : Promise.resolve([]),
+  ]);
+  return indexUsage({ jobDefinitions, taskDefinitions }, location);
+}
+
+/** KMS key metadata for every secret and parameter `index` references, plus SecretArns and ParameterArns. */
+export async function describeKeysFor(
+  usage: UsageReader,
+  index: ReadonlyMap<string, RoleUsage>,
+  params: RuleParameters,
+): Promise<KeyMetadata> {
+  const refs = secretRefsOf(index);
+  const secretArns = [...new Set([...refs.secretArns, ...params.secretArns])];
+  const parameterArns = [...new Set([...refs.parameterArns, ...params.parameterArns])];
+  if (secretArns.length === 0 && parameterArns.length === 0) return new Map();
+  return usage.describeKeys({ secretArns, parameterArns });
+}
 
 /** Reads the facts the requirements depend on: job/task definitions and the KMS keys of their secrets. */
 export async function gatherUsage(
@@ -44,19 +90,8 @@ export async function gatherUsage(
   params: RuleParameters,
   location: RuleLocation,
 ): Promise<{ index: UsageIndex; keys: KeyMetadata }> {
-  const [jobDefinitions, taskDefinitions] = await Promise.all([
-    params.discoverBatchJobDefinitions ? usage.listActiveJobDefinitions() : Promise.resolve([]),
-    params.discoverEcsTaskDefinitions ? usage.listLatestTaskDefinitions() : Promise.resolve([]),
-  ]);
-  const index = indexUsage({ jobDefinitions, taskDefinitions }, location);
-  const refs = secretRefsOf(index);
-  const extraSecrets = params.secretArns;
-  const extraParameters = params.parameterArns;
-  const keys = await usage.describeKeys({
-    secretArns: [...new Set([...refs.secretArns, ...extraSecrets])],
-    parameterArns: [...new Set([...refs.parameterArns, ...extraParameters])],
-  });
-  return { index, keys };
+  const index = await readUsageIndex(usage, params, location);
+  return { index, keys: await describeKeysFor(usage, index, params) };
 }
 
 function toEvaluation(
@@ -74,21 +109,23 @@ function toEvaluation(
   };
 }
 
-/** The Config evaluation for one assessed role. */
-export function toConfigEvaluation(assessment: RoleAssessment, orderingTimestamp: Date): ConfigEvaluation {
-  if (!assessment.applicable) {
-    return toEvaluation(assessment.role.roleId, 'NOT_APPLICABLE', orderingTimestamp);
-  }
-  return toEvaluation(
-    assessment.role.roleId,
-    assessment.evaluation.compliance,
-    orderingTimestamp,
-    assessment.annotation,
-  );
+/** The Config evaluation for one assessed role; `resourceId` defaults to its RoleId. */
+export function toConfigEvaluation(
+  assessment: RoleAssessment,
+  orderingTimestamp: Date,
+  resourceId: string = assessment.role.roleId,
+): ConfigEvaluation {
+  if (!assessment.applicable) return toEvaluation(resourceId, 'NOT_APPLICABLE', orderingTimestamp);
+  return toEvaluation(resourceId, assessment.evaluation.compliance, orderingTimestamp, assessment.annotation);
+}
+
+function isExcluded(roleName: string, params: RuleParameters): boolean {
+  return params.excludeRoleNamePatterns.some((pattern) => matchesRoleNameGlob(pattern, roleName));
 }
 
 async function evaluateItem(
   item: Record<string, unknown>,
+  field: string,
   summary: ItemSummary,
   parsed: ParsedEvent,
   params: RuleParameters,
@@ -97,20 +134,43 @@ async function evaluateItem(
 ): Promise<ConfigEvaluation> {
   const notApplicable = () => toEvaluation(summary.resourceId, 'NOT_APPLICABLE', summary.captureTime);
   if (summary.resourceType !== ROLE_RESOURCE_TYPE || !isLiveStatus(summary.status)) return notApplicable();
-  const description = descriptionFromConfigurationItem(item);
-  if (description.path.startsWith(SERVICE_LINKED_PATH)) return notApplicable();
+  const description = descriptionFromConfigurationItem(item, field);
+  if (description.path.startsWith(SERVICE_LINKED_PATH_PREFIX)) return notApplicable();
 
-  // Cheap candidacy first: a role excluded by name needs no further reads.
-  const byNameOrTag = isCandidate(description, params, undefined);
-  const { index, keys } =
-    byNameOrTag.candidate || params.discoverBatchJobDefinitions || params.discoverEcsTaskDefinitions
-      ? await gatherUsage(deps.usage, params, location)
-      : { index: new Map(), keys: new Map() };
-  if (!isCandidate(description, params, index.get(description.arn)).candidate) return notApplicable();
+  // Cheap candidacy first: an excluded role, or one no discovery could select, needs no further reads.
+  const discovers = params.discoverBatchJobDefinitions || params.discoverEcsTaskDefinitions;
+  if (isExcluded(description.roleName, params)) return notApplicable();
+  if (!discovers && !isCandidate(description, params, undefined).candidate) return notApplicable();
 
-  const role = await deps.iam.completeRole(description, parsed.accountId);
+  const index = await readUsageIndex(deps.usage, params, location);
+  const roleUsage = index.get(description.arn);
+  if (!isCandidate(description, params, roleUsage).candidate) return notApplicable();
+  // Only this role's secrets: one change must not describe every secret the account's jobs use.
+  const [keys, role] = await Promise.all([
+    describeKeysFor(deps.usage, roleUsage ? new Map([[description.arn, roleUsage]]) : new Map(), params),
+    deps.iam.completeRole(description, parsed.accountId),
+  ]);
   const assessment = assessRole(role, index, keys, params, location);
-  return toConfigEvaluation(assessment, summary.captureTime);
+  return toConfigEvaluation(assessment, summary.captureTime, summary.resourceId);
+}
+
+/** Rejects with SweepTimeoutError unless `work` settles before the safety margin is reached. */
+async function beforeDeadline<T>(work: Promise<T>, remainingMs: number | undefined): Promise<T> {
+  if (remainingMs === undefined) return work;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(
+      () => reject(new SweepTimeoutError(remainingMs)),
+      Math.max(remainingMs - SWEEP_SAFETY_MARGIN_MS, 0),
+    );
+  });
+  // The reads go on in the background after a timeout; their failures no longer matter.
+  work.catch(() => undefined);
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function sweep(
@@ -121,31 +181,33 @@ async function sweep(
   location: RuleLocation,
 ): Promise<{ evaluations: ConfigEvaluation[]; complete: boolean }> {
   const log = deps.log ?? (() => undefined);
-  const [roles, usageFacts, existing] = await Promise.all([
-    deps.iam.loadAllRoles(),
-    gatherUsage(deps.usage, params, location),
-    deps.config.listResults(parsed.configRuleName),
-  ]);
+  const timeLeft = (): number | undefined => deps.remainingTimeMs?.();
+  const [roles, usageFacts, existing] = await beforeDeadline(
+    Promise.all([
+      deps.iam.loadAllRoles(),
+      gatherUsage(deps.usage, params, location),
+      deps.config.listResults(parsed.configRuleName),
+    ]),
+    timeLeft(),
+  );
   const previous = new Map(existing.map((result) => [result.resourceId, result]));
   const evaluations: ConfigEvaluation[] = [];
   const seen = new Set<string>();
-  let evaluated = 0;
   let complete = true;
 
   for (const role of roles) {
-    if (deps.remainingTimeMs && deps.remainingTimeMs() < SWEEP_SAFETY_MARGIN_MS) {
+    const left = timeLeft();
+    if (left !== undefined && left < SWEEP_SAFETY_MARGIN_MS) {
       complete = false;
       log('Sweep stopped before the function timeout; roles not reached keep their previous verdicts', {
-        rolesEvaluated: evaluated,
+        rolesEvaluated: seen.size,
         rolesTotal: roles.length,
+        remainingMs: left,
       });
       break;
     }
     seen.add(role.roleId);
-    evaluated += 1;
-    const assessment: RoleAssessment = role.path.startsWith(SERVICE_LINKED_PATH)
-      ? { applicable: false, role, reason: 'service-linked role' }
-      : assessRole(role, usageFacts.index, usageFacts.keys, params, location);
+    const assessment = assessRole(role, usageFacts.index, usageFacts.keys, params, location);
     // Non-candidates are reported only to clear an earlier verdict: each record is billed.
     if (!assessment.applicable && !hasActiveVerdict(previous.get(role.roleId))) continue;
     evaluations.push(toConfigEvaluation(assessment, notificationCreationTime));
@@ -154,7 +216,7 @@ async function sweep(
   // Retire verdicts for roles that no longer exist (only when the sweep saw every role).
   if (complete) {
     for (const result of existing) {
-      if (!seen.has(result.resourceId) && result.complianceType !== 'NOT_APPLICABLE') {
+      if (!seen.has(result.resourceId) && hasActiveVerdict(result)) {
         evaluations.push({
           complianceResourceType: result.resourceType,
           complianceResourceId: result.resourceId,
@@ -190,13 +252,23 @@ export async function runRule(event: unknown, deps: RuleDependencies): Promise<R
   switch (notification.kind) {
     case 'ignored':
       return { messageType: notification.messageType, evaluations: [], complete: true };
-    case 'change':
+    case 'change': {
+      const { summary } = notification;
       evaluations = [
         parsed.eventLeftScope
-          ? toEvaluation(notification.summary.resourceId, 'NOT_APPLICABLE', notification.summary.captureTime)
-          : await evaluateItem(notification.item, notification.summary, parsed, params, deps, location),
+          ? toEvaluation(summary.resourceId, 'NOT_APPLICABLE', summary.captureTime)
+          : await evaluateItem(
+              notification.item,
+              'invokingEvent.configurationItem',
+              summary,
+              parsed,
+              params,
+              deps,
+              location,
+            ),
       ];
       break;
+    }
     case 'oversized': {
       const { summary } = notification;
       if (
@@ -214,9 +286,19 @@ export async function runRule(event: unknown, deps: RuleDependencies): Promise<R
           `GetResourceConfigHistory has no configuration item for ${summary.resourceId}`,
         );
       }
-      // The history may be newer than the notification; its own capture time orders the verdict.
+      // The history may be newer than the notification; its own status and capture time decide.
       const fetched = { ...summary, ...pickSummary(item, summary) };
-      evaluations = [await evaluateItem(item, fetched, parsed, params, deps, location)];
+      evaluations = [
+        await evaluateItem(
+          item,
+          'GetResourceConfigHistory.configurationItems[0]',
+          fetched,
+          parsed,
+          params,
+          deps,
+          location,
+        ),
+      ];
       break;
     }
     case 'scheduled': {
@@ -228,7 +310,7 @@ export async function runRule(event: unknown, deps: RuleDependencies): Promise<R
   }
 
   await deps.config.putEvaluations(evaluations, parsed.resultToken, parsed.testMode);
-  return { messageType: notification.kind, evaluations, complete };
+  return { messageType: MESSAGE_TYPES[notification.kind], evaluations, complete };
 }
 
 function pickSummary(item: Record<string, unknown>, fallback: ItemSummary): Partial<ItemSummary> {
