@@ -270,14 +270,14 @@ describe('simulate: decisions', () => {
     expect(results[0]?.EvalDecision).toBe('allowed');
   });
 
-  it('fails closed on the default resource *: a Deny on some log groups may hit "all resources"', async () => {
+  it('compares the default resource * literally, as AWS does: a Deny on one log group does not hit it', async () => {
     const { results } = await run([
       '--policy-input-list',
       EXEC_POLICY,
       '--action-names',
       'logs:PutLogEvents',
     ]);
-    expect(results[0]).toMatchObject({ EvalResourceName: '*', EvalDecision: 'explicitDeny' });
+    expect(results[0]).toMatchObject({ EvalResourceName: '*', EvalDecision: 'allowed' });
   });
 
   it('prints usage for --help', async () => {
