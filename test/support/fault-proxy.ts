@@ -5,8 +5,9 @@
  * `ThrottlingException`, Batch's HTTP 429, 5xx errors, connection resets, or forwards them slowly.
  *
  * Faulted requests are never forwarded, so a retried write reaches the backend once. Decisions come from a
- * seeded PRNG keyed on the request itself (operation, attempt, body), so a run is reproducible even though
- * concurrent requests arrive in a different order each time.
+ * seeded PRNG keyed on the operation, the attempt number and how many such requests came before (since the
+ * last `setFaults`), not on bodies that carry random ids: the same seed and the same sequence of calls fault
+ * the same calls, run after run, and concurrent calls of one operation only swap which of them is hit.
  */
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 
@@ -55,7 +56,10 @@ export type RequestHook = (request: ObservedRequest) => void | Promise<void>;
 export interface FaultProxy {
   /** `http://127.0.0.1:PORT` */
   readonly endpoint: string;
-  /** Replaces the fault rules (the first rule matching an operation applies) and optionally the seed. */
+  /**
+   * Replaces the fault rules (the first rule matching an operation applies) and optionally the seed, and
+   * restarts the sequence the draws are keyed on.
+   */
   setFaults(rules: readonly FaultRule[], seed?: number): void;
   /** Runs `hook` before each forwarded request (replacing an earlier hook); undefined removes it. */
   onForward(hook: RequestHook | undefined): void;
@@ -84,6 +88,14 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
   let seed = options.seed ?? 1;
   let hook: RequestHook | undefined;
   const seen: ObservedRequest[] = [];
+  // How many requests per operation and attempt came since the last setFaults: part of each draw's key.
+  const occurrences = new Map<string, number>();
+  const occurrence = (request: Pick<ObservedRequest, 'operation' | 'attempt'>): number => {
+    const key = `${request.operation.toLowerCase()}#${request.attempt ?? 0}`;
+    const count = occurrences.get(key) ?? 0;
+    occurrences.set(key, count + 1);
+    return count;
+  };
 
   const server = createServer((incoming, outgoing) => {
     const chunks: Buffer[] = [];
@@ -98,10 +110,11 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
       const rule = rules.find((candidate) =>
         matchesOperation(candidate.operation ?? '*', described.operation),
       );
+      const key = `${seed}\n${described.operation.toLowerCase()}\n${described.attempt ?? 0}\n${occurrence(described)}`;
       const fault =
         rule === undefined || (rule.attempts !== undefined && (described.attempt ?? 1) > rule.attempts)
           ? undefined
-          : pickFault(rule, draw(seed, described, body.toString('utf8')));
+          : pickFault(rule, draw(key));
       const observed: ObservedRequest = { ...described, fault, body: body.toString('utf8') };
       seen.push(observed);
       switch (fault) {
@@ -109,7 +122,7 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
           sendThrottle(outgoing, observed);
           return;
         case 'serverError':
-          sendServerError(outgoing, observed, draw(seed + 1, described, observed.body));
+          sendServerError(outgoing, observed, draw(`${key}\nstatus`));
           return;
         case 'reset':
           // RST rather than FIN: the client sees ECONNRESET, which the SDK classifies as transient.
@@ -169,6 +182,7 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
       for (const rule of next) validateRule(rule);
       rules = [...next];
       if (nextSeed !== undefined) seed = nextSeed;
+      occurrences.clear();
     },
     onForward: (next) => {
       hook = next;
@@ -219,9 +233,9 @@ function pickFault(rule: FaultRule, roll: number): FaultKind | undefined {
   return undefined;
 }
 
-/** A number in [0, 1) fixed by the seed and the request: the same request and attempt always draw the same. */
-function draw(seed: number, request: Pick<ObservedRequest, 'operation' | 'attempt'>, body: string): number {
-  return mulberry32(fnv1a(`${seed}\n${request.operation}\n${request.attempt ?? 0}\n${body}`))();
+/** A number in [0, 1) fixed by `key` (seed, operation, attempt, occurrence): the same key, the same draw. */
+function draw(key: string): number {
+  return mulberry32(fnv1a(key))();
 }
 
 /** 32-bit FNV-1a hash. */
