@@ -830,6 +830,28 @@ describe('runRule: what a job definition adds', () => {
     );
   });
 
+  it('resolves a parameter name in the region the rule runs in', async () => {
+    // Arrange: the grant names the parameter in eu-west-1; the rule runs in us-west-2.
+    const role = granting(['ssm:GetParameters'], [`${SSM}/db-password`]);
+    const account = accountWith(role);
+    account.jobDefinitions = [aJobDefinition({ image: 'busybox', secrets: { PW: 'db-password' } })];
+    const there = `arn:aws:ssm:us-west-2:${ACCOUNT}:parameter/db-password`;
+    account.keys.set(there, null);
+
+    // Act
+    const outcome = await runRule(changeEvent(role), account.deps({ region: 'us-west-2' }));
+
+    // Assert
+    expect(account.describeKeyRequests).toEqual([{ secretArns: [], parameterArns: [there] }]);
+    expect(outcome.evaluations).toEqual([
+      expected(
+        role,
+        'NON_COMPLIANT',
+        'Missing ssm:GetParameters on ...:parameter/db-password for job definition etl:3',
+      ),
+    ]);
+  });
+
   it('ignores INACTIVE job definitions', async () => {
     const role = aRole({ name: 'app-role' });
     const account = accountWith(role);
