@@ -24,7 +24,7 @@ import {
   snapshotFromDescription,
 } from '../authorization-details';
 import { AwsCallError, InvalidEventError } from '../errors';
-import type { RoleSnapshot } from '../model';
+import type { RawPolicyDocument, RoleSnapshot } from '../model';
 import type { IamReader, ManagedPolicyDocument, RoleDescription } from '../ports';
 import { lastPathSegment, parseArn } from './arn';
 import { mapWithConcurrency } from './concurrency';
@@ -174,13 +174,11 @@ export class AwsIamReader implements IamReader {
     };
   }
 
-  /** The default version's document: AWS managed ones from the cache, customer managed ones always fresh. */
-  private managedPolicy(arn: string): Promise<ManagedPolicyDocument> {
-    const load = (): Promise<ManagedPolicyDocument> => this.fetchManagedPolicy(arn);
-    return isAwsManagedPolicyArn(arn) ? this.cache.get(arn, load) : load();
-  }
-
-  private async fetchManagedPolicy(arn: string): Promise<ManagedPolicyDocument> {
+  /**
+   * The default version's document. GetPolicy is asked every time (the default version may have moved);
+   * AWS managed versions are immutable, so their documents come from the cache when it has that version.
+   */
+  private async managedPolicy(arn: string): Promise<ManagedPolicyDocument> {
     const policy = await callAws('iam:GetPolicy', () =>
       this.iam.send(new GetPolicyCommand({ PolicyArn: arn })),
     );
@@ -189,15 +187,16 @@ export class AwsIamReader implements IamReader {
       'GetPolicy',
       'Policy.DefaultVersionId',
     );
-    const version = await callAws('iam:GetPolicyVersion', () =>
-      this.iam.send(new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: defaultVersionId })),
-    );
-    return {
-      arn,
-      name: lastPathSegment(arn),
-      defaultVersionId,
-      document: required(version.PolicyVersion?.Document, 'GetPolicyVersion', 'PolicyVersion.Document'),
+    const load = async (): Promise<RawPolicyDocument> => {
+      const version = await callAws('iam:GetPolicyVersion', () =>
+        this.iam.send(new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: defaultVersionId })),
+      );
+      return required(version.PolicyVersion?.Document, 'GetPolicyVersion', 'PolicyVersion.Document');
     };
+    const document = isAwsManagedPolicyArn(arn)
+      ? await this.cache.get(arn, defaultVersionId, load)
+      : await load();
+    return { arn, name: lastPathSegment(arn), defaultVersionId, document };
   }
 }
 

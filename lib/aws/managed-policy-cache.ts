@@ -1,43 +1,34 @@
 /**
- * AWS managed policy documents, kept across warm invocations. AWS publishes a new default version of a
- * managed policy a few times a year at most, so re-reading it on every invocation would double the IAM calls
- * of a change evaluation for no gain; a bounded TTL still picks up a new version within minutes.
+ * AWS managed policy documents, kept across warm invocations and keyed by ARN and default version: a policy
+ * version never changes once published, so a document cached under its version id is never stale, and a
+ * new default version (AWS publishes a few a year) is read the first time GetPolicy reports it.
  */
-import type { ManagedPolicyDocument } from '../ports';
-
-/** How long an AWS managed policy document is trusted before GetPolicy is asked again. */
-export const MANAGED_POLICY_TTL_MS = 15 * 60 * 1000;
+import type { RawPolicyDocument } from '../model';
 
 /** Whether `arn` names an AWS managed policy (`arn:PARTITION:iam::aws:policy/...`): only those are cached. */
 export function isAwsManagedPolicyArn(arn: string): boolean {
   return /^arn:[^:]+:iam::aws:policy\//.test(arn);
 }
 
-interface Entry {
-  readonly fetchedAt: number;
-  readonly policy: Promise<ManagedPolicyDocument>;
-}
+// An account attaches a few dozen AWS managed policies at most; the bound only guards a long-lived container.
+const MAX_ENTRIES = 1_000;
 
-/** ARN -> document of its default version, with a TTL. In-flight reads are shared, failed ones forgotten. */
+/** (ARN, version id) -> document. In-flight reads are shared, failed ones forgotten. */
 export class ManagedPolicyCache {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new Map<string, Promise<RawPolicyDocument>>();
 
-  constructor(
-    private readonly ttlMs: number = MANAGED_POLICY_TTL_MS,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  /** The cached document for `arn`, or the result of `load` (cached from now on if it succeeds). */
-  get(arn: string, load: () => Promise<ManagedPolicyDocument>): Promise<ManagedPolicyDocument> {
-    const now = this.now();
-    const entry = this.entries.get(arn);
-    if (entry !== undefined && now - entry.fetchedAt < this.ttlMs) return entry.policy;
-    const policy = load();
-    this.entries.set(arn, { fetchedAt: now, policy });
-    policy.catch(() => {
-      if (this.entries.get(arn)?.policy === policy) this.entries.delete(arn);
+  /** The cached document of `arn` at `versionId`, or the result of `load` (cached from now on if it succeeds). */
+  get(arn: string, versionId: string, load: () => Promise<RawPolicyDocument>): Promise<RawPolicyDocument> {
+    const key = `${arn}\u0000${versionId}`;
+    const cached = this.entries.get(key);
+    if (cached !== undefined) return cached;
+    if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
+    const document = load();
+    this.entries.set(key, document);
+    document.catch(() => {
+      if (this.entries.get(key) === document) this.entries.delete(key);
     });
-    return policy;
+    return document;
   }
 
   /** Forgets everything (tests). */

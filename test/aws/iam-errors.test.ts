@@ -13,7 +13,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { AwsIamReader } from '../../lib/aws/iam';
-import { ManagedPolicyCache, MANAGED_POLICY_TTL_MS } from '../../lib/aws/managed-policy-cache';
+import { ManagedPolicyCache } from '../../lib/aws/managed-policy-cache';
 import { AwsCallError, MissingPermissionError } from '../../lib/errors';
 import type { ManagedPolicyDocument } from '../../lib/ports';
 
@@ -176,39 +176,30 @@ describe('AWS errors are classified once', () => {
 });
 
 describe('ManagedPolicyCache', () => {
-  const policy = (version: string): ManagedPolicyDocument => ({
-    arn: AWS_POLICY,
-    name: 'AmazonECSTaskExecutionRolePolicy',
-    defaultVersionId: version,
-    document: '{}',
-  });
-
   it.each([
-    ['just after the first read', 1, 1],
-    ['just before the TTL', MANAGED_POLICY_TTL_MS - 1, 1],
-    ['at the TTL', MANAGED_POLICY_TTL_MS, 2],
-  ])('%s (after %i ms) -> %i loads in total', async (_label, elapsed, loads) => {
+    ['the same default version', 'v1', 1, '{"v":1}'],
+    ['a new default version', 'v2', 2, '{"v":2}'],
+  ])('a second read at %s -> %i loads in total', async (_label, secondVersion, loads, document) => {
     // Arrange
-    let now = 1_000_000;
-    const cache = new ManagedPolicyCache(MANAGED_POLICY_TTL_MS, () => now);
-    const load = jest.fn().mockResolvedValueOnce(policy('v1')).mockResolvedValueOnce(policy('v2'));
+    const cache = new ManagedPolicyCache();
+    const load = jest.fn().mockResolvedValueOnce('{"v":1}').mockResolvedValueOnce('{"v":2}');
     // Act
-    await cache.get(AWS_POLICY, load);
-    now += elapsed;
-    const second = await cache.get(AWS_POLICY, load);
+    await cache.get(AWS_POLICY, 'v1', load);
+    const second = await cache.get(AWS_POLICY, secondVersion, load);
     // Assert
     expect(load).toHaveBeenCalledTimes(loads);
-    expect(second.defaultVersionId).toBe(loads === 1 ? 'v1' : 'v2');
+    expect(second).toBe(document);
   });
 
   it('shares a read in flight and forgets a failed one', async () => {
     const cache = new ManagedPolicyCache();
     const failing = jest.fn().mockRejectedValue(new Error('boom'));
-    const [a, b] = await Promise.allSettled([cache.get(AWS_POLICY, failing), cache.get(AWS_POLICY, failing)]);
+    const [a, b] = await Promise.allSettled([
+      cache.get(AWS_POLICY, 'v1', failing),
+      cache.get(AWS_POLICY, 'v1', failing),
+    ]);
     expect([a.status, b.status]).toEqual(['rejected', 'rejected']);
     expect(failing).toHaveBeenCalledTimes(1);
-    await expect(cache.get(AWS_POLICY, () => Promise.resolve(policy('v1')))).resolves.toMatchObject({
-      defaultVersionId: 'v1',
-    });
+    await expect(cache.get(AWS_POLICY, 'v1', () => Promise.resolve('{}'))).resolves.toBe('{}');
   });
 });
