@@ -1,0 +1,291 @@
+/**
+ * Cold start: the size of each Lambda bundle and how long a fresh Node process takes to `require` it, against
+ * `node -e ""` and against the same evaluator built with the SDK left out (what a Lambda using the runtime's
+ * own SDK would ship). Candidate size cuts are built as variants, measured the same way, and only proposed.
+ */
+import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { gzipSync } from 'node:zlib';
+import { median } from './stats';
+
+/** The Lambda and CLI bundles `npm run build` writes. */
+export const BUILT_BUNDLES = {
+  evaluate: 'dist/evaluate/index.js',
+  remediate: 'dist/remediate/index.js',
+  cli: 'dist/cli/index.js',
+} as const;
+
+// Kept equal to scripts/build.mjs; the as-built variant is compared byte for byte with dist/evaluate.
+const BUILD_SETTINGS: BuildOptions = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  mainFields: ['module', 'main'],
+  minify: true,
+  logLevel: 'silent',
+};
+
+/** What Lambda puts in the environment; a profile-less process with static credentials. */
+const LAMBDA_LIKE_ENV = {
+  PATH: process.env['PATH'] ?? '',
+  AWS_REGION: 'us-east-1',
+  AWS_DEFAULT_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'testing',
+  AWS_SECRET_ACCESS_KEY: 'testing',
+  AWS_SESSION_TOKEN: 'testing',
+  AWS_EC2_METADATA_DISABLED: 'true',
+};
+
+export interface BundleSize {
+  readonly bytes: number;
+  readonly gzipBytes: number;
+}
+
+export interface RequireTiming {
+  /** Median time of `require(bundle)` inside a fresh process (module evaluation, clients built). */
+  readonly requireMs: number;
+  /** Median wall time of the whole `node -e "require(bundle)"` process, as the parent sees it. */
+  readonly processMs: number;
+  readonly runs: number;
+}
+
+export interface VariantMeasure extends BundleSize {
+  readonly name: string;
+  readonly description: string;
+  /** True when the variant behaves differently from the shipped bundle somewhere (see the description). */
+  readonly changesBehaviour: boolean;
+  readonly timing: RequireTiming;
+}
+
+export interface CompositionEntry {
+  readonly name: string;
+  readonly bytes: number;
+}
+
+export interface ColdStartMeasure {
+  readonly bundles: Record<keyof typeof BUILT_BUNDLES, BundleSize & { readonly timing: RequireTiming }>;
+  /** `node -e ""`: the floor every process pays. */
+  readonly emptyProcessMs: number;
+  readonly variants: readonly VariantMeasure[];
+  /** The replica of scripts/build.mjs produced the same bytes as dist/evaluate/index.js. */
+  readonly replicaMatchesBuild: boolean;
+  /** The evaluator's bytes by group, and its largest packages. */
+  readonly composition: {
+    readonly groups: readonly CompositionEntry[];
+    readonly packages: readonly CompositionEntry[];
+  };
+  /** Packages reachable only through dynamic import() (the credential providers Lambda never reaches). */
+  readonly lazyOnlyPackages: readonly string[];
+}
+
+function sizeOf(path: string): BundleSize {
+  const content = readFileSync(path);
+  return { bytes: statSync(path).size, gzipBytes: gzipSync(content, { level: 9 }).length };
+}
+
+function packageOf(input: string): string | undefined {
+  const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
+  return match?.[1];
+}
+
+/**
+ * Inputs reachable from the entry point only through `import()` edges: esbuild inlines them in a CommonJS
+ * bundle, but their code runs only when that dynamic import does.
+ */
+function lazyOnlyInputs(metafile: Metafile): Set<string> {
+  const entries = Object.values(metafile.outputs).flatMap((output) =>
+    output.entryPoint ? [output.entryPoint] : [],
+  );
+  const eager = new Set<string>();
+  const stack = [...entries];
+  while (stack.length > 0) {
+    const input = stack.pop() as string;
+    if (eager.has(input)) continue;
+    eager.add(input);
+    for (const edge of metafile.inputs[input]?.imports ?? []) {
+      if (edge.kind !== 'dynamic-import' && !edge.external && !eager.has(edge.path)) stack.push(edge.path);
+    }
+  }
+  return new Set(Object.keys(metafile.inputs).filter((input) => !eager.has(input)));
+}
+
+function composition(metafile: Metafile): ColdStartMeasure['composition'] & { lazyPackages: string[] } {
+  const output = Object.values(metafile.outputs).find((candidate) => candidate.entryPoint !== undefined);
+  if (output === undefined) throw new Error('cold start: esbuild metafile has no entry output');
+  const lazy = lazyOnlyInputs(metafile);
+  const groups = new Map<string, number>();
+  const packages = new Map<string, number>();
+  const packageInputs = new Map<string, { lazy: number; all: number }>();
+  for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+    const pkg = packageOf(input);
+    const group =
+      pkg === undefined
+        ? 'this project (lib, handlers)'
+        : lazy.has(input)
+          ? 'credential providers reached only by import() (never in Lambda)'
+          : pkg.startsWith('@aws-sdk/client-')
+            ? 'the six service clients (@aws-sdk/client-*)'
+            : 'SDK runtime (@smithy/*, @aws-sdk/core and helpers)';
+    groups.set(group, (groups.get(group) ?? 0) + bytesInOutput);
+    const name = pkg ?? (input.split('/').slice(0, 2).join('/') || input);
+    packages.set(name, (packages.get(name) ?? 0) + bytesInOutput);
+    if (pkg !== undefined) {
+      const counts = packageInputs.get(pkg) ?? { lazy: 0, all: 0 };
+      counts.all += 1;
+      if (lazy.has(input)) counts.lazy += 1;
+      packageInputs.set(pkg, counts);
+    }
+  }
+  const sorted = (map: Map<string, number>) =>
+    [...map].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes);
+  const lazyPackages = [...packageInputs]
+    .filter(([, counts]) => counts.lazy === counts.all)
+    .map(([pkg]) => pkg)
+    .sort();
+  return { groups: sorted(groups), packages: sorted(packages).slice(0, 12), lazyPackages };
+}
+
+async function buildVariant(
+  name: string,
+  options: BuildOptions,
+): Promise<{ path: string; metafile: Metafile }> {
+  const outfile = `dist/bench/variants/${name}/index.js`;
+  const result = await build({
+    ...BUILD_SETTINGS,
+    entryPoints: ['handlers/evaluate.ts'],
+    outfile,
+    metafile: true,
+    ...options,
+  });
+  if (result.metafile === undefined) throw new Error(`esbuild returned no metafile for ${name}`);
+  return { path: outfile, metafile: result.metafile };
+}
+
+/**
+ * Replaces the SDK's default credential chain with the environment provider alone: what Lambda always
+ * supplies, but it breaks profiles, SSO and instance roles for anyone running the bundle elsewhere.
+ */
+const envCredentialsOnly: Plugin = {
+  name: 'env-credentials-only',
+  setup(on) {
+    on.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({
+      path: 'env-credentials-only',
+      namespace: 'bench',
+    }));
+    on.onLoad({ filter: /.*/, namespace: 'bench' }, () => ({
+      contents:
+        "import { fromEnv } from '@aws-sdk/credential-provider-env';\n" +
+        'export const defaultProvider = (init = {}) => fromEnv(init);\n',
+      resolveDir: process.cwd(),
+      loader: 'js',
+    }));
+  },
+};
+
+function timeOnce(args: string[]): { wallMs: number; stdout: string } {
+  const started = performance.now();
+  const result = spawnSync(process.execPath, args, { env: LAMBDA_LIKE_ENV, encoding: 'utf8' });
+  const wallMs = performance.now() - started;
+  if (result.status !== 0) {
+    throw new Error(`node ${args.join(' ')} failed (${result.status}): ${result.stderr.slice(-500)}`);
+  }
+  return { wallMs, stdout: result.stdout };
+}
+
+function requireScript(path: string): string {
+  return (
+    'const t = process.hrtime.bigint();' +
+    `require(${JSON.stringify(`${process.cwd()}/${path}`)});` +
+    'process.stdout.write(String(Number(process.hrtime.bigint() - t) / 1e6));'
+  );
+}
+
+/** Times every subject `runs` times, interleaved so that a noisy moment hits all of them alike. */
+function timeRequires(paths: readonly string[], runs: number): { empty: number; timings: RequireTiming[] } {
+  const empty: number[] = [];
+  const inside = paths.map(() => [] as number[]);
+  const wall = paths.map(() => [] as number[]);
+  timeOnce(['-e', '']); // the first spawn pays for the page cache
+  for (let run = 0; run < runs; run++) {
+    empty.push(timeOnce(['-e', '']).wallMs);
+    paths.forEach((path, index) => {
+      const { wallMs, stdout } = timeOnce(['-e', requireScript(path)]);
+      wall[index]?.push(wallMs);
+      inside[index]?.push(Number(stdout));
+    });
+  }
+  return {
+    empty: median(empty),
+    timings: paths.map((_, index) => ({
+      requireMs: median(inside[index] ?? []),
+      processMs: median(wall[index] ?? []),
+      runs,
+    })),
+  };
+}
+
+/** Builds the variants and times everything; expects `npm run build` to have written dist/. */
+export async function measureColdStart(runs: number): Promise<ColdStartMeasure> {
+  const asBuilt = await buildVariant('as-built', {});
+  const { lazyPackages, ...evaluatorComposition } = composition(asBuilt.metafile);
+  const variantSpecs: {
+    name: string;
+    description: string;
+    changesBehaviour: boolean;
+    options: BuildOptions;
+  }[] = [
+    {
+      name: 'sdk-external',
+      description: '@aws-sdk/* left out: the SDK would come from the Lambda runtime (another version)',
+      changesBehaviour: true,
+      options: { external: ['@aws-sdk/*'] },
+    },
+    {
+      name: 'lazy-credentials-external',
+      description:
+        'packages reached only by import() left out; resolved from node_modules or the runtime if ever loaded',
+      changesBehaviour: false,
+      options: { external: lazyPackages },
+    },
+    {
+      name: 'env-credentials-only',
+      description: 'default credential chain replaced by fromEnv (breaks profiles, SSO, instance roles)',
+      changesBehaviour: true,
+      options: { plugins: [envCredentialsOnly] },
+    },
+  ];
+  const variants = [];
+  for (const spec of variantSpecs)
+    variants.push({ ...spec, ...(await buildVariant(spec.name, spec.options)) });
+
+  const builtNames = Object.keys(BUILT_BUNDLES) as (keyof typeof BUILT_BUNDLES)[];
+  const paths = [
+    ...builtNames.map((name) => BUILT_BUNDLES[name]),
+    ...variants.map((variant) => variant.path),
+  ];
+  const { empty, timings } = timeRequires(paths, runs);
+
+  const bundles = Object.fromEntries(
+    builtNames.map((name, index) => [
+      name,
+      { ...sizeOf(BUILT_BUNDLES[name]), timing: timings[index] as RequireTiming },
+    ]),
+  ) as ColdStartMeasure['bundles'];
+  return {
+    bundles,
+    emptyProcessMs: empty,
+    variants: variants.map((variant, index) => ({
+      name: variant.name,
+      description: variant.description,
+      changesBehaviour: variant.changesBehaviour,
+      ...sizeOf(variant.path),
+      timing: timings[builtNames.length + index] as RequireTiming,
+    })),
+    replicaMatchesBuild: sizeOf(asBuilt.path).bytes === bundles.evaluate.bytes,
+    composition: evaluatorComposition,
+    lazyOnlyPackages: lazyPackages,
+  };
+}
