@@ -17,6 +17,11 @@ export class Figures {
     this.counts.set(name, (this.counts.get(name) ?? 0) + amount);
   }
 
+  /** Raises `name` to `value` if it is larger. */
+  max(name: string, value: number): void {
+    this.counts.set(name, Math.max(this.counts.get(name) ?? 0, value));
+  }
+
   /** Current value of `name` (0 when never added). */
   get(name: string): number {
     return this.counts.get(name) ?? 0;
