@@ -25,6 +25,8 @@ const BUILD_SETTINGS: BuildOptions = {
   format: 'cjs',
   mainFields: ['module', 'main'],
   minify: true,
+  // Only adds the sourceMappingURL comment to the bundle; kept so the replica's bytes equal the real ones.
+  sourcemap: true,
   logLevel: 'silent',
 };
 
@@ -45,8 +47,10 @@ export interface BundleSize {
 }
 
 export interface RequireTiming {
-  /** Median time of `require(bundle)` inside a fresh process (module evaluation, clients built). */
+  /** Median time of `require(bundle)` inside a fresh process (compile, module evaluation, clients built). */
   readonly requireMs: number;
+  /** Median CPU time (user + system) of the same require: steadier than wall time on a busy machine. */
+  readonly requireCpuMs: number;
   /** Median wall time of the whole `node -e "require(bundle)"` process, as the parent sees it. */
   readonly processMs: number;
   readonly runs: number;
@@ -72,6 +76,7 @@ export interface ColdStartMeasure {
   readonly variants: readonly VariantMeasure[];
   /** The replica of scripts/build.mjs produced the same bytes as dist/evaluate/index.js. */
   readonly replicaMatchesBuild: boolean;
+  readonly replicaBytes: number;
   /** The evaluator's bytes by group, and its largest packages. */
   readonly composition: {
     readonly groups: readonly CompositionEntry[];
@@ -197,9 +202,10 @@ function timeOnce(args: string[]): { wallMs: number; stdout: string } {
 
 function requireScript(path: string): string {
   return (
-    'const t = process.hrtime.bigint();' +
+    'const c = process.cpuUsage(); const t = process.hrtime.bigint();' +
     `require(${JSON.stringify(`${process.cwd()}/${path}`)});` +
-    'process.stdout.write(String(Number(process.hrtime.bigint() - t) / 1e6));'
+    'const ms = Number(process.hrtime.bigint() - t) / 1e6; const cpu = process.cpuUsage(c);' +
+    'process.stdout.write(JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000 }));'
   );
 }
 
@@ -207,20 +213,24 @@ function requireScript(path: string): string {
 function timeRequires(paths: readonly string[], runs: number): { empty: number; timings: RequireTiming[] } {
   const empty: number[] = [];
   const inside = paths.map(() => [] as number[]);
+  const cpu = paths.map(() => [] as number[]);
   const wall = paths.map(() => [] as number[]);
   timeOnce(['-e', '']); // the first spawn pays for the page cache
   for (let run = 0; run < runs; run++) {
     empty.push(timeOnce(['-e', '']).wallMs);
     paths.forEach((path, index) => {
       const { wallMs, stdout } = timeOnce(['-e', requireScript(path)]);
+      const measured = JSON.parse(stdout) as { ms: number; cpuMs: number };
       wall[index]?.push(wallMs);
-      inside[index]?.push(Number(stdout));
+      inside[index]?.push(measured.ms);
+      cpu[index]?.push(measured.cpuMs);
     });
   }
   return {
     empty: median(empty),
     timings: paths.map((_, index) => ({
       requireMs: median(inside[index] ?? []),
+      requireCpuMs: median(cpu[index] ?? []),
       processMs: median(wall[index] ?? []),
       runs,
     })),
@@ -284,7 +294,8 @@ export async function measureColdStart(runs: number): Promise<ColdStartMeasure> 
       ...sizeOf(variant.path),
       timing: timings[builtNames.length + index] as RequireTiming,
     })),
-    replicaMatchesBuild: sizeOf(asBuilt.path).bytes === bundles.evaluate.bytes,
+    replicaMatchesBuild: readFileSync(asBuilt.path).equals(readFileSync(BUILT_BUNDLES.evaluate)),
+    replicaBytes: sizeOf(asBuilt.path).bytes,
     composition: evaluatorComposition,
     lazyOnlyPackages: lazyPackages,
   };
