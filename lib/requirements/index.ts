@@ -71,15 +71,22 @@ const ATTACHMENT: AttachmentRequirement = Object.freeze({
   policyPath: '/service-role/',
 });
 
-/** Secrets Manager appends `-` and six random characters to a name: a grant for a name must cover them. */
-export function secretPattern(reference: { readonly arn: string; readonly isPartial?: boolean }): string {
+/** A secret as grants are checked: the ARN written, whether it lacks its suffix, its full ARN if resolved. */
+type SecretTarget = Pick<SecretReference, 'arn' | 'isPartial' | 'resolvedSecretArn'>;
+
+/**
+ * The resource a secret grant must cover: the full ARN when known (written, or resolved by DescribeSecret);
+ * otherwise Secrets Manager's `-` and six random characters after a name, which only a wildcard grant covers.
+ */
+export function secretPattern(reference: SecretTarget): string {
+  if (reference.resolvedSecretArn !== undefined) return reference.resolvedSecretArn;
   return reference.isPartial ? `${reference.arn}-??????` : reference.arn;
 }
 
 /**
- * The requirements for one candidate role. Without usage, the six actions on every resource; with usage,
- * each action on the repositories, log groups and secrets its consumers use. Secrets whose KMS key is
- * absent from `keys` yield an unverifiable KMS_DECRYPT requirement: fail closed.
+ * The requirements for one candidate role: without usage, the six actions on every resource; with usage, each
+ * action on what its consumers use (a secret named without suffix on its `resolvedSecretArn`, else on
+ * `NAME-??????`). A secret or parameter whose KMS key is absent from `keys` fails closed (KMS_DECRYPT).
  */
 export function requirementsFor(
   role: RoleSnapshot,
@@ -169,7 +176,11 @@ function addSecret(
   collector.permission('SECRETS_SSM', 'ssm:GetParameters', reference.arn, consumer);
   if (reference.passThroughSecretArn) {
     // Parameter Store fetches the secret with the caller's credentials: both grants are needed.
-    const secret = { arn: reference.passThroughSecretArn, isPartial: true };
+    const secret: SecretTarget = {
+      arn: reference.passThroughSecretArn,
+      isPartial: true,
+      ...(reference.resolvedSecretArn !== undefined && { resolvedSecretArn: reference.resolvedSecretArn }),
+    };
     collector.permission('SECRETS_MANAGER', 'secretsmanager:GetSecretValue', secretPattern(secret), consumer);
     addDecrypt(collector, secret.arn, 'secretsmanager', secret, keys, role, consumer);
     return;
@@ -185,7 +196,7 @@ function addDecrypt(
   collector: RequirementCollector,
   lookupArn: string,
   via: 'secretsmanager' | 'ssm',
-  reference: { readonly arn: string; readonly isPartial?: boolean },
+  reference: SecretTarget,
   keys: KeyMetadata,
   role: RoleSnapshot,
   consumer: Consumer,
@@ -225,11 +236,11 @@ function addDecrypt(
 
 /**
  * What KMS sees when Secrets Manager or Parameter Store decrypts for the role: the calling service and
- * the encryption context they document. The secret's suffix is unknown for partial ARNs, so it is left out.
+ * the encryption context they document. An unresolved partial ARN lacks the secret's suffix: left out.
  */
 function decryptContext(
   via: 'secretsmanager' | 'ssm',
-  reference: { readonly arn: string; readonly isPartial?: boolean },
+  reference: SecretTarget,
   region: string,
   partition: string,
   role: RoleSnapshot,
@@ -238,7 +249,9 @@ function decryptContext(
   // kms:ViaService is `SERVICE.REGION.amazonaws.com` in the aws partition; other partitions stay unknown.
   if (partition === 'aws') context['kms:ViaService'] = [`${via}.${region}.amazonaws.com`];
   if (via === 'ssm') context['kms:EncryptionContext:PARAMETER_ARN'] = [reference.arn];
-  else if (!reference.isPartial) context['kms:EncryptionContext:SecretARN'] = [reference.arn];
+  else if (reference.resolvedSecretArn !== undefined || !reference.isPartial) {
+    context['kms:EncryptionContext:SecretARN'] = [secretPattern(reference)];
+  }
   return context;
 }
 

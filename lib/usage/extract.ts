@@ -49,6 +49,13 @@ export class RoleUsageIndex extends Map<string, RoleUsage> {
     if (key === undefined) throw new Error(`Not a role reference: ${JSON.stringify(roleArnOrName)}`);
     return super.set(key, usage);
   }
+
+  /** A new index over the same location with each role's usage replaced by `update(usage)`. */
+  mapUsage(update: (usage: RoleUsage) => RoleUsage): RoleUsageIndex {
+    const result = new RoleUsageIndex(this.#location);
+    for (const [key, usage] of this) result.set(key, update(usage));
+    return result;
+  }
 }
 
 /** Which log group a container writes to, by kind of consumer. */

@@ -77,10 +77,27 @@ export interface SecretReference {
   readonly passThroughSecretArn?: string;
   /** Secrets Manager partial ARN or name with no suffix: a pattern `NAME-??????` is the grant to check. */
   readonly isPartial?: boolean;
+  /**
+   * The full ARN (`...:secret:NAME-AbCdEf`) of the secret named without its suffix (`arn` when partial, else
+   * `passThroughSecretArn`), when DescribeSecret resolved it: grants are then checked on exactly this ARN.
+   */
+  readonly resolvedSecretArn?: string;
 }
 
 /** KMS key ARN protecting a secret or parameter, or `null` for an AWS managed key (no grant needed). */
 export type KeyMetadata = ReadonlyMap<string, string | null>;
+
+/** Partial secret ARN (`...:secret:NAME`, as a reference by name resolves) -> the secret's full ARN. */
+export type ResolvedSecretArns = ReadonlyMap<string, string>;
+
+/**
+ * What DescribeSecret / DescribeParameters report for the referenced secrets and parameters: their KMS
+ * keys, keyed by the ARNs asked about, and the full ARN of each secret that was asked about by partial ARN.
+ */
+export interface SecretMetadata {
+  readonly keys: KeyMetadata;
+  readonly resolvedArns: ResolvedSecretArns;
+}
 
 /** A reference the ECS agent could not resolve: the consumer fails at runtime whatever the role grants. */
 export interface InvalidReference {

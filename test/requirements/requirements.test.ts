@@ -1,7 +1,13 @@
 import { FINDING_IDS, type Requirement } from '../../lib/model';
 import { DEFAULT_RULE_PARAMETERS, type RuleParameters } from '../../lib/parameters';
 import { REQUIREMENT_CATALOGUE, requirementsFor, SPEC_SECTIONS, SPEC_URL } from '../../lib/requirements';
-import { extractUsage, type BatchJobDefinition, type KeyMetadata } from '../../lib/usage';
+import {
+  extractUsage,
+  resolveSecretReferences,
+  type BatchJobDefinition,
+  type KeyMetadata,
+  type ResolvedSecretArns,
+} from '../../lib/usage';
 import {
   ACCOUNT,
   aJobDefinition,
@@ -193,6 +199,105 @@ describe('requirementsFor', () => {
       ],
     ])('asks for %s', (_label, job, keys, expected) => {
       expect(extraRequirementsOf(job, keys)).toEqual(expected);
+    });
+  });
+
+  describe('secrets named without their suffix, resolved by DescribeSecret', () => {
+    const DOCKERHUB = `${SM}:dockerhub-AbCdEf`;
+    const PROD_DB = `${SM}:prod/db-Q1w2E3`;
+    const requirementsResolving = (
+      job: JobDefinitionOptions,
+      resolvedArns: ResolvedSecretArns,
+      keys: KeyMetadata,
+    ): Requirement[] => {
+      const index = extractUsage([aJobDefinition({ image: 'nginx', ...job })], [], LOCATION);
+      const usage = resolveSecretReferences(index, resolvedArns).get(ROLE_ARN);
+      return requirementsFor(aRole(), usage, keys, DEFAULT_RULE_PARAMETERS, LOCATION).filter(
+        (requirement) => requirement.id !== 'TRUST_ECS_TASKS' && requirement.id !== 'EXEC_PERMISSIONS',
+      );
+    };
+
+    it.each<[string, JobDefinitionOptions, ResolvedSecretArns, string[]]>([
+      [
+        'registry credentials by name, resolved: the full ARN',
+        { credentialsParameter: 'dockerhub' },
+        new Map([[`${SM}:dockerhub`, DOCKERHUB]]),
+        [`REGISTRY_CREDENTIALS secretsmanager:GetSecretValue ${DOCKERHUB} <- etl:3`],
+      ],
+      [
+        'registry credentials by name, unresolved: the NAME-?????? pattern',
+        { credentialsParameter: 'dockerhub' },
+        new Map(),
+        [`REGISTRY_CREDENTIALS secretsmanager:GetSecretValue ${SM}:dockerhub-?????? <- etl:3`],
+      ],
+      [
+        'a pass-through, resolved: the parameter and the full secret ARN',
+        { secrets: { DB: '/aws/reference/secretsmanager/prod/db' } },
+        new Map([[`${SM}:prod/db`, PROD_DB]]),
+        [
+          `SECRETS_SSM ssm:GetParameters ${SSM}/aws/reference/secretsmanager/prod/db <- etl:3`,
+          `SECRETS_MANAGER secretsmanager:GetSecretValue ${PROD_DB} <- etl:3`,
+        ],
+      ],
+      [
+        'a pass-through, unresolved: the NAME-?????? pattern',
+        { secrets: { DB: '/aws/reference/secretsmanager/prod/db' } },
+        new Map([[`${SM}:dockerhub`, DOCKERHUB]]),
+        [
+          `SECRETS_SSM ssm:GetParameters ${SSM}/aws/reference/secretsmanager/prod/db <- etl:3`,
+          `SECRETS_MANAGER secretsmanager:GetSecretValue ${SM}:prod/db-?????? <- etl:3`,
+        ],
+      ],
+      [
+        'a resolution that is not the name plus a six-character suffix: ignored, the pattern stays',
+        { credentialsParameter: 'dockerhub' },
+        new Map([[`${SM}:dockerhub`, `${SM}:dockerhub-creds-AbCdEf`]]),
+        [`REGISTRY_CREDENTIALS secretsmanager:GetSecretValue ${SM}:dockerhub-?????? <- etl:3`],
+      ],
+      [
+        'a full ARN reference: unchanged by a resolution of the same name',
+        { credentialsParameter: DOCKERHUB },
+        new Map([[`${SM}:dockerhub`, `${SM}:dockerhub-ZzZzZz`]]),
+        [`REGISTRY_CREDENTIALS secretsmanager:GetSecretValue ${DOCKERHUB} <- etl:3`],
+      ],
+    ])('asks for %s', (_label, job, resolvedArns, expected) => {
+      const keys = new Map([
+        [`${SM}:dockerhub`, null],
+        [`${SM}:prod/db`, null],
+        [DOCKERHUB, null],
+        [`${SSM}/aws/reference/secretsmanager/prod/db`, null],
+      ]);
+      expect(requirementsResolving(job, resolvedArns, keys).map(summarise)).toEqual(expected);
+    });
+
+    it('reads the KMS key by the reference as described, and states the full ARN as the encryption context', () => {
+      // Act
+      const requirements = requirementsResolving(
+        { credentialsParameter: 'dockerhub' },
+        new Map([[`${SM}:dockerhub`, DOCKERHUB]]),
+        new Map([[`${SM}:dockerhub`, KEY]]),
+      );
+
+      // Assert
+      expect(requirements.map(summarise)).toEqual([
+        `REGISTRY_CREDENTIALS secretsmanager:GetSecretValue ${DOCKERHUB} <- etl:3`,
+        `KMS_DECRYPT kms:Decrypt ${KEY} <- etl:3`,
+      ]);
+      expect(requirements[1]).toMatchObject({
+        context: { 'kms:EncryptionContext:SecretARN': [DOCKERHUB] },
+      });
+    });
+
+    it('states no SecretARN context for an unresolved name (its suffix is unknown)', () => {
+      const requirements = requirementsResolving(
+        { credentialsParameter: 'dockerhub' },
+        new Map(),
+        new Map([[`${SM}:dockerhub`, KEY]]),
+      );
+      expect(requirements[1]?.kind === 'permission' && requirements[1].context).toEqual({
+        'kms:CallerAccount': [ACCOUNT],
+        'kms:ViaService': [`secretsmanager.${REGION}.amazonaws.com`],
+      });
     });
   });
 
