@@ -4,7 +4,7 @@
  * partial answer.
  */
 import type { RawPolicyDocument, RoleSnapshot } from './model';
-import type { BatchJobDefinition, EcsTaskDefinition, KeyMetadata } from './usage/types';
+import type { BatchJobDefinition, EcsTaskDefinition, SecretMetadata } from './usage/types';
 
 export interface ManagedPolicyDocument {
   readonly arn: string;
@@ -45,13 +45,14 @@ export interface UsageReader {
   /** The latest ACTIVE revision of every ECS task definition family. */
   listLatestTaskDefinitions(): Promise<EcsTaskDefinition[]>;
   /**
-   * KMS key of each Secrets Manager secret / SSM parameter ARN (DescribeSecret / DescribeParameters
-   * metadata only, never values). null = AWS managed key. A resource that cannot be described is absent.
+   * KMS key of each Secrets Manager secret / SSM parameter ARN (DescribeSecret / DescribeParameters metadata
+   * only, never values; null = AWS managed key), and the full ARN of each secret asked about by partial ARN
+   * (same calls). A resource that cannot be described is absent from both.
    */
   describeKeys(refs: {
     readonly secretArns: readonly string[];
     readonly parameterArns: readonly string[];
-  }): Promise<KeyMetadata>;
+  }): Promise<SecretMetadata>;
 }
 
 export interface ConfigEvaluation {

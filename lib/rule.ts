@@ -10,7 +10,8 @@ import { InvalidEventError } from './errors';
 import type { RoleSnapshot } from './model';
 import { parseRuleParameters, type RuleParameters } from './parameters';
 import type { ConfigEvaluation, ConfigGateway, IamReader, UsageReader } from './ports';
-import type { KeyMetadata, RoleUsage, RuleLocation } from './usage/types';
+import { resolveSecretReferences } from './usage';
+import type { KeyMetadata, RoleUsage, RuleLocation, SecretMetadata } from './usage/types';
 
 /** The only resource type the rule judges (its Config scope). */
 export const ROLE_RESOURCE_TYPE = 'AWS::IAM::Role';
@@ -71,27 +72,36 @@ export async function readUsageIndex(
   return indexUsage({ jobDefinitions, taskDefinitions }, location);
 }
 
-/** KMS key metadata for every secret and parameter `index` references, plus SecretArns and ParameterArns. */
+const NO_SECRET_METADATA: SecretMetadata = Object.freeze({ keys: new Map(), resolvedArns: new Map() });
+
+/**
+ * KMS keys of every secret and parameter `index` references, plus SecretArns and ParameterArns, and the full
+ * ARN of each secret named without its suffix: one DescribeSecret / DescribeParameters pass answers both.
+ */
 export async function describeKeysFor(
   usage: UsageReader,
   index: ReadonlyMap<string, RoleUsage>,
   params: RuleParameters,
-): Promise<KeyMetadata> {
+): Promise<SecretMetadata> {
   const refs = secretRefsOf(index);
   const secretArns = [...new Set([...refs.secretArns, ...params.secretArns])];
   const parameterArns = [...new Set([...refs.parameterArns, ...params.parameterArns])];
-  if (secretArns.length === 0 && parameterArns.length === 0) return new Map();
+  if (secretArns.length === 0 && parameterArns.length === 0) return NO_SECRET_METADATA;
   return usage.describeKeys({ secretArns, parameterArns });
 }
 
-/** Reads the facts the requirements depend on: job/task definitions and the KMS keys of their secrets. */
+/**
+ * Reads the facts the requirements depend on: job/task definitions, the KMS keys of their secrets, and the
+ * full ARNs of secrets they name without a suffix (already applied to `index`, see resolveSecretReferences).
+ */
 export async function gatherUsage(
   usage: UsageReader,
   params: RuleParameters,
   location: RuleLocation,
 ): Promise<{ index: UsageIndex; keys: KeyMetadata }> {
   const index = await readUsageIndex(usage, params, location);
-  return { index, keys: await describeKeysFor(usage, index, params) };
+  const { keys, resolvedArns } = await describeKeysFor(usage, index, params);
+  return { index: resolveSecretReferences(index, resolvedArns), keys };
 }
 
 function toEvaluation(
@@ -146,11 +156,11 @@ async function evaluateItem(
   const roleUsage = index.get(description.arn);
   if (!isCandidate(description, params, roleUsage).candidate) return notApplicable();
   // Only this role's secrets: one change must not describe every secret the account's jobs use.
-  const [keys, role] = await Promise.all([
+  const [{ keys, resolvedArns }, role] = await Promise.all([
     describeKeysFor(deps.usage, roleUsage ? new Map([[description.arn, roleUsage]]) : new Map(), params),
     deps.iam.completeRole(description, parsed.accountId),
   ]);
-  const assessment = assessRole(role, index, keys, params, location);
+  const assessment = assessRole(role, resolveSecretReferences(index, resolvedArns), keys, params, location);
   return toConfigEvaluation(assessment, summary.captureTime, summary.resourceId);
 }
 

@@ -1,6 +1,6 @@
 /**
- * UsageReader over Batch, ECS, Secrets Manager and SSM: who uses execution roles, and which KMS keys protect
- * the secrets they pull. Only metadata is read, never a secret's value.
+ * UsageReader over Batch, ECS, Secrets Manager and SSM: who uses execution roles, which KMS keys protect
+ * the secrets they pull, and the full ARNs of secrets they name. Only metadata is read, never a value.
  */
 import { DescribeJobDefinitionsCommand, type JobDefinition } from '@aws-sdk/client-batch';
 import {
@@ -12,7 +12,8 @@ import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { DescribeParametersCommand, type ParameterMetadata } from '@aws-sdk/client-ssm';
 import { AwsCallError } from '../errors';
 import type { UsageReader } from '../ports';
-import type { BatchJobDefinition, EcsTaskDefinition, KeyMetadata } from '../usage/types';
+import { isFullSecretArnOf } from '../usage/resolve';
+import type { BatchJobDefinition, EcsTaskDefinition, SecretMetadata } from '../usage/types';
 import { parseArn, type ParsedArn } from './arn';
 import type { AwsClients } from './clients';
 import { mapWithConcurrency } from './concurrency';
@@ -84,12 +85,16 @@ export class AwsUsageReader implements UsageReader {
   async describeKeys(refs: {
     readonly secretArns: readonly string[];
     readonly parameterArns: readonly string[];
-  }): Promise<KeyMetadata> {
+  }): Promise<SecretMetadata> {
     const keys = new Map<string, string | null>();
+    const resolvedArns = new Map<string, string>();
     const secrets = this.describable(refs.secretArns, 'secretsmanager');
     await mapWithConcurrency(secrets, DESCRIBE_CONCURRENCY, async ({ arn, parsed }) => {
-      const key = await this.secretKey(arn, parsed);
-      if (key !== undefined) keys.set(arn, key);
+      const secret = await this.describeSecret(arn, parsed);
+      if (secret === undefined) return;
+      keys.set(arn, secret.key);
+      // DescribeSecret answers a partial ARN with the full one: the ARN an exact grant names.
+      if (secret.arn !== undefined && isFullSecretArnOf(arn, secret.arn)) resolvedArns.set(arn, secret.arn);
     });
 
     const byRegion = new Map<string, { arn: string; parsed: ParsedArn }[]>();
@@ -99,7 +104,7 @@ export class AwsUsageReader implements UsageReader {
     for (const [region, parameters] of byRegion) {
       for (const [arn, key] of await this.parameterKeys(region, parameters)) keys.set(arn, key);
     }
-    return keys;
+    return { keys, resolvedArns };
   }
 
   /** Well-formed ARNs of `service` in this account; others cannot be described, so they stay absent. */
@@ -115,7 +120,11 @@ export class AwsUsageReader implements UsageReader {
     });
   }
 
-  private async secretKey(arn: string, parsed: ParsedArn): Promise<string | null | undefined> {
+  /** The secret's KMS key and full ARN; undefined when it does not exist. */
+  private async describeSecret(
+    arn: string,
+    parsed: ParsedArn,
+  ): Promise<{ key: string | null; arn: string | undefined } | undefined> {
     const { secretsManager } = await this.clients.regional(parsed.region);
     const secret = await callAwsUnlessAbsent(
       'secretsmanager:DescribeSecret',
@@ -124,7 +133,7 @@ export class AwsUsageReader implements UsageReader {
     );
     if (secret === undefined) return undefined;
     // DescribeSecret omits KmsKeyId when the secret uses the AWS managed key aws/secretsmanager.
-    return keyArnOrNull(secret.KmsKeyId, 'alias/aws/secretsmanager', parsed);
+    return { key: keyArnOrNull(secret.KmsKeyId, 'alias/aws/secretsmanager', parsed), arn: secret.ARN };
   }
 
   private async parameterKeys(

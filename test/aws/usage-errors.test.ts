@@ -137,7 +137,7 @@ describe('describeKeys', () => {
       .resolvesOnce({ Parameters: [{ Name: 'top', Type: 'SecureString', KeyId: 'alias/aws/ssm' }] })
       .resolves({ Parameters: [] });
     // Act
-    const keys = await usage().describeKeys({ secretArns: [], parameterArns: arns });
+    const { keys } = await usage().describeKeys({ secretArns: [], parameterArns: arns });
     // Assert
     expect(Object.fromEntries(keys)).toEqual({ [arns[0]!]: null, [arns[9]!]: null });
     const inputs = ssmMock.commandCalls(DescribeParametersCommand).map((c) => c.args[0].input);
@@ -153,6 +153,28 @@ describe('describeKeys', () => {
     expect(inputs[0]?.MaxResults).toBe(50);
   });
 
+  const PARTIAL = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:dockerhub`;
+  it.each([
+    ['the full ARN of the secret named', `${PARTIAL}-AbC12f`, { [PARTIAL]: `${PARTIAL}-AbC12f` }],
+    ['no ARN', undefined, {}],
+    ['the ARN asked about (already full)', PARTIAL, {}],
+    ['the ARN of a secret with a longer name', `${PARTIAL}-creds-AbC12f`, {}],
+    ['a suffix of the wrong length', `${PARTIAL}-AbC12`, {}],
+    ['another region', `arn:aws:secretsmanager:us-west-2:${ACCOUNT}:secret:dockerhub-AbC12f`, {}],
+  ])(
+    'DescribeSecret answering %s resolves only an exact name-plus-suffix match',
+    async (_l, arn, resolved) => {
+      // Arrange
+      secretsMock.on(DescribeSecretCommand).resolves({ ...(arn !== undefined && { ARN: arn }) });
+      // Act
+      const { keys, resolvedArns } = await usage().describeKeys({ secretArns: [PARTIAL], parameterArns: [] });
+      // Assert
+      expect(Object.fromEntries(resolvedArns)).toEqual(resolved);
+      expect(Object.fromEntries(keys)).toEqual({ [PARTIAL]: null }); // the key is read either way
+      expect(secretsMock).toHaveReceivedCommandTimes(DescribeSecretCommand, 1);
+    },
+  );
+
   it('a secret that does not exist is absent', async () => {
     secretsMock.on(DescribeSecretCommand).rejects(
       new SecretsManagerServiceException({
@@ -163,7 +185,10 @@ describe('describeKeys', () => {
       }),
     );
     const arn = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:db-AbCdEf`;
-    await expect(usage().describeKeys({ secretArns: [arn], parameterArns: [] })).resolves.toEqual(new Map());
+    await expect(usage().describeKeys({ secretArns: [arn], parameterArns: [] })).resolves.toEqual({
+      keys: new Map(),
+      resolvedArns: new Map(),
+    });
   });
 
   it.each([

@@ -2,6 +2,7 @@ import { DeregisterJobDefinitionCommand } from '@aws-sdk/client-batch';
 import type { AwsClients } from '../../lib/aws/clients';
 import { countCalls } from '../../lib/aws/call-counter';
 import { AwsUsageReader } from '../../lib/aws/usage';
+import { parseValueFrom, type RuleLocation } from '../../lib/usage';
 import { clientsFor, MOTO_ACCOUNT_ID, startMoto, type MotoServer } from '../support/moto';
 import {
   parameterArn,
@@ -15,6 +16,7 @@ import {
 const ROLE = `arn:aws:iam::${MOTO_ACCOUNT_ID}:role/exec`;
 const KEY_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';
 const KEY_ARN = `arn:aws:kms:us-east-1:${MOTO_ACCOUNT_ID}:key/${KEY_ID}`;
+const LOCATION: RuleLocation = { region: 'us-east-1', accountId: MOTO_ACCOUNT_ID, partition: 'aws' };
 
 let moto: MotoServer;
 let clients: AwsClients;
@@ -102,8 +104,9 @@ describe('describeKeys', () => {
       name: fresh('db'),
       ...(kmsKeyId !== undefined && { kmsKeyId }),
     });
-    const keys = await usage.describeKeys({ secretArns: [arn], parameterArns: [] });
+    const { keys, resolvedArns } = await usage.describeKeys({ secretArns: [arn], parameterArns: [] });
     expect(Object.fromEntries(keys)).toEqual({ [arn]: expected });
+    expect(resolvedArns).toEqual(new Map()); // a full ARN is already exact
   });
 
   it.each([
@@ -126,8 +129,37 @@ describe('describeKeys', () => {
       type,
       ...(keyId !== undefined && { keyId }),
     });
-    const keys = await usage.describeKeys({ secretArns: [], parameterArns: [arn] });
+    const { keys } = await usage.describeKeys({ secretArns: [], parameterArns: [arn] });
     expect(Object.fromEntries(keys)).toEqual({ [arn]: expected });
+  });
+
+  it.each([
+    ['repositoryCredentials by name', 'dockerhub', { registryCredentials: true }],
+    ['a /aws/reference/secretsmanager/ pass-through', '/aws/reference/secretsmanager/prod/db', {}],
+  ])('resolves a secret named without its suffix (%s) to its full ARN', async (_label, prefix, options) => {
+    // Arrange: the reference names the secret as a job definition would, without the random suffix.
+    const name = fresh(prefix.replace('/aws/reference/secretsmanager/', ''));
+    const fullArn = await seedSecret(clients.secretsManager, { name, kmsKeyId: KEY_ID });
+    const valueFrom = prefix.startsWith('/') ? `/aws/reference/secretsmanager/${name}` : name;
+    const reference = parseValueFrom(valueFrom, LOCATION, options);
+    const partialArn = reference.passThroughSecretArn ?? reference.arn;
+    const calls = new Map<string, number>();
+    countCalls(clients.secretsManager, calls);
+    // Act
+    const { keys, resolvedArns } = await usage.describeKeys({ secretArns: [partialArn], parameterArns: [] });
+    // Assert
+    expect(partialArn).toBe(`arn:aws:secretsmanager:us-east-1:${MOTO_ACCOUNT_ID}:secret:${name}`);
+    expect(fullArn).toMatch(new RegExp(`:secret:${name}-[A-Za-z0-9]{6}$`));
+    expect(Object.fromEntries(resolvedArns)).toEqual({ [partialArn]: fullArn });
+    expect(Object.fromEntries(keys)).toEqual({ [partialArn]: KEY_ARN });
+    expect(calls.get('DescribeSecret')).toBe(1); // the same call that reads the key
+  });
+
+  it('resolves nothing for a name no secret has (the NAME-?????? check stays)', async () => {
+    const partialArn = `arn:aws:secretsmanager:us-east-1:${MOTO_ACCOUNT_ID}:secret:${fresh('missing')}`;
+    const { keys, resolvedArns } = await usage.describeKeys({ secretArns: [partialArn], parameterArns: [] });
+    expect(keys).toEqual(new Map());
+    expect(resolvedArns).toEqual(new Map());
   });
 
   it('leaves out what does not exist or lives in another account, keyed by the ARNs passed in', async () => {
@@ -150,9 +182,10 @@ describe('describeKeys', () => {
     const calls = new Map<string, number>();
     countCalls(clients.secretsManager, calls);
     // Act
-    const keys = await usage.describeKeys(refs);
+    const { keys, resolvedArns } = await usage.describeKeys(refs);
     // Assert
     expect(Object.fromEntries(keys)).toEqual({ [secret]: KEY_ARN, [parameter]: KEY_ARN });
+    expect(resolvedArns).toEqual(new Map());
     expect(calls.get('DescribeSecret')).toBe(2); // the other account's secret is never asked for
   });
 
@@ -166,7 +199,7 @@ describe('describeKeys', () => {
     }
     arns.push(await seedParameter(clients.ssm, { name: fresh('top'), type: 'String' }));
     // Act
-    const keys = await usage.describeKeys({ secretArns: [], parameterArns: arns });
+    const { keys } = await usage.describeKeys({ secretArns: [], parameterArns: arns });
     // Assert
     expect(Object.fromEntries(keys)).toEqual(
       Object.fromEntries(arns.map((arn, index) => [arn, index < 12 ? KEY_ARN : null])),
@@ -181,7 +214,7 @@ describe('describeKeys', () => {
     const parameter = await seedParameter(west.ssm, { name, type: 'SecureString', keyId: KEY_ID });
     const westParameter = parameterArn(name, 'us-west-2');
     // Act
-    const keys = await usage.describeKeys({ secretArns: [secret], parameterArns: [westParameter] });
+    const { keys } = await usage.describeKeys({ secretArns: [secret], parameterArns: [westParameter] });
     // Assert
     const westKey = `arn:aws:kms:us-west-2:${MOTO_ACCOUNT_ID}:key/${KEY_ID}`;
     expect(secret).toContain(':us-west-2:');
@@ -194,7 +227,10 @@ describe('describeKeys', () => {
     const calls = new Map<string, number>();
     countCalls(clients.ssm, calls);
     countCalls(clients.secretsManager, calls);
-    await expect(usage.describeKeys({ secretArns: [], parameterArns: [] })).resolves.toEqual(new Map());
+    await expect(usage.describeKeys({ secretArns: [], parameterArns: [] })).resolves.toEqual({
+      keys: new Map(),
+      resolvedArns: new Map(),
+    });
     expect(calls.size).toBe(0);
   });
 });

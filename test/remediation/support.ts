@@ -9,12 +9,15 @@ import type { IamReader, UsageReader } from '../../lib/ports';
 import { policyText } from '../../lib/remediation/json-text';
 import type { ApplicableAssessment } from '../../lib/remediation/plan';
 import type { IamWriter } from '../../lib/remediation/types';
-import type { BatchJobDefinition, KeyMetadata } from '../../lib/usage/types';
+import { resolveSecretReferences } from '../../lib/usage';
+import type { BatchJobDefinition, KeyMetadata, ResolvedSecretArns } from '../../lib/usage/types';
 import { EXECUTION_ROLE_POLICY, LOCATION } from '../builders';
 
 export interface Facts {
   readonly jobs?: readonly BatchJobDefinition[];
   readonly keys?: KeyMetadata;
+  /** What DescribeSecret resolved: partial secret ARN -> full ARN. */
+  readonly resolvedArns?: ResolvedSecretArns;
   /** InputParameters as the Config rule has them. */
   readonly params?: Record<string, string>;
 }
@@ -25,7 +28,10 @@ export function assess(
   facts: Facts = {},
 ): { assessment: ApplicableAssessment; params: RuleParameters } {
   const params = parseRuleParameters(facts.params ?? {});
-  const index = indexUsage({ jobDefinitions: facts.jobs ?? [], taskDefinitions: [] }, LOCATION);
+  const index = resolveSecretReferences(
+    indexUsage({ jobDefinitions: facts.jobs ?? [], taskDefinitions: [] }, LOCATION),
+    facts.resolvedArns ?? new Map(),
+  );
   const assessment = assessRole(role, index, facts.keys ?? new Map(), params, LOCATION);
   if (!assessment.applicable) throw new Error(`not a candidate: ${assessment.reason}`);
   return { assessment, params };
@@ -136,6 +142,9 @@ export function fakeUsage(facts: Facts = {}): UsageReader {
   return {
     listActiveJobDefinitions: async () => [...(facts.jobs ?? [])],
     listLatestTaskDefinitions: async () => [],
-    describeKeys: async () => facts.keys ?? new Map(),
+    describeKeys: async () => ({
+      keys: facts.keys ?? new Map(),
+      resolvedArns: facts.resolvedArns ?? new Map(),
+    }),
   };
 }

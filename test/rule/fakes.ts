@@ -1,6 +1,6 @@
 /**
  * In-memory ports and AWS Config events for unit tests of runRule: an account of roles, job and task
- * definitions, KMS key metadata and the rule's current results, with every call recorded.
+ * definitions, KMS key metadata, full secret ARNs and the rule's current results, with every call recorded.
  */
 import { snapshotFromDescription } from '../../lib/authorization-details';
 import { AwsCallError } from '../../lib/errors';
@@ -48,6 +48,8 @@ export class FakeAccount {
   taskDefinitions: EcsTaskDefinition[] = [];
   /** What describeKeys knows: secret/parameter ARN -> key ARN, or null for an AWS managed key. */
   readonly keys = new Map<string, string | null>();
+  /** What DescribeSecret answers for a secret asked about by partial ARN: partial ARN -> full ARN. */
+  readonly fullSecretArns = new Map<string, string>();
   /** The rule's current results (GetComplianceDetailsByConfigRule). */
   results: ExistingResult[] = [];
   /** GetResourceConfigHistory answers by resourceId (event shape). */
@@ -113,11 +115,16 @@ export class FakeAccount {
         secretArns: [...refs.secretArns].sort(),
         parameterArns: [...refs.parameterArns].sort(),
       });
-      const answer = new Map<string, string | null>();
+      const keys = new Map<string, string | null>();
       for (const arn of [...refs.secretArns, ...refs.parameterArns]) {
-        if (this.keys.has(arn)) answer.set(arn, this.keys.get(arn) ?? null);
+        if (this.keys.has(arn)) keys.set(arn, this.keys.get(arn) ?? null);
       }
-      return answer;
+      const resolvedArns = new Map<string, string>();
+      for (const arn of refs.secretArns) {
+        const full = this.fullSecretArns.get(arn);
+        if (full !== undefined) resolvedArns.set(arn, full);
+      }
+      return { keys, resolvedArns };
     },
   };
 
