@@ -130,6 +130,29 @@ describe('remediate', () => {
     // Assert
     expect(report.roleId).toBe(ROLE_ID);
   });
+
+  it('grants the exact full ARN of registry credentials named without their suffix, as DescribeSecret resolved it', async () => {
+    // Arrange
+    const partial = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:dockerhub`;
+    const facts: Facts = {
+      jobs: [aJobDefinition({ image: 'registry.example.com/etl:1', credentialsParameter: 'dockerhub' })],
+      keys: new Map([[partial, null]]),
+      resolvedArns: new Map([[partial, `${partial}-XyZ123`]]),
+    };
+    const { iam, deps } = setUp(aRole(), facts);
+
+    // Act
+    const report = await remediate({ ResourceId: ROLE_ID, DryRun: false }, deps);
+    const second = await remediate({ ResourceId: ROLE_ID, DryRun: false }, deps);
+
+    // Assert
+    expect(report).toMatchObject({ outcome: 'applied', refusals: [] });
+    expect(JSON.parse(report.after.ownedInlinePolicy ?? 'null')).toMatchObject({
+      Statement: [{ Action: 'secretsmanager:GetSecretValue', Resource: [`${partial}-XyZ123`] }],
+    });
+    expect(second.outcome).toBe('compliant');
+    expect(iam.writes.map((write) => write.call)).toEqual(['putRolePolicy']);
+  });
 });
 
 describe('remediate refuses, changing nothing', () => {

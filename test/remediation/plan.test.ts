@@ -142,6 +142,29 @@ const FIXES: readonly FixCase[] = [
     grants: [{ action: 'secretsmanager:GetSecretValue', resource: OTHER_SECRET }],
   },
   {
+    name: 'REGISTRY_CREDENTIALS by name: the full ARN DescribeSecret resolved is granted exactly',
+    role: aRole(),
+    facts: {
+      jobs: [aJobDefinition({ image: 'registry.example.com/etl:1', credentialsParameter: 'prod/registry' })],
+      resolvedArns: new Map([[REGISTRY_SECRET, `${REGISTRY_SECRET}-MnOpQr`]]),
+    },
+    kinds: ['putOwnedInlinePolicy'],
+    grants: [{ action: 'secretsmanager:GetSecretValue', resource: `${REGISTRY_SECRET}-MnOpQr` }],
+  },
+  {
+    name: 'SECRETS_MANAGER through a pass-through: the parameter and the resolved secret ARN are granted',
+    role: aRole(),
+    facts: {
+      jobs: [jobWithSecrets({ A: '/aws/reference/secretsmanager/prod/partial' })],
+      resolvedArns: new Map([[PARTIAL_SECRET, `${PARTIAL_SECRET}-StUvWx`]]),
+    },
+    kinds: ['putOwnedInlinePolicy'],
+    grants: [
+      { action: 'secretsmanager:GetSecretValue', resource: `${PARTIAL_SECRET}-StUvWx` },
+      { action: 'ssm:GetParameters', resource: PASS_THROUGH_PARAMETER },
+    ],
+  },
+  {
     name: 'everything at once: permissions first, trust last',
     role: aRole({ ...NO_MANAGED, trust: EC2_TRUST }),
     facts: { jobs: [jobWithSecrets({ A: SECRET, B: '/prod/db/password', C: OTHER_SECRET })] },

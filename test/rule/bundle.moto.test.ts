@@ -323,6 +323,31 @@ describe('the built evaluator on change and oversized notifications', () => {
     expect(proxy.deliveredEvaluations()).toEqual([evaluation(granted.roleId, 'COMPLIANT')]);
   });
 
+  it('puts COMPLIANT for registry credentials named without their suffix when the role grants their exact full ARN', async () => {
+    // Arrange: the job names the secret `dockerhub`; the role grants the ARN DescribeSecret reports for it.
+    const secretArn = await seedSecret(clients.secretsManager, { name: 'dockerhub' });
+    const role = await seedRole(clients.iam, {
+      name: 'private-registry',
+      managedPolicyArns: [EXECUTION_ROLE_POLICY_ARN],
+      inline: { registry: allow('secretsmanager:GetSecretValue', secretArn) },
+    });
+    await seedJobDefinition(clients.batch, {
+      name: 'private-registry',
+      executionRoleArn: role.arn,
+      image: 'registry.example.com/team/app:1',
+      repositoryCredentialsParameter: 'dockerhub',
+    });
+    const event = await changeEventFor(role.roleName);
+    proxy.clear();
+
+    // Act
+    await succeeded(event);
+
+    // Assert
+    expect(secretArn).toMatch(/:secret:dockerhub-[A-Za-z0-9]{6}$/);
+    expect(proxy.deliveredEvaluations()).toEqual([evaluation(role.roleId, 'COMPLIANT')]);
+  });
+
   it('evaluates an oversized item from GetResourceConfigHistory, with the default version of each managed policy', async () => {
     // Arrange
     const event = await oversizedEventFor(guarded.roleName, { resultToken: 'TESTMODE' });

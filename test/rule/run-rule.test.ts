@@ -582,6 +582,8 @@ describe('runRule: what a job definition adds', () => {
     readonly annotation: string;
     readonly grant: { readonly actions: string[]; readonly resources: string[] };
     readonly keys?: Record<string, string | null>;
+    /** What DescribeSecret answers for a secret named without its suffix: partial ARN -> full ARN. */
+    readonly fullSecretArns?: Record<string, string>;
   }
 
   const keyed = (arn: string, key: string | null = null) => ({ [arn]: key });
@@ -703,6 +705,31 @@ describe('runRule: what a job definition adds', () => {
       },
     ],
     [
+      'repositoryCredentials by name, resolved by DescribeSecret (the exact full ARN complies)',
+      {
+        container: { credentialsParameter: 'dockerhub' },
+        keys: keyed(`${SM}:dockerhub`),
+        fullSecretArns: { [`${SM}:dockerhub`]: `${SM}:dockerhub-XyZ123` },
+        grant: { actions: ['secretsmanager:GetSecretValue'], resources: [`${SM}:dockerhub-XyZ123`] },
+        annotation:
+          'Missing secretsmanager:GetSecretValue on ...:secret:dockerhub-XyZ123 for job definition etl:3',
+      },
+    ],
+    [
+      'a pass-through resolved by DescribeSecret, under a customer managed key',
+      {
+        container: { secrets: { DB: '/aws/reference/secretsmanager/prod/db' } },
+        keys: keyed(`${SM}:prod/db`, KEY),
+        fullSecretArns: { [`${SM}:prod/db`]: DB_SECRET },
+        grant: {
+          actions: ['ssm:GetParameters', 'secretsmanager:GetSecretValue', 'kms:Decrypt'],
+          resources: [`${SSM}/aws/reference/secretsmanager/prod/db`, DB_SECRET, KEY],
+        },
+        annotation:
+          'Missing ssm:GetParameters on ...:parameter/aws/reference/secretsmanager/prod/db, secretsmanager:GetSecretValue on ...:secret:prod/db-AbCdEf, kms:Decrypt on ...:key/1234abcd-12ab-34cd-56ef-1234567890ab for job definition etl:3',
+      },
+    ],
+    [
       'a secret under a customer managed key',
       {
         container: { secrets: { DB: DB_SECRET } },
@@ -724,7 +751,7 @@ describe('runRule: what a job definition adds', () => {
     ],
   ])(
     '%s: the annotation names the grant and the job; granting it complies',
-    async (_case, { container, keys, grant, annotation }) => {
+    async (_case, { container, keys, fullSecretArns, grant, annotation }) => {
       // Arrange
       const job = aJobDefinition({ image: 'busybox', ...container });
       const bare = aRole();
@@ -736,6 +763,7 @@ describe('runRule: what a job definition adds', () => {
         const account = accountWith(role);
         account.jobDefinitions = [job];
         for (const [arn, key] of Object.entries(keys ?? {})) account.keys.set(arn, key);
+        for (const [arn, full] of Object.entries(fullSecretArns ?? {})) account.fullSecretArns.set(arn, full);
         verdicts.push(await verdictOf(account, changeEvent(role)));
       }
 
@@ -743,6 +771,49 @@ describe('runRule: what a job definition adds', () => {
       expect(verdicts).toEqual([expected(bare, 'NON_COMPLIANT', annotation), expected(granted, 'COMPLIANT')]);
     },
   );
+
+  describe('a registry secret named without its suffix, granted on its exact full ARN', () => {
+    const FULL = `${SM}:dockerhub-XyZ123`;
+    const job = aJobDefinition({ image: 'registry.example.com/etl:1', credentialsParameter: 'dockerhub' });
+    const exact = granting(['secretsmanager:GetSecretValue'], [FULL]);
+    const accountFor = (role: RoleSnapshot, resolved: boolean): FakeAccount => {
+      const account = accountWith(role);
+      account.jobDefinitions = [job];
+      account.keys.set(`${SM}:dockerhub`, null);
+      if (resolved) account.fullSecretArns.set(`${SM}:dockerhub`, FULL);
+      return account;
+    };
+    const unresolved =
+      'Missing secretsmanager:GetSecretValue on ...:secret:dockerhub-?????? for job definition etl:3';
+
+    it.each<[string, boolean, ConfigEvaluation['complianceType'], string | undefined]>([
+      ['COMPLIANT when DescribeSecret resolves the name', true, 'COMPLIANT', undefined],
+      [
+        'NON_COMPLIANT when it cannot (only NAME-?????? is known: fail closed)',
+        false,
+        'NON_COMPLIANT',
+        unresolved,
+      ],
+    ])('change: %s', async (_case, resolved, compliance, annotation) => {
+      // Arrange
+      const account = accountFor(exact, resolved);
+
+      // Act
+      const verdict = await verdictOf(account, changeEvent(exact));
+
+      // Assert
+      expect(verdict).toEqual(expected(exact, compliance, annotation));
+      // One describe per invocation: the resolution comes with the KMS key, not from another call.
+      expect(account.calls.filter((call) => call === 'usage.describeKeys')).toHaveLength(1);
+      expect(account.describeKeyRequests).toEqual([{ secretArns: [`${SM}:dockerhub`], parameterArns: [] }]);
+    });
+
+    it('sweep: COMPLIANT when DescribeSecret resolves the name', async () => {
+      const account = accountFor(exact, true);
+      const outcome = await runRule(scheduledEvent(), account.deps());
+      expect(outcome.evaluations).toEqual([expected(exact, 'COMPLIANT', undefined, NOTIFICATION_TIME)]);
+    });
+  });
 
   it.each<[string, ContainerOptions, string]>([
     [
