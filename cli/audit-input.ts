@@ -2,12 +2,14 @@
  * The audit's saved files: Batch job definitions, ECS task definitions and KMS key metadata, checked
  * strictly so that a wrong file fails with the field named instead of silently auditing less.
  */
+import { isFullSecretArnOf } from '../lib/usage';
 import type {
   BatchJobDefinition,
   ContainerLike,
   EcsPropertiesLike,
   EcsTaskDefinition,
   KeyMetadata,
+  SecretMetadata,
 } from '../lib/usage/types';
 
 /** Bad flags or files: one line on stderr, exit code 2. */
@@ -107,25 +109,97 @@ export function taskDefinitionsFrom(json: unknown, where: string): EcsTaskDefini
 
 /**
  * KMS key metadata: `{"<secret or parameter ARN>": "<key ARN, key id or alias>" | null}`, null meaning the
- * AWS managed key (no kms:Decrypt needed). ARNs as the findings name them.
+ * AWS managed key (no kms:Decrypt needed). ARNs as the findings name them. Secret entries may also take
+ * the `{"arn", "kmsKeyId"}` form of secretMetadataFrom; only their keys are returned here.
  */
 export function keysFrom(json: unknown, where: string): Map<string, string | null> {
+  return new Map(secretMetadataFrom(json, where).keys);
+}
+
+// A Secrets Manager secret name (CreateSecret): letters, digits and /_+=.@-.
+const SECRET_NAME = /^[\w/+=.@-]{1,512}$/;
+const SECRET_ARN = /^arn:[^:]+:secretsmanager:[^:]+:\d{12}:secret:[\w/+=.@-]+$/;
+const KEY_PROBLEM = 'expected a KMS key ARN, key id or alias, or null for the AWS managed key';
+
+/**
+ * The `--keys` file as DescribeSecret / DescribeParameters would answer: `{"<ARN>": key | null}`; a secret
+ * named without its suffix may take `{"<name or partial ARN>": {"arn": "<full ARN>", "kmsKeyId": ...}}`.
+ */
+export function secretMetadataFrom(json: unknown, where: string): SecretMetadata {
   const object = objectAt(json, '(top level)', where, 'an object of secret or parameter ARN -> KMS key');
   const keys = new Map<string, string | null>();
-  for (const [arn, key] of Object.entries(object)) {
-    if (!/^arn:[^:]+:(secretsmanager|ssm):[^:]+:\d{12}:(secret:|parameter\/)/.test(arn)) {
-      throw new AuditInputError(
-        `${where}: ${JSON.stringify(arn)}: expected a Secrets Manager secret or SSM parameter ARN`,
-      );
+  const resolvedArns = new Map<string, string>();
+  for (const [entry, value] of Object.entries(object)) {
+    const label = JSON.stringify(entry);
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      const secret = secretEntry(entry, value as Record<string, unknown>, `${where}: ${label}`);
+      if (secret.kmsKeyId !== undefined) {
+        keys.set(secret.partialArn ?? secret.arn, secret.kmsKeyId);
+        keys.set(secret.arn, secret.kmsKeyId);
+      }
+      if (secret.partialArn !== undefined) resolvedArns.set(secret.partialArn, secret.arn);
+      continue;
     }
-    if (key !== null && (typeof key !== 'string' || key.trim() === '')) {
-      throw new AuditInputError(
-        `${where}: ${JSON.stringify(arn)}: expected a KMS key ARN, key id or alias, or null for the AWS managed key`,
-      );
+    if (!/^arn:[^:]+:(secretsmanager|ssm):[^:]+:\d{12}:(secret:|parameter\/)/.test(entry)) {
+      throw new AuditInputError(`${where}: ${label}: expected a Secrets Manager secret or SSM parameter ARN`);
     }
-    keys.set(arn, key);
+    if (value !== null && (typeof value !== 'string' || value.trim() === '')) {
+      throw new AuditInputError(`${where}: ${label}: ${KEY_PROBLEM}`);
+    }
+    keys.set(entry, value);
   }
-  return keys;
+  return { keys, resolvedArns };
+}
+
+/**
+ * One `{"arn", "kmsKeyId"}` entry: `arn` is the secret's full ARN, the entry's name is that secret's name or
+ * partial ARN (or the full ARN itself). `partialArn` is set when the entry resolves a name.
+ */
+function secretEntry(
+  entry: string,
+  value: Record<string, unknown>,
+  at: string,
+): { arn: string; partialArn?: string; kmsKeyId?: string | null } {
+  for (const field of Object.keys(value)) {
+    if (field !== 'arn' && field !== 'kmsKeyId') {
+      throw new AuditInputError(`${at}.${field}: unknown field (expected arn and kmsKeyId)`);
+    }
+  }
+  const arn = value['arn'];
+  if (typeof arn !== 'string' || !SECRET_ARN.test(arn)) {
+    throw new AuditInputError(
+      `${at}.arn: expected the secret's full ARN ` +
+        `(arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME-AbCdEf), got ${describe(arn)}`,
+    );
+  }
+  const kmsKeyId = value['kmsKeyId'];
+  if (
+    kmsKeyId !== undefined &&
+    kmsKeyId !== null &&
+    (typeof kmsKeyId !== 'string' || kmsKeyId.trim() === '')
+  ) {
+    throw new AuditInputError(`${at}.kmsKeyId: ${KEY_PROBLEM}`);
+  }
+  const key = kmsKeyId === undefined ? {} : { kmsKeyId: kmsKeyId as string | null };
+  if (entry.startsWith('arn:')) {
+    if (!SECRET_ARN.test(entry)) {
+      throw new AuditInputError(`${at}: the {"arn", "kmsKeyId"} form is for Secrets Manager secrets only`);
+    }
+    if (entry === arn) return { arn, ...key };
+    if (isFullSecretArnOf(entry, arn)) return { arn, partialArn: entry, ...key };
+    throw new AuditInputError(`${at}.arn: ${JSON.stringify(arn)} is not the full ARN of the secret ${entry}`);
+  }
+  if (!SECRET_NAME.test(entry)) {
+    throw new AuditInputError(`${at}: expected a secret name, or a secret or SSM parameter ARN`);
+  }
+  // A name resolves in the full ARN's region and account: the partial ARN is that ARN without its suffix.
+  const partialArn = arn.slice(0, -'-AbCdEf'.length);
+  if (!partialArn.endsWith(`:secret:${entry}`) || !isFullSecretArnOf(partialArn, arn)) {
+    throw new AuditInputError(
+      `${at}.arn: ${JSON.stringify(arn)} is not the full ARN of a secret named ${entry}`,
+    );
+  }
+  return { arn, partialArn, ...key };
 }
 
 /** Keys of the references not described, taken as AWS managed (`--assume-aws-managed-keys`). */

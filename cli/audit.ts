@@ -15,14 +15,21 @@ import type { RawPolicyDocument, RoleSnapshot } from '../lib/model';
 import { parseRuleParameters, type RuleParameterName, type RuleParameters } from '../lib/parameters';
 import { EXECUTION_POLICY_DOCUMENT, executionPolicyArn } from '../lib/remediation/plan';
 import { gatherUsage } from '../lib/rule';
-import type { BatchJobDefinition, EcsTaskDefinition, KeyMetadata, RuleLocation } from '../lib/usage/types';
+import { resolveSecretReferences } from '../lib/usage';
+import type {
+  BatchJobDefinition,
+  EcsTaskDefinition,
+  KeyMetadata,
+  RuleLocation,
+  SecretMetadata,
+} from '../lib/usage/types';
 import {
   assumeAwsManagedKeys,
   AuditInputError,
   jobDefinitionsFrom,
-  keysFrom,
   messageOf,
   parseJsonFile,
+  secretMetadataFrom,
   taskDefinitionsFrom,
 } from './audit-input';
 import { renderTable, summaryLine, toAuditRow, toJson, type AuditRow } from './audit-report';
@@ -64,8 +71,11 @@ Offline (no AWS calls):
   --task-definitions FILE   a JSON array of ECS task definitions, or {"taskDefinitions": [...]}
                             (implies --discover-ecs-task-definitions true)
   --keys FILE               KMS key of each secret and SecureString parameter: {"ARN": "key ARN" | null}
-                            (null = the AWS managed key). Without it, kms:Decrypt needs are unknown and
-                            reported as KMS_DECRYPT findings (fail closed), unless
+                            (null = the AWS managed key). A secret a job names without its random suffix
+                            takes {"NAME or partial ARN": {"arn": "full ARN", "kmsKeyId": "key ARN" | null}}
+                            so a grant on its full ARN counts (else only a NAME-?????? grant does).
+                            Without it, kms:Decrypt needs are unknown and reported as KMS_DECRYPT
+                            findings (fail closed), unless
   --assume-aws-managed-keys treat every secret and parameter not in --keys as using the AWS managed key
   --region REGION           where SSM parameter and secret names resolve (default: AWS_REGION, else us-east-1)
 Live (read-only: iam:GetAccountAuthorizationDetails, iam:GetPolicy(Version), batch:DescribeJobDefinitions,
@@ -232,6 +242,22 @@ interface AuditFacts {
   readonly missingPolicyArns: ReadonlySet<string>;
   /** Offline without --keys: how many references have no known KMS key. */
   readonly unknownKeys: number;
+  /** Offline: how many secrets are named without their suffix and have no full ARN in --keys. */
+  readonly unresolvedSecretNames: number;
+}
+
+/** Secrets referenced by name (no suffix) that no full ARN was given for: checked as `NAME-??????`. */
+function unresolvedSecretNames(index: UsageIndex): number {
+  const names = new Set<string>();
+  for (const usage of index.values()) {
+    for (const consumer of usage.consumers) {
+      for (const reference of [...consumer.secrets, ...consumer.registryCredentials]) {
+        const partial = reference.isPartial ? reference.arn : reference.passThroughSecretArn;
+        if (partial !== undefined && reference.resolvedSecretArn === undefined) names.add(partial);
+      }
+    }
+  }
+  return names.size;
 }
 
 /** Where the roles live: partition and account from their ARNs (one account per audit). */
@@ -291,20 +317,25 @@ async function offlineFacts(
     const json = await readJson(io, '--task-definitions', files.taskDefinitions);
     taskDefinitions = taskDefinitionsFrom(json, where('--task-definitions', files.taskDefinitions));
   }
-  let keys: KeyMetadata = new Map();
+  let metadata: SecretMetadata = { keys: new Map(), resolvedArns: new Map() };
   if (files.keys !== undefined) {
-    keys = keysFrom(await readJson(io, '--keys', files.keys), where('--keys', files.keys));
+    metadata = secretMetadataFrom(await readJson(io, '--keys', files.keys), where('--keys', files.keys));
   }
+  let keys = metadata.keys;
 
   const location = locationOf(converted.roles, region);
-  // As gatherUsage does: consumers the parameters do not discover are not read.
+  // As gatherUsage does: consumers the parameters do not discover are not read, and secrets named without
+  // their suffix take the full ARN the --keys file gives them.
   const index = location
-    ? indexUsage(
-        {
-          jobDefinitions: params.discoverBatchJobDefinitions ? jobDefinitions : [],
-          taskDefinitions: params.discoverEcsTaskDefinitions ? taskDefinitions : [],
-        },
-        location,
+    ? resolveSecretReferences(
+        indexUsage(
+          {
+            jobDefinitions: params.discoverBatchJobDefinitions ? jobDefinitions : [],
+            taskDefinitions: params.discoverEcsTaskDefinitions ? taskDefinitions : [],
+          },
+          location,
+        ),
+        metadata.resolvedArns,
       )
     : new Map();
   const refs = secretRefsOf(index);
@@ -323,6 +354,7 @@ async function offlineFacts(
     location,
     missingPolicyArns: new Set(converted.missingPolicyArns),
     unknownKeys: new Set(wanted.filter((arn) => !keys.has(arn))).size,
+    unresolvedSecretNames: unresolvedSecretNames(index),
   };
 }
 
@@ -394,13 +426,22 @@ async function liveFacts(
         location,
         missingPolicyArns: new Set(),
         unknownKeys: 0,
+        unresolvedSecretNames: 0,
       };
     }
     progress.update(`${roles.length} roles read; reading job definitions and KMS key metadata...`);
     const usage = new AwsUsageReader(clients, { accountId: location.accountId });
     const { index, keys } = await gatherUsage(usage, params, location);
     progress.update(`${roles.length} roles read; evaluating...`);
-    return { roles, index, keys, location, missingPolicyArns: new Set(), unknownKeys: 0 };
+    return {
+      roles,
+      index,
+      keys,
+      location,
+      missingPolicyArns: new Set(),
+      unknownKeys: 0,
+      unresolvedSecretNames: 0,
+    };
   } finally {
     progress.done();
   }
@@ -563,6 +604,14 @@ function notes(facts: AuditFacts, rows: readonly AuditRow[], assumedAwsManaged: 
   } else if (assumedAwsManaged) {
     out.push(
       'Secrets and parameters not in --keys were assumed to use AWS managed keys (--assume-aws-managed-keys).',
+    );
+  }
+  if (facts.unresolvedSecretNames > 0) {
+    const count = facts.unresolvedSecretNames;
+    out.push(
+      `${count} secret${count === 1 ? ' is' : 's are'} named without ${count === 1 ? 'its' : 'their'} random suffix, so only a ` +
+        'NAME-?????? wildcard grant is accepted for them: give each full ARN in --keys ' +
+        '({"NAME": {"arn": "...:secret:NAME-AbCdEf", "kmsKeyId": null}}) to accept a grant on exactly that ARN.',
     );
   }
   const judged = new Set(

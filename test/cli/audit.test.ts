@@ -474,6 +474,150 @@ describe('audit --task-definitions', () => {
   });
 });
 
+describe('audit --keys: secrets a job names without their suffix', () => {
+  const SM = `arn:aws:secretsmanager:us-east-1:${SAMPLE_ACCOUNT}:secret`;
+  const FULL = `${SM}:dockerhub-Xy12Ab`;
+  const KEY = `arn:aws:kms:us-east-1:${SAMPLE_ACCOUNT}:key/7c0e4a9d-3b2f-4e61-8a57-d1c9b6e2f083`;
+  const ROLE_NAME = 'registry-execution';
+  const encoded = (document: object) => encodeURIComponent(JSON.stringify(document));
+  const files = (keys: object, grants: object[]) => ({
+    'auth.json': JSON.stringify({
+      RoleDetailList: [
+        {
+          Path: '/',
+          RoleName: ROLE_NAME,
+          RoleId: 'AROAEXAMPLEREGISTRY01',
+          Arn: `arn:aws:iam::${SAMPLE_ACCOUNT}:role/${ROLE_NAME}`,
+          AssumeRolePolicyDocument: encoded({
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Effect: 'Allow',
+                Principal: { Service: 'ecs-tasks.amazonaws.com' },
+                Action: 'sts:AssumeRole',
+              },
+            ],
+          }),
+          RolePolicyList: [
+            { PolicyName: 'registry', PolicyDocument: encoded({ Version: '2012-10-17', Statement: grants }) },
+          ],
+          AttachedManagedPolicies: [
+            { PolicyName: 'AmazonECSTaskExecutionRolePolicy', PolicyArn: EXECUTION_ROLE_POLICY_ARN },
+          ],
+        },
+      ],
+      Policies: [],
+    }),
+    'jobs.json': JSON.stringify({
+      jobDefinitions: [
+        {
+          jobDefinitionName: 'web',
+          revision: 4,
+          status: 'ACTIVE',
+          type: 'container',
+          containerProperties: {
+            image: 'registry.example.com/web:4',
+            executionRoleArn: `arn:aws:iam::${SAMPLE_ACCOUNT}:role/${ROLE_NAME}`,
+            repositoryCredentials: { credentialsParameter: 'dockerhub' },
+          },
+        },
+      ],
+    }),
+    'keys.json': JSON.stringify(keys),
+  });
+  const argv = ['--input', 'auth.json', '--job-definitions', 'jobs.json', '--keys', 'keys.json'];
+  const exact = [{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: FULL }];
+  const exactAndKey = [...exact, { Effect: 'Allow', Action: 'kms:Decrypt', Resource: KEY }];
+
+  it.each<[string, object, object[], Compliance, object | undefined]>([
+    [
+      'keyed by name: the exact full ARN complies',
+      { dockerhub: { arn: FULL, kmsKeyId: null } },
+      exact,
+      'COMPLIANT',
+      undefined,
+    ],
+    [
+      'keyed by partial ARN, under a customer managed key: both grants comply',
+      { [`${SM}:dockerhub`]: { arn: FULL, kmsKeyId: KEY } },
+      exactAndKey,
+      'COMPLIANT',
+      undefined,
+    ],
+    [
+      'keyed by partial ARN without kmsKeyId: the key stays unknown (fail closed)',
+      { [`${SM}:dockerhub`]: { arn: FULL } },
+      exactAndKey,
+      'NON_COMPLIANT',
+      { id: 'KMS_DECRYPT', message: expect.stringContaining(`${SM}:dockerhub cannot be checked`) as string },
+    ],
+    [
+      'the simple form (key only): only NAME-?????? is known, so the exact grant does not count',
+      { [`${SM}:dockerhub`]: null },
+      exact,
+      'NON_COMPLIANT',
+      { id: 'REGISTRY_CREDENTIALS', resource: `${SM}:dockerhub-??????` },
+    ],
+  ])('%s', async (_label, keys, grants, compliance, finding) => {
+    // Act
+    const { code, byName } = await auditJson(argv, { files: files(keys, grants) });
+
+    // Assert
+    expect(code).toBe(compliance === 'COMPLIANT' ? 0 : 1);
+    const role = byName.get(ROLE_NAME);
+    expect(role?.compliance).toBe(compliance);
+    expect(role?.findings).toEqual(finding === undefined ? [] : [expect.objectContaining(finding)]);
+  });
+
+  it('the table notes how to give the full ARN of a secret named without its suffix', async () => {
+    const unresolved = await audit(argv, { files: files({ [`${SM}:dockerhub`]: null }, exact) });
+    const resolved = await audit(argv, { files: files({ dockerhub: { arn: FULL, kmsKeyId: null } }, exact) });
+    expect(unresolved.stdout).toContain(
+      '1 secret is named without its random suffix, so only a NAME-?????? wildcard grant is accepted for them',
+    );
+    expect(resolved.stdout).not.toContain('without its random suffix');
+  });
+
+  it.each<[string, object, string | RegExp]>([
+    [
+      'a full ARN that is not the named secret’s',
+      { dockerhub: { arn: `${SM}:quay-Xy12Ab`, kmsKeyId: null } },
+      `--keys keys.json: "dockerhub".arn: "${SM}:quay-Xy12Ab" is not the full ARN of a secret named dockerhub`,
+    ],
+    [
+      'a partial ARN whose full ARN has another name',
+      { [`${SM}:dockerhub`]: { arn: `${SM}:dockerhub-creds-Xy12Ab`, kmsKeyId: null } },
+      `--keys keys.json: "${SM}:dockerhub".arn: "${SM}:dockerhub-creds-Xy12Ab" is not the full ARN of the secret ${SM}:dockerhub`,
+    ],
+    [
+      'an arn that is not a secret ARN',
+      { dockerhub: { arn: 'dockerhub-Xy12Ab', kmsKeyId: null } },
+      /^--keys keys\.json: "dockerhub"\.arn: expected the secret's full ARN \(arn:PARTITION/,
+    ],
+    [
+      'an unknown field',
+      { dockerhub: { arn: FULL, KmsKeyId: null } },
+      '--keys keys.json: "dockerhub".KmsKeyId: unknown field (expected arn and kmsKeyId)',
+    ],
+    [
+      'a kmsKeyId that is not a key',
+      { dockerhub: { arn: FULL, kmsKeyId: 5 } },
+      '--keys keys.json: "dockerhub".kmsKeyId: expected a KMS key ARN, key id or alias, or null for the AWS managed key',
+    ],
+    [
+      'the object form for an SSM parameter',
+      { [`arn:aws:ssm:us-east-1:${SAMPLE_ACCOUNT}:parameter/x`]: { arn: FULL } },
+      /^--keys keys\.json: "arn:aws:ssm:[^"]+": the \{"arn", "kmsKeyId"\} form is for Secrets Manager secrets only$/,
+    ],
+  ])('rejects %s, naming the entry and field; exit 2', async (_label, keys, message) => {
+    const { code, stderr } = await audit(argv, { files: files(keys, exact) });
+    expect(code).toBe(2);
+    const line = stderr.replace(/^execution-role-check audit: /, '').trimEnd();
+    if (typeof message === 'string') expect(line).toBe(message);
+    else expect(line).toMatch(message);
+  });
+});
+
 describe('audit: bad input -> one line on stderr, exit 2', () => {
   const files = {
     'not-json.json': 'RoleDetailList: []',
