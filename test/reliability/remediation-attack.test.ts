@@ -255,7 +255,7 @@ describe('crafted ResourceIds', () => {
     ['a role that is not a candidate', 'other-drifted', NotACandidateError],
     ['a service-linked role', 'AWSServiceRoleForECS', NotACandidateError],
   ])(
-    '%s: %s is refused with a named error and nothing is written',
+    '%s is refused with a named error and nothing is written',
     async (_label, resourceId, errorClass) => {
       // Arrange
       const before = await accountState();
