@@ -37,7 +37,7 @@ import {
   type SeededRole,
 } from '../support/seed';
 import { Figures } from './figures';
-import { SECRET_KEY_CANARY, startStack, stopStack, type Stack } from './support';
+import { SECRET_KEY_CANARY, secretReads, startStack, stopStack, type Stack } from './support';
 
 const RULE_PARAMETERS = JSON.stringify({ RoleNamePattern: 'ecsTaskExecutionRole,exec-*' });
 const ADMINISTRATOR_ACCESS = 'arn:aws:iam::aws:policy/AdministratorAccess';
@@ -71,6 +71,11 @@ beforeAll(async () => {
 afterAll(async () => {
   figures.write();
   await stopStack(stack);
+});
+
+const allRequests: ObservedRequest[] = [];
+afterEach(() => {
+  allRequests.push(...stack.faults.requests());
 });
 
 // No moto reset between tests (it reloads every AWS managed policy): each test seeds roles of its own.
@@ -254,20 +259,17 @@ describe('crafted ResourceIds', () => {
     ['a name longer than IAM allows', `ecsTaskExecutionRole${'x'.repeat(3000)}`, InvalidEventError],
     ['a role that is not a candidate', 'other-drifted', NotACandidateError],
     ['a service-linked role', 'AWSServiceRoleForECS', NotACandidateError],
-  ])(
-    '%s is refused with a named error and nothing is written',
-    async (_label, resourceId, errorClass) => {
-      // Arrange
-      const before = await accountState();
+  ])('%s is refused with a named error and nothing is written', async (_label, resourceId, errorClass) => {
+    // Arrange
+    const before = await accountState();
 
-      // Act
-      const outcome = await remediateThroughProxy({ ResourceId: resourceId, DryRun: false });
+    // Act
+    const outcome = await remediateThroughProxy({ ResourceId: resourceId, DryRun: false });
 
-      // Assert
-      expect('error' in outcome && outcome.error).toBeInstanceOf(errorClass);
-      expect(expectPromisesKept(undefined, before, await accountState())).toEqual([]);
-    },
-  );
+    // Assert
+    expect('error' in outcome && outcome.error).toBeInstanceOf(errorClass);
+    expect(expectPromisesKept(undefined, before, await accountState())).toEqual([]);
+  });
 
   it.each([
     [
@@ -522,4 +524,11 @@ describe('under throttling and server errors', () => {
     for (const [kind, count] of Object.entries(stack.faults.faultCounts()))
       figures.add(`faults.${kind}`, count);
   }, 60_000);
+});
+
+describe('secrets', () => {
+  it('no remediation read a secret or parameter value', () => {
+    expect(allRequests.length).toBeGreaterThan(100);
+    expect(secretReads(allRequests)).toEqual([]);
+  });
 });
