@@ -242,7 +242,7 @@ describe('retries exhausted: the invocation fails loudly and puts no evaluation'
       // Concurrent calls of the operation may still be retrying when the first one gives up.
       expect(Math.max(...attempts)).toBe(EXHAUSTION_CLIENTS.maxAttempts);
       figures.add('exhaustedOperations', 1);
-      figures.add('faults.throttle', stack.faults.faultCounts().throttle);
+      figures.add('exhaustion.throttlesAnswered', stack.faults.faultCounts().throttle);
     },
     60_000,
   );
