@@ -9,6 +9,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
 import { median } from './stats';
+import LAMBDA_EXTERNALS from '../scripts/lambda-externals.json';
 
 /** The Lambda and CLI bundles `npm run build` writes. */
 export const BUILT_BUNDLES = {
@@ -28,6 +29,7 @@ const BUILD_SETTINGS: BuildOptions = {
   // Only adds the sourceMappingURL comment to the bundle; kept so the replica's bytes equal the real ones.
   sourcemap: true,
   logLevel: 'silent',
+  external: [...LAMBDA_EXTERNALS],
 };
 
 /** What Lambda puts in the environment; a profile-less process with static credentials. */

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import LAMBDA_EXTERNALS from '../../scripts/lambda-externals.json';
 import { DEFAULT_RULE_PARAMETERS, parseRuleParameters, RULE_PARAMETER_NAMES } from '../../lib/parameters';
 import {
   type JsonObject,
@@ -160,6 +161,8 @@ describe('functions', () => {
         Minify: true,
         Sourcemap: true,
         MainFields: 'module,main',
+        // The same packages scripts/build.mjs leaves out, so `sam build` ships what the tests ran.
+        External: LAMBDA_EXTERNALS,
       }),
     );
     expect(existsSync(join(ROOT, entryPoint))).toBe(true);
