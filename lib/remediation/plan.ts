@@ -5,7 +5,8 @@
  */
 import type { RoleAssessment } from '../assess';
 import { evaluateRole } from '../evaluate-role';
-import type { Finding, FindingId, PermissionRequirement, RawPolicyDocument, RoleSnapshot } from '../model';
+import { matchesActionPattern, parsePolicyDocument } from '../policy';
+import type { Finding, FindingId, RawPolicyDocument, RoleSnapshot } from '../model';
 import type { RuleParameters } from '../parameters';
 import { appendStatement, JsonTextError, policyText } from './json-text';
 import {
@@ -199,30 +200,38 @@ function sidOf(statement: unknown): unknown {
     : undefined;
 }
 
-/** Actions among ESCALATION_PROBES the role's policies allow (or might, under unresolved conditions). */
-function escalationActionsHeld(role: RoleSnapshot, region: string): string[] {
-  const probes: PermissionRequirement[] = ESCALATION_PROBES.map((action) => ({
-    kind: 'permission',
-    id: 'EXEC_PERMISSIONS',
-    action,
-    resource: '*',
-    neededBy: [],
-  }));
-  const { findings } = evaluateRole(role, probes, { region });
-  return ESCALATION_PROBES.filter((action) => {
-    const finding = findings.find((candidate) => candidate.action === action);
-    // Fail closed: a grant that might hold under some condition counts as held.
-    return (
-      finding === undefined || finding.reason.kind === 'conditional' || finding.reason.kind === 'unreadable'
-    );
-  });
+/**
+ * Actions among ESCALATION_PROBES that some Allow statement of the role names, on any resource and under
+ * any condition: opening a role to ECS tasks must not hand out IAM writes, even ones scoped to some roles.
+ * An unreadable policy counts as holding them all (fail closed).
+ */
+function escalationActionsHeld(role: RoleSnapshot): string[] {
+  const documents = [...role.inlinePolicies, ...role.managedPolicies].map((policy) => policy.document);
+  const held = new Set<string>();
+  for (const raw of documents) {
+    let statements;
+    try {
+      statements = parsePolicyDocument(raw, { kind: 'identity' }).statements;
+    } catch {
+      return [...ESCALATION_PROBES];
+    }
+    for (const statement of statements) {
+      if (statement.effect !== 'Allow') continue;
+      for (const action of ESCALATION_PROBES) {
+        const named = statement.action
+          ? statement.action.some((pattern) => matchesActionPattern(pattern, action))
+          : !(statement.notAction ?? []).some((pattern) => matchesActionPattern(pattern, action));
+        if (named) held.add(action);
+      }
+    }
+  }
+  return ESCALATION_PROBES.filter((action) => held.has(action));
 }
 
 function planTrust(
   role: RoleSnapshot,
   params: RuleParameters,
   targets: readonly Finding[],
-  region: string,
 ): { change: PlannedChange } | { problem: string } {
   const text = policyText(role.trustPolicy);
   const existing = statementsOf(text);
@@ -237,7 +246,7 @@ function planTrust(
   }
   // A role that is not yet assumable by ECS tasks gains a new way in: never open one to an IAM-admin role.
   if (targets.some((finding) => finding.id === 'TRUST_ECS_TASKS')) {
-    const held = escalationActionsHeld(role, region);
+    const held = escalationActionsHeld(role);
     if (held.length > 0) {
       return {
         problem:
@@ -439,7 +448,7 @@ export function planRemediation(
     else for (const { finding } of grantTargets) refuse(finding, `${what(finding)}: ${result.problem}`);
   }
   if (trustTargets.length > 0) {
-    const result = planTrust(role, params, trustTargets, options.region);
+    const result = planTrust(role, params, trustTargets);
     if ('change' in result) planned.push({ ...result, targets: trustTargets });
     else for (const finding of trustTargets) refuse(finding, `${finding.message}: ${result.problem}`);
   }

@@ -478,6 +478,24 @@ const REFUSALS: readonly RefusalCase[] = [
     message: /iam:PassRole/,
   },
   {
+    name: 'a role that may attach policies to some roles only (scoped IAM writes still escalate)',
+    role: aRole({
+      trust: EC2_TRUST,
+      inline: { scoped: policy(allow('iam:AttachRolePolicy', `arn:aws:iam::${ACCOUNT}:role/*`)) },
+    }),
+    findingId: 'TRUST_ECS_TASKS',
+    message: /iam:AttachRolePolicy.*dedicated execution role/,
+  },
+  {
+    name: 'a role allowed everything but a few actions (NotAction)',
+    role: aRole({
+      trust: EC2_TRUST,
+      inline: { most: policy({ Effect: 'Allow', NotAction: ['s3:*'], Resource: '*' }) },
+    }),
+    findingId: 'TRUST_ECS_TASKS',
+    message: /iam:PassRole/,
+  },
+  {
     name: 'an owned statement edited by hand',
     role: aRole({
       inline: {
