@@ -194,7 +194,8 @@ function checkPermission(
     {
       action: requirement.action,
       resource: requirement.resource,
-      context: contexts.for(requirement),
+      context: contexts.principal,
+      extraContext: contexts.extraFor(requirement),
       missingKeys: 'unknown',
     },
     policies,
@@ -308,14 +309,13 @@ function neededByText(consumers: readonly Consumer[]): string {
  * unknown, so conditions on them make a grant conditional (fail closed).
  */
 class ContextFactory {
-  readonly #principal: Record<string, readonly string[]>;
-  /** Per resource location (interned below): the context for requests there, built once per role. */
-  readonly #byLocation = new Map<ResourceLocation, RequestContext>();
+  /** The principal's keys: one object per role, so the engine lowercases them once per role. */
+  readonly principal: RequestContext;
   readonly #anywhere: ResourceLocation;
 
   constructor(role: RoleSnapshot, region: string | undefined) {
     this.#anywhere = internLocation(region, undefined);
-    this.#principal = {
+    const principal: Record<string, readonly string[]> = {
       // The agent calls AWS with the role's session: aws:PrincipalArn is the role ARN, not the session ARN.
       'aws:PrincipalArn': [role.arn],
       'aws:PrincipalAccount': [role.accountId],
@@ -326,28 +326,42 @@ class ContextFactory {
     };
     // The role's tags are the session's principal tags: ECS passes no session tags.
     for (const key of Object.keys(role.tags))
-      this.#principal[`aws:PrincipalTag/${key}`] = [role.tags[key] as string];
+      principal[`aws:PrincipalTag/${key}`] = [role.tags[key] as string];
+    this.principal = principal;
   }
 
-  for(requirement: PermissionRequirement): RequestContext {
+  /**
+   * What the request adds to the principal's keys: where its resource lives, then the requirement's own
+   * context. Shared across roles (interned per location and context object), so it is lowercased once.
+   */
+  extraFor(requirement: PermissionRequirement): RequestContext | undefined {
     const resource = requirement.resource;
     const location = resource === '*' ? this.#anywhere : locationOf(resource);
-    let base = this.#byLocation.get(location);
-    if (!base) {
-      const context: Record<string, readonly string[]> = { ...this.#principal };
-      if (location.region) context['aws:RequestedRegion'] = [location.region];
-      if (location.account) context['aws:ResourceAccount'] = [location.account];
-      base = context;
-      this.#byLocation.set(location, base);
+    const own = requirement.context;
+    if (own === undefined) return location.context;
+    let byLocation = withOwnContext.get(own);
+    if (byLocation === undefined) {
+      byLocation = new Map();
+      withOwnContext.set(own, byLocation);
     }
-    return requirement.context ? { ...base, ...requirement.context } : base;
+    let extra = byLocation.get(location);
+    if (extra === undefined) {
+      extra = Object.freeze({ ...location.context, ...own });
+      byLocation.set(location, extra);
+    }
+    return extra;
   }
 }
+
+/** A requirement's own context on top of each location's keys, built once per pair. */
+const withOwnContext = new WeakMap<RequestContext, Map<ResourceLocation, RequestContext>>();
 
 /** Region and account of a resource; undefined where the resource does not fix them. */
 interface ResourceLocation {
   readonly region: string | undefined;
   readonly account: string | undefined;
+  /** `aws:RequestedRegion` and `aws:ResourceAccount` where known; undefined when neither is. */
+  readonly context: RequestContext | undefined;
 }
 
 // Locations repeat across requests and roles: intern them so each role's contexts are keyed by identity.
@@ -360,7 +374,14 @@ function internLocation(region: string | undefined, account: string | undefined)
   let location = locations.get(key);
   if (!location) {
     if (locations.size >= MAX_LOCATIONS) locations.clear();
-    location = Object.freeze({ region, account });
+    const context: Record<string, readonly string[]> = {};
+    if (region) context['aws:RequestedRegion'] = Object.freeze([region]);
+    if (account) context['aws:ResourceAccount'] = Object.freeze([account]);
+    location = Object.freeze({
+      region,
+      account,
+      context: region || account ? Object.freeze(context) : undefined,
+    });
     locations.set(key, location);
   }
   return location;

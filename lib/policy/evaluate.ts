@@ -37,23 +37,44 @@ function lowerContext(context: RequestContext | undefined): Map<string, readonly
   if (context === undefined) return EMPTY_CONTEXT;
   let map = lowered.get(context);
   if (map === undefined) {
-    map = new Map();
-    for (const key of Object.keys(context)) {
-      const values = context[key];
-      if (values !== undefined) map.set(key.toLowerCase(), values);
-    }
+    map = lowerKeys(context);
     lowered.set(context, map);
   }
   return map;
 }
 
+function lowerKeys(context: RequestContext): Map<string, readonly string[]> {
+  const map = new Map<string, readonly string[]>();
+  for (const key of Object.keys(context)) {
+    const values = context[key];
+    if (values !== undefined) map.set(key.toLowerCase(), values);
+  }
+  return map;
+}
+
+/** The lookup for a request: `context` layered under `extraContext`, without copying either. */
+function lookupFor(request: Request): Lookup {
+  const map = lowerContext(request.context);
+  const extra = request.extraContext;
+  if (extra === undefined) return (k) => map.get(k);
+  const extraMap = lowerContext(extra);
+  if (extraMap.size === 0) return (k) => map.get(k);
+  for (const key of extraMap.keys()) {
+    if (map.has(key)) {
+      // Keys that differ only in case: which value wins depends on the merged key order, so merge.
+      const merged = lowerKeys({ ...request.context, ...extra });
+      return (k) => merged.get(k);
+    }
+  }
+  return (k) => extraMap.get(k) ?? map.get(k);
+}
+
 /** Builds the per-request state. */
 export function requestState(request: Request): RequestState {
-  const map = lowerContext(request.context);
   return {
     actionLower: request.action.toLowerCase(),
     resource: request.resource,
-    lookup: (k) => map.get(k),
+    lookup: lookupFor(request),
     missingKeys: request.missingKeys ?? 'unknown',
     missing: undefined,
     pending: [],

@@ -53,6 +53,11 @@ export interface Request {
   /** ARN, or `*`. A `*` inside the resource stands for "any string": only a pattern `*` covers it. */
   readonly resource: string;
   readonly context?: RequestContext;
+  /**
+   * Keys this request adds to `context`, as `{ ...context, ...extraContext }` would. Lets callers share one
+   * `context` object across requests, so its lowercased form is built once rather than per request.
+   */
+  readonly extraContext?: RequestContext;
   /** `unknown` (default): a condition on a key missing from `context` is unresolved -> conditional.
    *  `absent`: the key is known to be missing from the request, as at runtime. */
   readonly missingKeys?: 'unknown' | 'absent';
