@@ -177,28 +177,22 @@ export function statementApplies(cs: CompiledStatement, state: RequestState): Tr
 }
 
 // Keyed by document (shared across roles through the parse cache), then by kind and name: callers
-// tend to build fresh NamedPolicy objects per role around the same documents.
-const refCache = new WeakMap<PolicyDocument, Map<string, readonly StatementRef[]>>();
+// tend to build fresh NamedPolicy objects per role around the same documents, so nothing is keyed by them.
+const refCache = new WeakMap<PolicyDocument, Map<string, Map<string, readonly StatementRef[]>>>();
 
 /** The StatementRefs of a policy, built once per document, kind and name. */
-const refsByPolicy = new WeakMap<NamedPolicy, readonly StatementRef[]>();
-
 function refsOf(policy: NamedPolicy): readonly StatementRef[] {
-  const known = refsByPolicy.get(policy);
-  if (known !== undefined) return known;
-  const refs = refsOfDocument(policy);
-  refsByPolicy.set(policy, refs);
-  return refs;
-}
-
-function refsOfDocument(policy: NamedPolicy): readonly StatementRef[] {
-  let byName = refCache.get(policy.document);
+  let byKind = refCache.get(policy.document);
+  if (byKind === undefined) {
+    byKind = new Map();
+    refCache.set(policy.document, byKind);
+  }
+  let byName = byKind.get(policy.kind);
   if (byName === undefined) {
     byName = new Map();
-    refCache.set(policy.document, byName);
+    byKind.set(policy.kind, byName);
   }
-  const key = `${policy.kind}\u0000${policy.name}`;
-  let refs = byName.get(key);
+  let refs = byName.get(policy.name);
   if (refs === undefined) {
     refs = policy.document.statements.map((s) => {
       const ref: StatementRef = {
@@ -210,7 +204,7 @@ function refsOfDocument(policy: NamedPolicy): readonly StatementRef[] {
       };
       return Object.freeze(ref);
     });
-    byName.set(key, refs);
+    byName.set(policy.name, refs);
   }
   return refs;
 }
@@ -335,7 +329,9 @@ export function evaluateRequest(request: Request, policies: PolicySet): Evaluati
     }
   }
   if (boundary !== undefined) {
-    return { ...result, allowedByBoundary: boundary.denies === undefined && boundary.allows !== undefined };
+    // Added in place (the result is new): a spread would copy every field once more per request.
+    (result as { allowedByBoundary?: boolean }).allowedByBoundary =
+      boundary.denies === undefined && boundary.allows !== undefined;
   }
   return result;
 }
