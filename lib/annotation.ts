@@ -85,9 +85,12 @@ function toItems(findings: readonly Finding[]): Item[] {
         grants.set(tail, group);
         items.push(group.item);
       }
-      const actions = group.byResource.get(finding.resource) ?? [];
+      // The baseline's resources are "every repository / log stream": shown like `*`, as nothing.
+      const baseline = finding.neededBy.length > 0 && finding.neededBy.every((c) => c.kind === 'base');
+      const resource = baseline ? '*' : finding.resource;
+      const actions = group.byResource.get(resource) ?? [];
       if (!actions.includes(finding.action)) actions.push(finding.action);
-      group.byResource.set(finding.resource, actions);
+      group.byResource.set(resource, actions);
       group.item.findings += 1;
       continue;
     }

@@ -52,17 +52,50 @@ const TRUST_HARDENED: TrustRequirement = Object.freeze({
   requireConfusedDeputyCondition: true,
 });
 
-const BASE_PERMISSIONS: readonly PermissionRequirement[] = Object.freeze(
-  EXECUTION_ROLE_ACTIONS.map((action) =>
-    Object.freeze({
-      kind: 'permission' as const,
-      id: 'EXEC_PERMISSIONS' as const,
-      action,
-      resource: '*',
-      neededBy: Object.freeze([BASE_CONSUMER]),
-    }),
-  ),
-);
+/**
+ * The baseline resource of each action: `*` for ecr:GetAuthorizationToken (IAM sees the literal `*`); every
+ * repository (of any account: images may come from another) and every log stream of the role's account, in
+ * the rule's region, for the others. These are sets: an Allow must cover all of it (as `*` does), and a Deny
+ * on any repository or log group counts against it.
+ */
+function baseResource(action: string, partition: string, knownRegion: string, accountId: string): string {
+  const region = knownRegion || '*';
+  if ((ECR_PULL_ACTIONS as readonly string[]).includes(action))
+    return `arn:${partition}:ecr:${region}:*:repository/*`;
+  if ((LOG_ACTIONS as readonly string[]).includes(action)) {
+    return `arn:${partition}:logs:${region}:${accountId}:log-group:*:log-stream:*`;
+  }
+  return '*';
+}
+
+// A sweep has one partition, region and account: built once, frozen, so it allocates nothing per role.
+const basePermissionsCache = new Map<string, readonly PermissionRequirement[]>();
+
+/** The six actions on their baseline resources. */
+function basePermissions(
+  partition: string,
+  region: string,
+  accountId: string,
+): readonly PermissionRequirement[] {
+  const key = `${partition}:${region}:${accountId}`;
+  let permissions = basePermissionsCache.get(key);
+  if (permissions === undefined) {
+    permissions = Object.freeze(
+      EXECUTION_ROLE_ACTIONS.map((action) =>
+        Object.freeze({
+          kind: 'permission' as const,
+          id: 'EXEC_PERMISSIONS' as const,
+          action,
+          resource: baseResource(action, partition, region, accountId),
+          neededBy: Object.freeze([BASE_CONSUMER]),
+        }),
+      ),
+    );
+    if (basePermissionsCache.size >= 100) basePermissionsCache.clear();
+    basePermissionsCache.set(key, permissions);
+  }
+  return permissions;
+}
 
 const ATTACHMENT: AttachmentRequirement = Object.freeze({
   kind: 'attachment',
@@ -93,19 +126,21 @@ export function requirementsFor(
   usage: RoleUsage | undefined,
   keys: KeyMetadata,
   params: RuleParameters,
-  // Every ARN in `usage` is already resolved against the rule's location by extractUsage.
-  _location: RuleLocation,
+  // Every ARN in `usage` is already resolved against the rule's location by extractUsage; the region here
+  // places the baseline of a role without consumers.
+  location: RuleLocation,
 ): Requirement[] {
   const head: Requirement[] = [params.requireConfusedDeputyCondition ? TRUST_HARDENED : TRUST_PLAIN];
   if (params.requireManagedPolicy) head.push(ATTACHMENT);
   const consumers = usage?.consumers ?? [];
   const hasParameterGrants =
     params.secretArns.length > 0 || params.parameterArns.length > 0 || params.kmsKeyArns.length > 0;
-  if (consumers.length === 0 && !hasParameterGrants) return [...head, ...BASE_PERMISSIONS];
+  if (consumers.length === 0 && !hasParameterGrants)
+    return [...head, ...basePermissions(role.partition, location.region, role.accountId)];
 
   const collector = new RequirementCollector();
   if (consumers.length === 0) {
-    head.push(...BASE_PERMISSIONS);
+    head.push(...basePermissions(role.partition, location.region, role.accountId));
   } else {
     addExecutionPermissions(collector, consumers);
     for (const { consumer, secrets, registryCredentials, invalidReferences } of consumers) {

@@ -130,10 +130,33 @@ describe('evaluateRole', () => {
       ],
       ['Action "*"', { managed: [], inline: { admin: policy(allow('*')) } }, []],
       [
-        'ECR pull actions scoped to repositories only',
+        'a Deny on some repositories (jobs pulling from them would fail)',
+        { inline: { d: policy(deny('ecr:*', 'arn:aws:ecr:*:*:repository/restricted-*')) } },
+        sixActions('explicitDeny inline:d#0').slice(1, 4),
+      ],
+      [
+        'a Deny on some log groups',
+        { inline: { d: policy(deny('logs:*', 'arn:aws:logs:*:*:log-group:/secret/*')) } },
+        sixActions('explicitDeny inline:d#0').slice(4),
+      ],
+      [
+        'a Deny on another service leaves the baseline alone',
+        { inline: { d: policy(deny('s3:*', 'arn:aws:s3:::bucket/*')) } },
+        [],
+      ],
+      [
+        'ECR actions on every repository: only GetAuthorizationToken (which takes only *) is missing',
         {
           managed: [],
           inline: { x: policy(allow('ecr:*', 'arn:aws:ecr:*:*:repository/*'), allow('logs:*')) },
+        },
+        sixActions('noAllow').slice(0, 1),
+      ],
+      [
+        "ECR actions on one account's repositories (images may come from any account)",
+        {
+          managed: [],
+          inline: { x: policy(allow('ecr:*', `arn:aws:ecr:*:${ACCOUNT}:repository/*`), allow('logs:*')) },
         },
         sixActions('noAllow').slice(0, 4),
       ],
@@ -233,7 +256,8 @@ describe('evaluateRole', () => {
 
       // Act
       const usage = undefined;
-      const requirements = requirementsFor(role, usage, new Map(), DEFAULT_RULE_PARAMETERS, LOCATION);
+      const location = region === '' ? { ...LOCATION, region: '' } : LOCATION;
+      const requirements = requirementsFor(role, usage, new Map(), DEFAULT_RULE_PARAMETERS, location);
       const evaluation = evaluateRole(role, requirements, region === '' ? {} : { region: REGION });
 
       // Assert

@@ -81,10 +81,16 @@ describe('REQUIREMENT_CATALOGUE', () => {
 
 describe('requirementsFor', () => {
   it('asks a role without consumers for trust and the six actions on every resource', () => {
+    const every = (action: string): string =>
+      action === 'ecr:GetAuthorizationToken'
+        ? '*'
+        : action.startsWith('ecr:')
+          ? `arn:aws:ecr:${REGION}:*:repository/*`
+          : `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:*:log-stream:*`;
     expect(requirementsOf([])).toEqual([
       'TRUST_ECS_TASKS',
       ...EXECUTION_ROLE_ACTIONS.map(
-        (action) => `EXEC_PERMISSIONS ${action} * <- AmazonECSTaskExecutionRolePolicy`,
+        (action) => `EXEC_PERMISSIONS ${action} ${every(action)} <- AmazonECSTaskExecutionRolePolicy`,
       ),
     ]);
   });
