@@ -395,6 +395,8 @@ function locationOf(resource: string): ResourceLocation {
   const c4 = c3 < 0 ? -1 : resource.indexOf(':', c3 + 1);
   const c5 = c4 < 0 ? -1 : resource.indexOf(':', c4 + 1);
   if (c5 < 0) return NOWHERE;
+  // Most resources of a role share their region and account: compare in place before slicing a key.
+  if (c5 - c3 - 1 === lastKey.length && resource.startsWith(lastKey, c3 + 1)) return lastLocation;
   const key = resource.slice(c3 + 1, c5);
   let location = byRegionAndAccount.get(key);
   if (!location) {
@@ -402,12 +404,17 @@ function locationOf(resource: string): ResourceLocation {
     if (byRegionAndAccount.size >= MAX_LOCATIONS) byRegionAndAccount.clear();
     byRegionAndAccount.set(key, location);
   }
+  lastKey = key;
+  lastLocation = location;
   return location;
 }
 
 /** `REGION:ACCOUNT` as written in ARNs -> its interned location. */
 const byRegionAndAccount = new Map<string, ResourceLocation>();
 const NOWHERE = internLocation(undefined, undefined);
+/** The last `REGION:ACCOUNT` seen and its location (never cleared: it holds one interned location). */
+let lastKey = ':';
+let lastLocation = internLocation(undefined, undefined);
 
 function known(part: string): string | undefined {
   return part !== '' && !part.includes('*') && !part.includes('?') ? part : undefined;
