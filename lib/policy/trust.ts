@@ -79,11 +79,29 @@ function trustCondition(
   return positive === TRUE ? FALSE : TRUE;
 }
 
-function hasHardeningKey(statement: Statement): boolean {
+/**
+ * Whether the statement is limited to callers from the role's own account: a positive, single-valued
+ * condition whose every value is exactly that account (`aws:SourceAccount`), or an ECS ARN pattern whose
+ * account field is exactly it (`aws:SourceArn`). A key that is merely present (`StringLike "*"`,
+ * `StringNotEquals`, `...IfExists`) restricts nothing and does not count.
+ */
+function restrictsToAccount(statement: Statement, query: TrustQuery): boolean {
   for (const operator of Object.keys(statement.condition)) {
-    for (const key of Object.keys(statement.condition[operator] ?? {})) {
+    const op = parseOperator(operator);
+    if (!op.spec || op.spec.negated || op.ifExists || op.set !== 'none') continue;
+    const family = op.spec.family;
+    for (const [key, values] of Object.entries(statement.condition[operator] ?? {})) {
+      if (values.length === 0) continue;
       const lower = key.toLowerCase();
-      if (lower === SOURCE_ACCOUNT || lower === SOURCE_ARN) return true;
+      if (lower === SOURCE_ACCOUNT && (family === 'string' || family === 'like')) {
+        if (values.every((value) => value === query.accountId)) return true;
+      } else if (lower === SOURCE_ARN && (family === 'arn' || family === 'like')) {
+        const exact = (value: string): boolean => {
+          const parts = arnParts(value);
+          return parts.length === 6 && parts[2]?.toLowerCase() === 'ecs' && parts[4] === query.accountId;
+        };
+        if (values.every(exact)) return true;
+      }
     }
   }
   return false;
@@ -163,7 +181,7 @@ export function evaluateTrust(trust: PolicyDocument, query: TrustQuery): TrustRe
       matchedStatements: allows.map(refOf),
       unresolvedConditions: unresolvedDenies,
       // Hardened only if every way in carries the condition: one bare Allow beside it defeats it.
-      hasConfusedDeputyCondition: allows.every(hasHardeningKey),
+      hasConfusedDeputyCondition: allows.every((statement) => restrictsToAccount(statement, query)),
     };
   }
   return {
