@@ -77,6 +77,18 @@ const ESCALATION_PROBES = [
   'iam:UpdateAssumeRolePolicy',
   'iam:CreateAccessKey',
   'iam:CreatePolicyVersion',
+  'iam:SetDefaultPolicyVersion',
+  'iam:PutUserPolicy',
+  'iam:AttachUserPolicy',
+  'iam:PutGroupPolicy',
+  'iam:AttachGroupPolicy',
+  'iam:AddUserToGroup',
+  'iam:CreateUser',
+  'iam:CreateLoginProfile',
+  'iam:UpdateLoginProfile',
+  'iam:PutRolePermissionsBoundary',
+  'iam:DeleteRolePermissionsBoundary',
+  'sts:AssumeRole',
 ] as const;
 
 const GRANT_ACTIONS = Object.keys(GRANT_SIDS) as GrantAction[];

@@ -487,6 +487,21 @@ const REFUSALS: readonly RefusalCase[] = [
     message: /iam:AttachRolePolicy.*dedicated execution role/,
   },
   {
+    name: 'a role that may assume other roles',
+    role: aRole({
+      trust: EC2_TRUST,
+      inline: { hop: policy(allow('sts:AssumeRole', `arn:aws:iam::${ACCOUNT}:role/x`)) },
+    }),
+    findingId: 'TRUST_ECS_TASKS',
+    message: /sts:AssumeRole.*dedicated execution role/,
+  },
+  {
+    name: 'a role that may change user policies',
+    role: aRole({ trust: EC2_TRUST, inline: { users: policy(allow('iam:Put*Policy')) } }),
+    findingId: 'TRUST_ECS_TASKS',
+    message: /iam:PutUserPolicy/,
+  },
+  {
     name: 'a role allowed everything but a few actions (NotAction)',
     role: aRole({
       trust: EC2_TRUST,
