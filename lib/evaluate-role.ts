@@ -339,10 +339,13 @@ class ContextFactory {
     const location = resource === '*' ? this.#anywhere : locationOf(resource);
     const own = requirement.context;
     if (own === undefined) return location.context;
-    let byLocation = withOwnContext.get(own);
+    // Requirements carry equal contexts as separate objects (one per role): intern them by content.
+    const key = contentKey(own);
+    let byLocation = withOwnContext.get(key);
     if (byLocation === undefined) {
+      if (withOwnContext.size >= MAX_LOCATIONS) withOwnContext.clear();
       byLocation = new Map();
-      withOwnContext.set(own, byLocation);
+      withOwnContext.set(key, byLocation);
     }
     let extra = byLocation.get(location);
     if (extra === undefined) {
@@ -353,8 +356,23 @@ class ContextFactory {
   }
 }
 
-/** A requirement's own context on top of each location's keys, built once per pair. */
-const withOwnContext = new WeakMap<RequestContext, Map<ResourceLocation, RequestContext>>();
+/** A requirement's own context (by content) on top of each location's keys, built once per pair. */
+const withOwnContext = new Map<string, Map<ResourceLocation, RequestContext>>();
+
+/** Keys and values in order, each length-prefixed so that no two different contexts share a key. */
+function contentKey(context: RequestContext): string {
+  let key = '';
+  for (const name of Object.keys(context)) {
+    const values = context[name];
+    if (values === undefined) {
+      key += `${name.length}:${name}u`;
+      continue;
+    }
+    key += `${name.length}:${name}${values.length}[`;
+    for (const value of values) key += `${value.length}:${value}`;
+  }
+  return key;
+}
 
 /** Region and account of a resource; undefined where the resource does not fix them. */
 interface ResourceLocation {
