@@ -81,6 +81,8 @@ export function parseValueFrom(
   return parameterReference(location, name.startsWith('/') ? name.slice(1) : name, field, fail);
 }
 
+const FULL_SECRET_SUFFIX = /-[A-Za-z0-9]{6}$/;
+
 function secretFromArn(
   parts: readonly string[],
   field: string,
@@ -100,6 +102,9 @@ function secretFromArn(
     service: 'secretsmanager',
     arn: `arn:${partition}:secretsmanager:${region}:${account}:secret:${name}`,
     field,
+    // A secret's ARN ends in `-` and six random characters; without them this is a partial ARN, which IAM
+    // never matches literally: check it as NAME-?????? (or its full ARN once DescribeSecret resolves it).
+    ...(FULL_SECRET_SUFFIX.test(name) ? {} : { isPartial: true }),
   };
 }
 

@@ -29,6 +29,16 @@ describe('parseValueFrom', () => {
       { service: 'secretsmanager', arn: `${SM}:prod/db-AbCdEf` },
     ],
     [
+      'a partial Secrets Manager ARN (no six-character suffix): matched as NAME-??????',
+      `${SM}:prod/db`,
+      { service: 'secretsmanager', arn: `${SM}:prod/db`, isPartial: true },
+    ],
+    [
+      'a partial Secrets Manager ARN with a json-key',
+      `${SM}:prod/db:password::`,
+      { service: 'secretsmanager', arn: `${SM}:prod/db`, isPartial: true },
+    ],
+    [
       'a cross-account, cross-region Secrets Manager ARN, kept as written',
       `arn:aws:secretsmanager:us-east-1:${OTHER_ACCOUNT}:secret:shared-XyZ123`,
       {
