@@ -6,6 +6,7 @@
 import type { RoleAssessment } from '../assess';
 import { evaluateRole } from '../evaluate-role';
 import { matchesActionPattern, parsePolicyDocument } from '../policy';
+import { EXECUTION_ROLE_ACTIONS } from '../requirements';
 import type { Finding, FindingId, RawPolicyDocument, RoleSnapshot } from '../model';
 import type { RuleParameters } from '../parameters';
 import { appendStatement, JsonTextError, policyText } from './json-text';
@@ -46,14 +47,7 @@ export const EXECUTION_POLICY_DOCUMENT = {
   Statement: [
     {
       Effect: 'Allow',
-      Action: [
-        'ecr:GetAuthorizationToken',
-        'ecr:BatchCheckLayerAvailability',
-        'ecr:GetDownloadUrlForLayer',
-        'ecr:BatchGetImage',
-        'logs:CreateLogStream',
-        'logs:PutLogEvents',
-      ],
+      Action: EXECUTION_ROLE_ACTIONS,
       Resource: '*',
     },
   ],
