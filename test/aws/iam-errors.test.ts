@@ -15,7 +15,6 @@ import 'aws-sdk-client-mock-jest';
 import { AwsIamReader } from '../../lib/aws/iam';
 import { ManagedPolicyCache } from '../../lib/aws/managed-policy-cache';
 import { AwsCallError, MissingPermissionError } from '../../lib/errors';
-import type { ManagedPolicyDocument } from '../../lib/ports';
 
 // Paths moto cannot show: paging, AccessDenied, throttling that outlasts the SDK's retries.
 const iamMock = mockClient(IAMClient);
