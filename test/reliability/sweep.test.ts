@@ -8,7 +8,7 @@ import { RETRY_SETTINGS } from '../../lib/aws/clients';
 import { SweepTimeoutError } from '../../lib/rule';
 import type { FaultRule } from '../support/fault-proxy';
 import { awsEnv } from '../support/moto';
-import { invokeEvaluator } from './bundle';
+import { invokeBundle } from '../support/bundle';
 import { Figures } from './figures';
 import {
   lostOrWrong,
@@ -150,12 +150,12 @@ describe('a sweep under faults', () => {
     stack.faults.clearRequests();
 
     // Act
-    const run = await invokeEvaluator(scheduledEvent(), {
+    const run = await invokeBundle('evaluate', scheduledEvent(), {
       ...awsEnv(stack.faults.endpoint),
       AWS_ACCESS_KEY_ID: 'AKIARELIABILITYTEST1',
       AWS_SECRET_ACCESS_KEY: SECRET_KEY_CANARY,
     });
-    allLogs.push(run.output);
+    allLogs.push(run.logs);
     allRequests.push(...stack.faults.requests());
 
     // Assert

@@ -25,7 +25,7 @@ import {
   seedSecret,
   type SeededRole,
 } from '../support/seed';
-import { invokeBundle, type BundleOutcome } from './bundle';
+import { invokeBundle, type BundleOutcome } from '../support/bundle';
 
 const RULE_PARAMETERS = JSON.stringify({ RoleNamePattern: 'ecsTaskExecutionRole' });
 const WRITES = ['iam:updateassumerolepolicy', 'iam:attachrolepolicy', 'iam:putrolepolicy'];
@@ -71,7 +71,7 @@ function remediateBundle(payload: unknown): Promise<BundleOutcome> {
 
 async function remediated(payload: unknown): Promise<RemediationReport> {
   const outcome = await remediateBundle(payload);
-  if (!outcome.ok) throw new Error(`remediation failed: ${outcome.errorType}: ${outcome.errorMessage}`);
+  if (!outcome.ok) throw new Error(`remediation failed: ${outcome.errorName}: ${outcome.errorMessage}`);
   return outcome.result as RemediationReport;
 }
 
@@ -97,7 +97,7 @@ async function evaluate(role: SeededRole): Promise<{ complianceType: string; ann
     evaluationMode: 'DETECTIVE',
   };
   const outcome = await invokeBundle('evaluate', event, awsEnv(proxy.endpoint));
-  if (!outcome.ok) throw new Error(`evaluation failed: ${outcome.errorType}: ${outcome.errorMessage}`);
+  if (!outcome.ok) throw new Error(`evaluation failed: ${outcome.errorName}: ${outcome.errorMessage}`);
   const verdict = proxy.deliveredEvaluations().findLast((item) => item.ComplianceResourceId === role.roleId);
   if (verdict === undefined) throw new Error(`no evaluation for ${role.roleId}`);
   return {
@@ -277,7 +277,7 @@ describe('remediation bundle against moto_server', () => {
     const outcome = await remediateBundle({ ResourceId: role.roleId, DryRun: false });
 
     // Assert
-    expect(outcome).toMatchObject({ ok: false, errorType: 'RemediationRefusedError' });
+    expect(outcome).toMatchObject({ ok: false, errorName: 'RemediationRefusedError' });
     expect(outcome.ok ? '' : outcome.errorMessage).toMatch(/explicit Deny/);
     expect(writesSeen()).toEqual([]);
     expect(await attachedArns(role.roleName)).toEqual([]);
@@ -295,7 +295,7 @@ describe('remediation bundle against moto_server', () => {
     const outcome = await remediateBundle({ ResourceId: resourceId, DryRun: false });
 
     // Assert
-    expect(outcome).toMatchObject({ ok: false, errorType: 'InvalidEventError' });
+    expect(outcome).toMatchObject({ ok: false, errorName: 'InvalidEventError' });
     expect(proxy.operations()).toEqual([]);
     expect(await trustText(role.roleName)).toBe(DRIFTED_TRUST);
   });
@@ -309,8 +309,8 @@ describe('remediation bundle against moto_server', () => {
     const other = await remediateBundle({ ResourceId: 'web-server', DryRun: false });
 
     // Assert
-    expect(missing).toMatchObject({ ok: false, errorType: 'RoleNotFoundError' });
-    expect(other).toMatchObject({ ok: false, errorType: 'NotACandidateError' });
+    expect(missing).toMatchObject({ ok: false, errorName: 'RoleNotFoundError' });
+    expect(other).toMatchObject({ ok: false, errorName: 'NotACandidateError' });
     expect(writesSeen()).toEqual([]);
     const names = await clients.iam.send(new ListRolePoliciesCommand({ RoleName: 'web-server' }));
     expect(names.PolicyNames).toEqual(['team-policy']);

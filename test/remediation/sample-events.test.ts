@@ -9,7 +9,7 @@ import type { AwsClients } from '../../lib/aws/clients';
 import type { RemediationReport } from '../../lib/remediation/types';
 import { awsEnv, clientsFor, MOTO_ACCOUNT_ID, startMoto, type MotoServer } from '../support/moto';
 import { EXECUTION_ROLE_POLICY_ARN, seedRole } from '../support/seed';
-import { invokeBundle } from './bundle';
+import { invokeBundle } from '../support/bundle';
 
 const EVENTS = join(__dirname, '..', '..', 'events');
 const RULE_PARAMETERS = JSON.stringify({ RoleNamePattern: 'ecsTaskExecutionRole' });
@@ -55,7 +55,7 @@ describe('events/remediate-*.json through the built remediate handler', () => {
 
     const outcome = await invokeBundle('remediate', event, { ...awsEnv(moto.endpoint), RULE_PARAMETERS });
 
-    if (!outcome.ok) throw new Error(`${outcome.errorType}: ${outcome.errorMessage}`);
+    if (!outcome.ok) throw new Error(`${outcome.errorName}: ${outcome.errorMessage}`);
     const report = outcome.result as RemediationReport;
     expect(report.roleName).toBe('ecsTaskExecutionRole');
     expect(report.changes.map((change) => [change.kind, change.status])).toContainEqual([
@@ -73,7 +73,7 @@ describe('events/remediate-*.json through the built remediate handler', () => {
 
     expect(outcome.ok).toBe(false);
     if (outcome.ok) return;
-    expect(outcome.errorType).toBe('RoleNotFoundError');
+    expect(outcome.errorName).toBe('RoleNotFoundError');
     expect(outcome.errorMessage).toContain('AROAEXAMPLEEXECROLE01');
     expect(await attached()).toEqual([]);
   });
@@ -85,7 +85,7 @@ describe('events/remediate-*.json through the built remediate handler', () => {
 
     const outcome = await invokeBundle('remediate', event, { ...awsEnv(moto.endpoint), RULE_PARAMETERS });
 
-    if (!outcome.ok) throw new Error(`${outcome.errorType}: ${outcome.errorMessage}`);
+    if (!outcome.ok) throw new Error(`${outcome.errorName}: ${outcome.errorMessage}`);
     const report = outcome.result as RemediationReport;
     expect(report.dryRun).toBe(true);
     expect(report.changes.map((change) => [change.kind, change.status])).toContainEqual([

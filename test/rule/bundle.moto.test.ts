@@ -38,7 +38,7 @@ import {
   type SeededRole,
 } from '../support/seed';
 import { ruleEvent, RULE_NAME } from './fakes';
-import { invokeEvaluator, type Invocation } from './invoke-evaluator';
+import { invokeBundle, type BundleOutcome } from '../support/bundle';
 
 const KEY_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';
 const KEY_ARN = `arn:aws:kms:${MOTO_REGION}:${MOTO_ACCOUNT_ID}:key/${KEY_ID}`;
@@ -93,8 +93,8 @@ function evaluation(
 const byId = (a: SentEvaluation, b: SentEvaluation): number =>
   a.ComplianceResourceId.localeCompare(b.ComplianceResourceId);
 
-function invoke(event: unknown): Promise<Invocation> {
-  return invokeEvaluator(event, awsEnv(proxy.endpoint));
+function invoke(event: unknown): Promise<BundleOutcome> {
+  return invokeBundle('evaluate', event, awsEnv(proxy.endpoint));
 }
 
 /** Invokes and fails the test with the function's own error and logs when it threw. */
