@@ -16,6 +16,7 @@ import {
   seedSecret,
   type RoleSpec,
 } from '../test/support/seed';
+import { EXECUTION_ROLE_ACTIONS } from '../lib/requirements';
 
 /** AWS managed policies the non-execution roles attach (moto loads them with MOTO_IAM_LOAD_MANAGED_POLICIES). */
 export const LAMBDA_BASIC_POLICY_ARN = 'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole';
@@ -63,14 +64,7 @@ const allow = (action: string | string[], resource: string | string[] = '*'): ob
 const trust = (service: string): object =>
   policy({ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' });
 
-const EXECUTION_ACTIONS = [
-  'ecr:GetAuthorizationToken',
-  'ecr:BatchCheckLayerAvailability',
-  'ecr:GetDownloadUrlForLayer',
-  'ecr:BatchGetImage',
-  'logs:CreateLogStream',
-  'logs:PutLogEvents',
-];
+const EXECUTION_ACTIONS = [...EXECUTION_ROLE_ACTIONS];
 
 /** Creates the secrets, parameters and customer managed policies once, before any role. */
 export async function seedSharedResources(clients: AwsClients): Promise<SharedResources> {

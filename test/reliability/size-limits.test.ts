@@ -35,6 +35,7 @@ import {
   verdictsOf,
   type Stack,
 } from './support';
+import { EXECUTION_ROLE_ACTIONS } from '../builders';
 
 const INLINE_TOTAL = 10_240;
 const MANAGED_POLICY_SIZE = 6_144;
@@ -71,14 +72,7 @@ const ECS_TRUST: Statement = {
 };
 const SIX_ACTIONS: Statement = {
   Effect: 'Allow',
-  Action: [
-    'ecr:GetAuthorizationToken',
-    'ecr:BatchCheckLayerAvailability',
-    'ecr:GetDownloadUrlForLayer',
-    'ecr:BatchGetImage',
-    'logs:CreateLogStream',
-    'logs:PutLogEvents',
-  ],
+  Action: [...EXECUTION_ROLE_ACTIONS],
   Resource: '*',
 };
 

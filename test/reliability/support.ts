@@ -29,6 +29,7 @@ import {
   seedRole,
   type SeededRole,
 } from '../support/seed';
+import { EXECUTION_ROLE_ACTIONS } from '../builders';
 
 export const CONFIG_RULE_NAME = 'execution-role-check';
 /** Every candidate's name starts with `exec-`; `other-` roles are not candidates. */
@@ -93,14 +94,7 @@ const EC2_TRUST = {
   Version: '2012-10-17',
   Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
 };
-const SIX_ACTIONS = [
-  'ecr:GetAuthorizationToken',
-  'ecr:BatchCheckLayerAvailability',
-  'ecr:GetDownloadUrlForLayer',
-  'ecr:BatchGetImage',
-  'logs:CreateLogStream',
-  'logs:PutLogEvents',
-];
+const SIX_ACTIONS = [...EXECUTION_ROLE_ACTIONS];
 const DENY_LOGS = {
   Version: '2012-10-17',
   Statement: [{ Effect: 'Deny', Action: 'logs:PutLogEvents', Resource: '*' }],
