@@ -9,28 +9,39 @@ import { readFileSync, statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
 import { median } from './stats';
-import LAMBDA_EXTERNALS from '../scripts/lambda-externals.json';
+import { readLambdaFunctions } from '../scripts/lambda-bundles.cjs';
 
 /** The Lambda and CLI bundles `npm run build` writes. */
 export const BUILT_BUNDLES = {
-  evaluate: 'dist/evaluate/index.js',
-  remediate: 'dist/remediate/index.js',
+  evaluate: 'dist/evaluate/evaluate.js',
+  remediate: 'dist/remediate/remediate.js',
   cli: 'dist/cli/index.js',
 } as const;
 
-// Kept equal to scripts/build.mjs; the as-built variant is compared byte for byte with dist/evaluate.
-const BUILD_SETTINGS: BuildOptions = {
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  mainFields: ['module', 'main'],
-  minify: true,
-  // Only adds the sourceMappingURL comment to the bundle; kept so the replica's bytes equal the real ones.
-  sourcemap: true,
-  logLevel: 'silent',
-  external: [...LAMBDA_EXTERNALS],
-};
+const EVALUATOR = readLambdaFunctions('template.yaml').find((fn) => fn.module === 'evaluate');
+
+/**
+ * The evaluator's BuildProperties (template.yaml, the one definition `sam build` and `npm run build` use) as
+ * esbuild API options, so variants can add plugins and metafiles; the as-built variant is compared byte for
+ * byte with dist/evaluate, which catches any drift of this translation.
+ */
+function buildSettingsFromTemplate(): BuildOptions {
+  if (EVALUATOR === undefined) throw new Error('template.yaml builds no evaluate module');
+  const settings: BuildOptions = { bundle: true, platform: 'node', logLevel: 'silent' };
+  for (const [key, value] of Object.entries(EVALUATOR.buildProperties)) {
+    if (key === 'EntryPoints') continue;
+    else if (key === 'Minify' && typeof value === 'boolean') settings.minify = value;
+    // Only adds the sourceMappingURL comment to the bundle; kept so the replica's bytes equal the real ones.
+    else if (key === 'Sourcemap' && typeof value === 'boolean') settings.sourcemap = value;
+    else if (key === 'Target' && typeof value === 'string') settings.target = value;
+    else if (key === 'Format' && (value === 'cjs' || value === 'esm')) settings.format = value;
+    else if (key === 'MainFields' && typeof value === 'string') settings.mainFields = value.split(',');
+    else if (key === 'External' && Array.isArray(value)) settings.external = value;
+    else throw new Error(`bench: BuildProperties.${key} is not translated to esbuild options yet`);
+  }
+  return settings;
+}
+const BUILD_SETTINGS = buildSettingsFromTemplate();
 
 /** What Lambda puts in the environment; a profile-less process with static credentials. */
 const LAMBDA_LIKE_ENV = {
@@ -76,7 +87,7 @@ export interface ColdStartMeasure {
   /** `node -e ""`: the floor every process pays. */
   readonly emptyProcessMs: number;
   readonly variants: readonly VariantMeasure[];
-  /** The replica of scripts/build.mjs produced the same bytes as dist/evaluate/index.js. */
+  /** The replica of scripts/build.mjs produced the same bytes as dist/evaluate/evaluate.js. */
   readonly replicaMatchesBuild: boolean;
   readonly replicaBytes: number;
   /** The evaluator's bytes by group, and its largest packages. */
@@ -159,10 +170,11 @@ async function buildVariant(
   name: string,
   options: BuildOptions,
 ): Promise<{ path: string; metafile: Metafile }> {
-  const outfile = `dist/bench/variants/${name}/index.js`;
+  // Named like the real bundle: the sourceMappingURL comment at its end names the file.
+  const outfile = `dist/bench/variants/${name}/evaluate.js`;
   const result = await build({
     ...BUILD_SETTINGS,
-    entryPoints: ['handlers/evaluate.ts'],
+    entryPoints: EVALUATOR?.entryPoints ?? [],
     outfile,
     metafile: true,
     ...options,
@@ -256,10 +268,11 @@ export async function measureColdStart(runs: number): Promise<ColdStartMeasure> 
       options: { external: ['@aws-sdk/*'] },
     },
     {
-      // The build leaves the import()-only credential providers out (scripts/lambda-externals.json); this
+      // The build leaves the import()-only credential providers out (External in template.yaml); this
       // variant bundles them again, to show what that setting saves.
       name: 'credentials-bundled',
-      description: 'the import()-only credential providers bundled (the build before lambda-externals.json)',
+      description:
+        'the import()-only credential providers bundled (the build before External in template.yaml)',
       changesBehaviour: false,
       options: { external: [] },
     },

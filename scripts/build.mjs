@@ -1,38 +1,45 @@
-// Bundles each entry point into one CommonJS file under dist/<name>/index.js.
-// --main-fields=module,main halves bundle size and cold start for the AWS SDK v3.
+// npm run build: the Lambda functions exactly as `sam build` bundles them, and the CLI.
+//
+// Each esbuild-built function of template.yaml is bundled by running esbuild with the arguments `sam build`
+// derives from its Metadata.BuildProperties (scripts/lambda-bundles.cjs), into dist/<module>/<module>.js: the
+// same file, under the same name, as .aws-sam/build/<LogicalId>/<module>.js, so the Handler resolves in both.
 import { build } from 'esbuild';
-import { chmodSync, readFileSync } from 'node:fs';
-import { URL } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import bundles from './lambda-bundles.cjs';
 
-// Credential providers the SDK reaches only through import(): Lambda (and `sam local`) hand credentials over
-// in environment variables, so the Lambda bundles never load them; leaving them out cuts the evaluator by
-// a sixth and its cold start by ~15 ms (bench/cold-start.ts). The CLI keeps them: it runs with profiles and SSO.
-// template.yaml lists the same packages for `sam build` (a test keeps them equal).
-const LAMBDA_EXTERNALS = JSON.parse(
-  readFileSync(new URL('./lambda-externals.json', import.meta.url), 'utf8'),
-);
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const esbuild = bundles.esbuildExecutable(root);
 
-const entries = {
-  evaluate: 'handlers/evaluate.ts',
-  remediate: 'handlers/remediate.ts',
-  cli: 'cli/main.ts',
-};
+for (const fn of bundles.readLambdaFunctions(join(root, 'template.yaml'))) {
+  const outdir = join(root, 'dist', fn.module);
+  rmSync(outdir, { recursive: true, force: true });
+  const args = bundles.samEsbuildArgs(fn.buildProperties, outdir);
+  // cwd: the function's CodeUri, where `sam build` runs esbuild (on its copy of that folder).
+  const result = spawnSync(esbuild, [...args, '--log-level=warning'], {
+    cwd: join(root, fn.codeUri),
+    stdio: 'inherit',
+    shell: process.platform === 'win32',
+  });
+  if (result.error) throw new Error(`${esbuild}: ${result.error.message} (run npm ci first)`);
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
 
-await Promise.all(
-  Object.entries(entries).map(([name, entry]) =>
-    build({
-      entryPoints: [entry],
-      outfile: `dist/${name}/index.js`,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      mainFields: ['module', 'main'],
-      minify: true,
-      sourcemap: true,
-      logLevel: 'warning',
-      ...(name === 'cli' ? { banner: { js: '#!/usr/bin/env node' } } : { external: LAMBDA_EXTERNALS }),
-    }),
-  ),
-);
-chmodSync('dist/cli/index.js', 0o755);
+// The CLI is not a Lambda function: it keeps the credential providers (profiles, SSO) and a shebang.
+await build({
+  entryPoints: ['cli/main.ts'],
+  absWorkingDir: root,
+  outfile: 'dist/cli/index.js',
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  mainFields: ['module', 'main'],
+  minify: true,
+  sourcemap: true,
+  logLevel: 'warning',
+  banner: { js: '#!/usr/bin/env node' },
+});
+chmodSync(join(root, 'dist', 'cli', 'index.js'), 0o755);

@@ -21,7 +21,8 @@ usage: templates/deploy-stackset.sh --bucket BUCKET --region REGION --ou-ids OU[
   --skip-build           use the bundles already in dist/ (default: npm run build first)
   -h, --help             this text
 
-Environment: DIST_DIR (default dist) holds evaluate/ and remediate/ with index.js and index.js.map.
+Environment: DIST_DIR (default dist) holds evaluate/evaluate.js and remediate/remediate.js, with their .map files
+(what npm run build writes; each function's Handler is <module>.handler, as in template.yaml).
 A first run creates the StackSet and its instances; a later run updates the StackSet, and with it every
 instance, to the new code and parameters (parameters not given keep their previous values).
 EOF
@@ -90,11 +91,11 @@ trap 'rm -rf "$work"' EXIT
 # updates the function's code; an unchanged build leaves the functions alone.
 upload_bundle() {
   local entry="$1" dir="$dist/$1" digest key
-  [[ -f "$dir/index.js" ]] || die "$dir/index.js not found: run npm run build (or drop --skip-build)"
-  local files=(index.js)
-  [[ -f "$dir/index.js.map" ]] && files+=(index.js.map)
+  [[ -f "$dir/$entry.js" ]] || die "$dir/$entry.js not found: run npm run build (or drop --skip-build)"
+  local files=("$entry.js")
+  [[ -f "$dir/$entry.js.map" ]] && files+=("$entry.js.map")
   (cd "$dir" && make_zip "$work/$entry.zip" "${files[@]}")
-  digest="$(cat "$dir"/index.js* | sha256 | cut -c1-16)"
+  digest="$(cd "$dir" && cat "${files[@]}" | sha256 | cut -c1-16)"
   key="execution-role-check/$entry-$digest.zip"
   aws s3 cp "$work/$entry.zip" "s3://$bucket/$key" --region "$region" --only-show-errors >&2
   echo "$key"

@@ -83,6 +83,8 @@ for (const a of args) if (a.startsWith('file://')) {
   const text = fs.readFileSync(a.slice(7), 'utf8');
   files[a] = a.endsWith('.json') ? JSON.parse(text) : text.length;
 }
+// Keep each uploaded zip (the script deletes its own copy on exit) under the key's file name.
+if (args[0] === 's3' && args[1] === 'cp') fs.copyFileSync(args[2], process.env.FAKE_AWS_LOG + '.' + args[3].split('/').pop());
 fs.appendFileSync(process.env.FAKE_AWS_LOG, JSON.stringify({ args, files }) + '\\n');
 const op = args[1];
 if (op === 'describe-stack-set') process.exit(process.env.FAKE_AWS_EXISTS === '1' ? 0 : 254);
@@ -97,8 +99,8 @@ if (op === 'create-stack-instances' || op === 'update-stack-set') console.log('o
     chmodSync(join(dir, 'bin', 'aws'), 0o755);
     for (const entry of ['evaluate', 'remediate']) {
       mkdirSync(join(dir, 'dist', entry), { recursive: true });
-      writeFileSync(join(dir, 'dist', entry, 'index.js'), `exports.handler = () => '${entry}';\n`);
-      writeFileSync(join(dir, 'dist', entry, 'index.js.map'), '{}');
+      writeFileSync(join(dir, 'dist', entry, `${entry}.js`), `exports.handler = () => '${entry}';\n`);
+      writeFileSync(join(dir, 'dist', entry, `${entry}.js.map`), '{}');
     }
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -202,6 +204,31 @@ if (op === 'create-stack-instances' || op === 'update-stack-set') console.log('o
     }
   });
 
+  it('uploads zips holding, at their root, the module each StackSet function Handler names', () => {
+    // Act
+    const result = deploy(['--bucket', 'org-artifacts', '--region', 'eu-west-1', '--ou-ids', 'ou-ab12-aaaa']);
+
+    // Assert
+    expect(result.status).toBe(0);
+    const zips = calls()
+      .filter((c) => c.args[1] === 'cp')
+      .map((c) => join(dir, `calls.log.${c.args[3]?.split('/').pop() ?? ''}`));
+    const entries = zips.map((zip) =>
+      spawnSync(
+        'python3',
+        ['-c', 'import sys, zipfile; print(*zipfile.ZipFile(sys.argv[1]).namelist())', zip],
+        {
+          encoding: 'utf8',
+        },
+      ).stdout.trim(),
+    );
+    const handlers = ['EvaluatorFunction', 'RemediationFunction'].map((id) =>
+      String(stackset.Resources[id]?.Properties?.Handler),
+    );
+    expect(handlers).toEqual(['evaluate.handler', 'remediate.handler']);
+    expect(entries).toEqual(['evaluate.js evaluate.js.map', 'remediate.js remediate.js.map']);
+  });
+
   it('later run: updates the StackSet (and so every instance), keeping parameters it was not given', () => {
     // Act
     const result = deploy([...base, '--call-as', 'DELEGATED_ADMIN', '--parameter', 'SecretArns=a,b'], {
@@ -230,7 +257,7 @@ if (op === 'create-stack-instances' || op === 'update-stack-set') console.log('o
     const before = calls()
       .filter((c) => c.args[1] === 'cp')
       .map((c) => c.args[3]);
-    writeFileSync(join(dir, 'dist', 'evaluate', 'index.js'), 'exports.handler = () => "v2";\n');
+    writeFileSync(join(dir, 'dist', 'evaluate', 'evaluate.js'), 'exports.handler = () => "v2";\n');
 
     // Act
     deploy([...base, '--ou-ids', 'ou-x'], { FAKE_AWS_EXISTS: '1' });
@@ -278,7 +305,7 @@ if (op === 'create-stack-instances' || op === 'update-stack-set') console.log('o
     rmSync(join(dir, 'dist', 'remediate'), { recursive: true });
     const result = deploy([...base, '--ou-ids', 'ou-x']);
     expect(result.status).toBe(2);
-    expect(result.stderr).toContain('remediate/index.js not found');
+    expect(result.stderr).toContain('remediate/remediate.js not found');
     expect(calls().filter((c) => c.args[0] === 'cloudformation')).toEqual([]);
   });
 });
