@@ -6,12 +6,15 @@ import {
   isReadAction,
   type JsonObject,
   parseTemplate,
+  resolveIntrinsics,
   resourceTypesOf,
   SAM_TEMPLATE,
   STACKSET_TEMPLATE,
   type Template,
   transformTemplate,
 } from './support';
+import { DEFAULT_RULE_PARAMETERS, parseRuleParameters } from '../../lib/parameters';
+import { matchesRoleNameGlob } from '../../lib/candidates';
 
 // Writes that AWS authorises only against "*" (the Service Authorization Reference lists no resource type).
 // The test below also checks that claim against cfn-lint's copy of that reference.
@@ -155,6 +158,33 @@ describe.each(templates)('least privilege in %s', (_label, template) => {
       'iam:UpdateAssumeRolePolicy',
     ]);
     for (const { statement } of iamWrites) expect(statement.Resource).toEqual(rolePattern);
+  });
+
+  it('at the defaults, remediation may write only to the roles the rule picks by its default name pattern', () => {
+    // Arrange
+    const values: Record<string, string> = {
+      ...Object.fromEntries(
+        Object.entries(template.Parameters).map(([name, p]) => [name, String(p.Default ?? '')]),
+      ),
+      'AWS::Partition': 'aws',
+      'AWS::AccountId': '123456789012',
+    };
+    const writes = roleStatements(template, 'RemediationRole').filter(
+      ({ statement }) =>
+        !actionsOf(statement).every(isReadAction) && actionsOf(statement)[0]?.startsWith('iam:'),
+    );
+
+    // Act
+    const resources = [
+      ...new Set(writes.map(({ statement }) => resolveIntrinsics(template, statement.Resource, values))),
+    ];
+    const names = resources.map((arn) => String(arn).replace('arn:aws:iam::123456789012:role/', ''));
+
+    // Assert: one exact role name (no wildcard), the one the rule's default RoleNamePattern matches.
+    expect(names).toEqual(['ecsTaskExecutionRole']);
+    const { roleNamePatterns } = parseRuleParameters({ RoleNamePattern: values['RoleNamePattern'] });
+    expect(roleNamePatterns).toEqual(DEFAULT_RULE_PARAMETERS.roleNamePatterns);
+    expect(roleNamePatterns.map((pattern) => matchesRoleNameGlob(pattern, names[0] ?? ''))).toEqual([true]);
   });
 
   it('reads are confined to this account where the action allows it', () => {

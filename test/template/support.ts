@@ -138,3 +138,65 @@ export function isReadAction(action: string): boolean {
 export function sh(command: string, args: readonly string[], env?: NodeJS.ProcessEnv): string {
   return execFileSync(command, args, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env } });
 }
+
+/** What `Ref: AWS::NoValue` (and an `Fn::If` choosing it) resolves to: the property or list item goes away. */
+export const NO_VALUE = Symbol('AWS::NoValue');
+
+/**
+ * Resolves the intrinsic functions these templates use (`Ref` to parameters, `Fn::If`, `Fn::Sub` with
+ * `${Parameter}`, `Fn::Join`, `Fn::Not`, `Fn::Equals`, `Condition`) with the given parameter values, as
+ * CloudFormation would; throws on anything else, so a test never reads an unresolved value.
+ */
+export function resolveIntrinsics(
+  template: Template,
+  value: unknown,
+  parameters: Record<string, string>,
+): unknown {
+  const parameter = (name: string): string => {
+    const given = parameters[name];
+    if (given === undefined) throw new Error(`no value for parameter ${name}`);
+    return given;
+  };
+  const condition = (name: string): boolean => {
+    const definition = template.Conditions?.[name];
+    if (definition === undefined) throw new Error(`no condition ${name}`);
+    return resolve(definition) === true;
+  };
+  const resolve = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(resolve).filter((item) => item !== NO_VALUE);
+    if (typeof node !== 'object' || node === null) return node;
+    const entries = Object.entries(node as JsonObject);
+    const [key, argument] = entries[0] ?? [];
+    if (
+      entries.length === 1 &&
+      key !== undefined &&
+      (key === 'Ref' || key.startsWith('Fn::') || key === 'Condition')
+    ) {
+      const args = argument as unknown[];
+      switch (key) {
+        case 'Ref':
+          return argument === 'AWS::NoValue' ? NO_VALUE : parameter(String(argument));
+        case 'Condition':
+          return condition(String(argument));
+        case 'Fn::If':
+          return resolve(condition(String(args[0])) ? args[1] : args[2]);
+        case 'Fn::Not':
+          return !(resolve(args[0]) as boolean);
+        case 'Fn::Equals':
+          return resolve(args[0]) === resolve(args[1]);
+        case 'Fn::Join':
+          return (resolve(args[1]) as unknown[]).map(String).join(String(args[0]));
+        case 'Fn::Sub':
+          if (typeof argument !== 'string')
+            throw new Error('Fn::Sub with a variable map is not resolved here');
+          return argument.replace(/\$\{([\w:]+)\}/g, (_, name: string) => parameter(name));
+        default:
+          throw new Error(`${key} is not resolved here`);
+      }
+    }
+    return Object.fromEntries(
+      entries.map(([name, item]) => [name, resolve(item)] as const).filter(([, item]) => item !== NO_VALUE),
+    );
+  };
+  return resolve(value);
+}

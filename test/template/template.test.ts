@@ -5,6 +5,7 @@ import { DEFAULT_RULE_PARAMETERS, parseRuleParameters, RULE_PARAMETER_NAMES } fr
 import {
   type JsonObject,
   parseTemplate,
+  resolveIntrinsics,
   type Resource,
   ROOT,
   SAM_TEMPLATE,
@@ -31,18 +32,6 @@ function subString(value: unknown): string {
     throw new Error(`expected Fn::Sub with a string, got ${JSON.stringify(value)}`);
   return sub;
 }
-/** Fills `${Name}` placeholders from `values`, as CloudFormation would. */
-function fillSub(sub: string, values: Record<string, string>): string {
-  return sub.replace(/\$\{([\w:]+)\}/g, (_, name: string) => {
-    const value = values[name];
-    if (value === undefined) throw new Error(`no value for \${${name}}`);
-    return value;
-  });
-}
-const defaults: Record<string, string> = Object.fromEntries(
-  Object.entries(sam.Parameters).map(([name, p]) => [name, String(p.Default ?? '')]),
-);
-
 describe('parameters', () => {
   it.each<[string, unknown, unknown[] | undefined]>([
     ['ConfigRuleName', 'execution-role-check', undefined],
@@ -63,7 +52,7 @@ describe('parameters', () => {
     ],
     ['EnableRemediation', 'true', ['true', 'false']],
     ['AutomaticRemediation', 'false', ['true', 'false']],
-    ['RemediationRoleNamePattern', '*', undefined],
+    ['RemediationRoleNamePattern', 'ecsTaskExecutionRole', undefined],
   ])('%s defaults to %j', (name, expectedDefault, allowed) => {
     const parameter = sam.Parameters[name];
     expect(parameter).toBeDefined();
@@ -78,59 +67,136 @@ describe('parameters', () => {
       1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
     ]);
   });
+});
 
-  it.each([
-    'RoleNamePattern',
-    'ExcludeRoleNamePattern',
-    'RoleTagKey',
-    'SecretArns',
-    'ParameterArns',
-    'KmsKeyArns',
-  ])('%s rejects a double quote or backslash, which would break the InputParameters JSON', (name) => {
-    const pattern = new RegExp(String(sam.Parameters[name]?.AllowedPattern));
-    expect(pattern.test('arn:aws:ssm:*:*:parameter/a,b*')).toBe(true);
-    expect(pattern.test('a"b')).toBe(false);
-    expect(pattern.test('a\\b')).toBe(false);
+/** The six rule parameters a user types; the four others are "true" or "false". */
+const FREE_TEXT = [
+  'RoleNamePattern',
+  'ExcludeRoleNamePattern',
+  'RoleTagKey',
+  'SecretArns',
+  'ParameterArns',
+  'KmsKeyArns',
+];
+const BOOLEANS = RULE_PARAMETER_NAMES.filter((name) => !FREE_TEXT.includes(name));
+const maxLength = (name: string): number => Number(sam.Parameters[name]?.MaxLength);
+/** Pads `prefix` with `fill` to exactly `length` characters. */
+const padded = (prefix: string, fill: string, length: number): string =>
+  prefix + fill.repeat(length - prefix.length);
+
+describe('rule parameter values', () => {
+  it.each(FREE_TEXT)('%s has a length bound and the character rule of the others', (name) => {
+    expect(maxLength(name)).toBeGreaterThan(0);
+    expect(sam.Parameters[name]?.AllowedPattern).toBe(sam.Parameters.RoleNamePattern?.AllowedPattern);
+    expect(String(sam.Parameters[name]?.ConstraintDescription)).toContain(
+      `at most ${maxLength(name)} printable`,
+    );
+  });
+
+  it.each<[string, string, boolean]>([
+    ['a list of ARN patterns', 'arn:aws:ssm:*:*:parameter/a,b*', true],
+    ['a tag key=value with inner spaces', 'team=data platform', true],
+    ['empty (unset)', '', true],
+    ['a double quote (would end the JSON string)', 'a"b', false],
+    ['a backslash (would start a JSON escape)', 'a\\b', false],
+    ['a control character (JSON escapes it to six characters)', 'a\u0001b', false],
+    ['a character beyond ASCII (a serialiser may escape it)', 'équipe', false],
+    ['only a space (AWS Config refuses blank values)', ' ', false],
+    ['a leading space', ' data', false],
+    ['a trailing space', 'data ', false],
+  ])('the rule parameters accept %s: %s', (_case, value, accepted) => {
+    const pattern = new RegExp(String(sam.Parameters.RoleNamePattern?.AllowedPattern));
+    expect(pattern.test(value)).toBe(accepted);
   });
 });
 
-describe('rule parameters', () => {
-  const inputParameters = subString(props(sam, 'ConfigRule').InputParameters);
+describe('rule parameters after the SAM transform (InputParameters and the remediation copy)', () => {
+  const inputParameters = props(transformed, 'ConfigRule').InputParameters;
+  const env = (props(transformed, 'RemediationFunction').Environment as JsonObject).Variables as JsonObject;
+  const defaults: Record<string, string> = Object.fromEntries(
+    Object.entries(transformed.Parameters).map(([name, p]) => [name, String(p.Default ?? '')]),
+  );
+  /** Every free-text parameter at its maximum length, every boolean at its longest ("false"), all valid. */
+  const maximal: Record<string, string> = {
+    ...defaults,
+    RoleNamePattern: `${'a'.repeat(64)},${padded('b', 'b', maxLength('RoleNamePattern') - 65)}`,
+    ExcludeRoleNamePattern: `${'c'.repeat(64)},${padded('d', 'd', maxLength('ExcludeRoleNamePattern') - 65)}`,
+    RoleTagKey: padded('k', 'k', maxLength('RoleTagKey')),
+    SecretArns: padded(
+      'arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/',
+      'n',
+      maxLength('SecretArns'),
+    ),
+    ParameterArns: padded(
+      'arn:aws:ssm:eu-west-1:123456789012:parameter/prod/',
+      'p',
+      maxLength('ParameterArns'),
+    ),
+    KmsKeyArns: padded('arn:aws:kms:eu-west-1:123456789012:key/', 'k', maxLength('KmsKeyArns')),
+    ...Object.fromEntries(BOOLEANS.map((name) => [name, 'false'])),
+  };
+  const mixed: Record<string, string> = {
+    ...defaults,
+    RoleNamePattern: '',
+    RoleTagKey: 'team=data',
+    KmsKeyArns: 'arn:aws:kms:eu-west-1:123456789012:key/*',
+    DiscoverEcsTaskDefinitions: 'true',
+  };
 
-  it('InputParameters names exactly the evaluator rule parameters, each from its own template parameter', () => {
-    // Arrange: mark each value with its placeholder's name.
-    const marked = fillSub(
-      inputParameters,
-      Object.fromEntries(Object.keys(sam.Parameters).map((n) => [n, n])),
-    );
+  /** What CloudFormation gives AWS Config (InputParameters serialised) and the remediation function. */
+  function deployed(values: Record<string, string>): { config: string; remediation: string } {
+    const object = resolveIntrinsics(transformed, inputParameters, values);
+    return {
+      config: JSON.stringify(object),
+      remediation: String(resolveIntrinsics(transformed, env.RULE_PARAMETERS, values)),
+    };
+  }
+
+  it('InputParameters names exactly the rule parameters, each from its own template parameter', () => {
+    // Arrange: every template parameter set to its own name.
+    const named = Object.fromEntries(Object.keys(transformed.Parameters).map((n) => [n, n]));
 
     // Act
-    const parsed = JSON.parse(marked) as Record<string, string>;
+    const { config } = deployed(named);
 
     // Assert
-    expect(Object.keys(parsed).sort()).toEqual([...RULE_PARAMETER_NAMES].sort());
-    for (const [key, value] of Object.entries(parsed)) expect(value).toBe(key);
+    expect(JSON.parse(config)).toEqual(Object.fromEntries(RULE_PARAMETER_NAMES.map((n) => [n, n])));
   });
 
-  it('with every default value, InputParameters is valid JSON that the handlers read as their defaults', () => {
-    // Act
-    const json = fillSub(inputParameters, defaults);
+  it.each<[string, Record<string, string>]>([
+    ['defaults', defaults],
+    ['every value at its maximum', maximal],
+    ['some set, some empty', mixed],
+  ])(
+    'with %s: no blank value, at most 1,024 characters, and both handlers read the same parameters',
+    (_case, values) => {
+      // Act
+      const { config, remediation } = deployed(values);
 
-    // Assert
-    expect(parseRuleParameters(json)).toEqual(DEFAULT_RULE_PARAMETERS);
+      // Assert
+      for (const value of Object.values(JSON.parse(config) as Record<string, string>))
+        expect(value.trim()).not.toBe('');
+      expect(config.length).toBeLessThanOrEqual(1024);
+      expect(JSON.parse(remediation)).toEqual(JSON.parse(config));
+      expect(parseRuleParameters(remediation)).toEqual(parseRuleParameters(config));
+    },
+  );
+
+  it('at the defaults, the optional keys are left out and the handlers read their defaults', () => {
+    const { config } = deployed(defaults);
+    expect(Object.keys(JSON.parse(config) as object)).toEqual(['RoleNamePattern', ...BOOLEANS]);
+    expect(parseRuleParameters(config)).toEqual(DEFAULT_RULE_PARAMETERS);
   });
 
-  it('leaves most of the 1024 characters InputParameters may have for the values', () => {
-    const empty = fillSub(
-      inputParameters,
-      Object.fromEntries(Object.keys(sam.Parameters).map((n) => [n, ''])),
-    );
-    expect(empty.length).toBeLessThan(400);
+  it('at the maximum, the bounds use the 1,024 characters without going over', () => {
+    expect(deployed(maximal).config.length).toBe(1024);
   });
 
-  it('the remediation function gets exactly the same rule parameters as the rule', () => {
-    const env = (props(sam, 'RemediationFunction').Environment as JsonObject).Variables as JsonObject;
-    expect(subString(env.RULE_PARAMETERS)).toBe(inputParameters);
+  it('every value is read as given at the maximum (nothing cut, nothing escaped)', () => {
+    const parsed = parseRuleParameters(deployed(maximal).config);
+    expect(parsed.secretArns).toEqual([maximal.SecretArns]);
+    expect(parsed.roleTag).toEqual({ key: maximal.RoleTagKey });
+    expect(parsed.roleNamePatterns.join(',')).toBe(maximal.RoleNamePattern);
   });
 });
 
@@ -329,6 +395,9 @@ describe('remediation', () => {
     ['role name', false],
     ['{role}', false],
     ['', false],
+    ['r'.repeat(512), true],
+    // SSM Automation refuses parameter values over 512 characters: the document must not promise more.
+    ['r'.repeat(513), false],
   ])('ResourceId %j is accepted: %s (nothing can break out of the JSON payload)', (value, accepted) => {
     const pattern = String((document().parameters as Record<string, JsonObject>).ResourceId?.allowedPattern);
     expect(new RegExp(pattern).test(value)).toBe(accepted);
@@ -349,9 +418,13 @@ describe('remediation', () => {
     const step = documentSteps()[1];
     const inputs = step?.inputs as JsonObject;
 
-    /** Runs the step's Python handler on a payload, as SSM would; returns the result or the exception. */
-    function check(payload: string): { ok: boolean; out: string } {
-      const program = `${String(inputs.Script)}\nimport json, sys\nprint(json.dumps(${String(inputs.Handler)}({'Payload': sys.argv[1]}, None)))\n`;
+    /**
+     * Runs the step's Python handler on a payload, as SSM would (the text as it is, or parsed first when SSM
+     * hands the output over as a JSON value); returns the result or the exception.
+     */
+    function check(payload: string, parsed = false): { ok: boolean; out: string } {
+      const value = parsed ? 'json.loads(sys.argv[1])' : 'sys.argv[1]';
+      const program = `${String(inputs.Script)}\nimport json, sys\nprint(json.dumps(${String(inputs.Handler)}({'Payload': ${value}}, None)))\n`;
       const result = spawnSync('python3', ['-c', program, payload], { encoding: 'utf8' });
       return { ok: result.status === 0, out: result.status === 0 ? result.stdout : result.stderr };
     }
@@ -361,11 +434,14 @@ describe('remediation', () => {
       expect(inputs.InputPayload).toEqual({ Payload: '{{ invokeRemediation.Payload }}' });
     });
 
-    it('passes a report through as the step output', () => {
-      const report = '{"roleName":"ecsTaskExecutionRole","changes":[]}';
-      const result = check(report);
+    it.each([
+      ['as JSON text', false],
+      ['as a JSON value', true],
+    ])('passes a report through as the step output, given %s', (_case, parsed) => {
+      const report = '{"roleName": "ecsTaskExecutionRole", "changes": []}';
+      const result = check(report, parsed);
       expect(result.ok).toBe(true);
-      expect(JSON.parse(result.out)).toEqual({ report });
+      expect(JSON.parse((JSON.parse(result.out) as { report: string }).report)).toEqual(JSON.parse(report));
     });
 
     it.each<[string, string, string]>([
@@ -375,10 +451,17 @@ describe('remediation', () => {
         'remediation failed: RefusedError: role admin is not a candidate',
       ],
       ['a payload that is not JSON', 'Task timed out', 'remediation function returned no JSON report'],
+      ['a JSON value that is not a report', '"done"', 'remediation function returned no JSON report'],
     ])('fails the step on %s', (_label, payload, message) => {
       const result = check(payload);
       expect(result.ok).toBe(false);
       expect(result.out).toContain(message);
+    });
+
+    it("fails the step on Lambda's error object given as a JSON value", () => {
+      const result = check('{"errorType":"RefusedError","errorMessage":"not a candidate"}', true);
+      expect(result.ok).toBe(false);
+      expect(result.out).toContain('remediation failed: RefusedError: not a candidate');
     });
   });
 
@@ -422,8 +505,21 @@ describe('remediation', () => {
       },
       Automatic: { Ref: 'AutomaticRemediation' },
       MaximumAutomaticAttempts: 3,
-      RetryAttemptSeconds: 300,
+      RetryAttemptSeconds: 259200,
     });
+  });
+
+  it('three failed automatic attempts stop within the retry window at every sweep frequency', () => {
+    // RetryAttemptSeconds is the window in which MaximumAutomaticAttempts failures add a remediation
+    // exception (1 to 2,678,000 seconds); a role nobody changes is evaluated once per sweep period.
+    const hours = { One_Hour: 1, Three_Hours: 3, Six_Hours: 6, Twelve_Hours: 12, TwentyFour_Hours: 24 };
+    const config = props(sam, 'RemediationConfiguration');
+    const window = Number(config.RetryAttemptSeconds);
+    expect(Object.keys(hours)).toEqual(sam.Parameters.MaximumExecutionFrequency?.AllowedValues);
+    for (const period of Object.values(hours)) {
+      expect(Number(config.MaximumAutomaticAttempts) * period * 3600).toBeLessThanOrEqual(window);
+    }
+    expect(window).toBeLessThanOrEqual(2_678_000);
   });
 });
 
