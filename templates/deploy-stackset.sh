@@ -40,14 +40,19 @@ dist="${DIST_DIR:-$root/dist}"
 
 bucket='' region='' ou_ids='' name='execution-role-check' call_as='SELF' build=1
 params=()
+# The value after a flag, or a clear error naming the flag (a bare "shift 2" would exit 1 without a word).
+value_of() {
+  [[ $# -ge 2 && -n "$2" && "$2" != --* ]] || die "$1 needs a value"
+  printf '%s' "$2"
+}
 while [[ $# -gt 0 ]]; do
   case "$1" in
-    --bucket) bucket="${2:-}"; shift 2 ;;
-    --region) region="${2:-}"; shift 2 ;;
-    --ou-ids) ou_ids="${2:-}"; shift 2 ;;
-    --stack-set-name) name="${2:-}"; shift 2 ;;
-    --call-as) call_as="${2:-}"; shift 2 ;;
-    --parameter) params+=("${2:-}"); shift 2 ;;
+    --bucket) bucket="$(value_of "$@")"; shift 2 ;;
+    --region) region="$(value_of "$@")"; shift 2 ;;
+    --ou-ids) ou_ids="$(value_of "$@")"; shift 2 ;;
+    --stack-set-name) name="$(value_of "$@")"; shift 2 ;;
+    --call-as) call_as="$(value_of "$@")"; shift 2 ;;
+    --parameter) params+=("$(value_of "$@")"); shift 2 ;;
     --skip-build) build=0; shift ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; die "unknown argument: $1" ;;

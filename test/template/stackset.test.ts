@@ -283,6 +283,14 @@ if (op === 'create-stack-instances' || op === 'update-stack-set') console.log('o
     ],
     ['a code parameter', [...base, '--parameter', 'CodeBucket=x'], {}, 'CodeBucket is set by this script'],
     ['a bad --call-as', [...base, '--call-as', 'ROOT'], {}, '--call-as must be SELF or DELEGATED_ADMIN'],
+    ['--bucket without a value, last', ['--bucket'], {}, '--bucket needs a value'],
+    [
+      '--region followed by another flag',
+      ['--bucket', 'b', '--region', '--ou-ids', 'ou-x'],
+      {},
+      '--region needs a value',
+    ],
+    ['--parameter without a value', [...base, '--parameter'], {}, '--parameter needs a value'],
     [
       'a failed operation',
       [...base, '--ou-ids', 'ou-x'],
