@@ -2,12 +2,13 @@
  * `npm run bench`: API economy of a periodic sweep, engine throughput, cold start and memory, each beside a
  * baseline from the same run. Prints one table and saves the raw numbers under bench/results/.
  *
- * Options: --tiers=100,1000,5000  account sizes (roles) to sweep
+ * Options (--name=value or --name value): --tiers=100,1000,5000  account sizes (roles) to sweep
  *          --naive-max=1000       largest account the naive baseline sweeps in moto; larger ones are projected
  *          --runs=11              fresh processes per bundle for the require timings
  *          --reference            also write bench/results/reference.json
  */
 import { spawnSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -54,25 +55,65 @@ interface Options {
   readonly reference: boolean;
 }
 
+/** A bad command line: printed without a stack trace, exit code 2. */
+class BenchUsageError extends Error {
+  override readonly name = 'BenchUsageError';
+}
+
 function parseOptions(argv: readonly string[]): Options {
-  const value = (name: string): string | undefined =>
-    argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    // --tiers=100 and --tiers 100 alike; an unknown or misspelt option is an error, never ignored.
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        tiers: { type: 'string' },
+        'naive-max': { type: 'string' },
+        runs: { type: 'string' },
+        reference: { type: 'boolean' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new BenchUsageError(error instanceof Error ? error.message : String(error));
+  }
   const positive = (name: string, fallback: number): number => {
-    const raw = value(name);
-    const parsed = raw === undefined ? fallback : Number(raw);
-    if (!Number.isInteger(parsed) || parsed <= 0) throw new Error(`--${name} must be a positive integer`);
+    const raw = values[name];
+    const parsed = typeof raw === 'string' ? Number(raw) : fallback;
+    if (!Number.isInteger(parsed) || parsed <= 0)
+      throw new BenchUsageError(`--${name} must be a positive integer`);
     return parsed;
   };
-  const tiers = (value('tiers') ?? '100,1000,5000').split(',').map(Number);
+  const tiersText = typeof values['tiers'] === 'string' ? values['tiers'] : '100,1000,5000';
+  const tiers = tiersText.split(',').map((tier) => (tier.trim() === '' ? NaN : Number(tier)));
   if (tiers.some((tier) => !Number.isInteger(tier) || tier < 3)) {
-    throw new Error('--tiers must be integers of at least 3 (a third of the roles are execution roles)');
+    throw new BenchUsageError(
+      `--tiers must be integers of at least 3 (a third of the roles are execution roles), got ${tiersText}`,
+    );
   }
   return {
     tiers: [...new Set(tiers)].sort((a, b) => a - b),
     naiveMax: positive('naive-max', 1000),
     runs: positive('runs', 11),
-    reference: argv.includes('--reference'),
+    reference: values['reference'] === true,
   };
+}
+
+/**
+ * Stops moto_server and the proxy when the bench is interrupted (SIGINT, SIGTERM): `finally` does not run
+ * when a signal ends the process, and moto_server would outlive it.
+ */
+function stopOnSignal(stop: () => Promise<void>): () => void {
+  const handlers = (['SIGINT', 'SIGTERM'] as const).map((signal) => {
+    const handler = (): void => {
+      log(`${signal}: stopping moto_server`);
+      void stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    };
+    process.once(signal, handler);
+    return [signal, handler] as const;
+  });
+  return () => handlers.forEach(([signal, handler]) => process.off(signal, handler));
 }
 
 /** One account size: the rule's sweeps (cold and warm managed-policy cache) and the naive baseline. */
@@ -133,6 +174,14 @@ async function main(): Promise<void> {
   log('starting moto_server');
   const moto = await startMoto();
   const proxy = await startRecordingProxy(moto.endpoint, { configRuleName: RULE_NAME });
+  // Once only: a signal may arrive while the finally below is already stopping them.
+  let stopping: Promise<void> | undefined;
+  const stopServers = (): Promise<void> =>
+    (stopping ??= (async () => {
+      await proxy.stop();
+      await moto.stop();
+    })());
+  const releaseSignals = stopOnSignal(stopServers);
   const tiers: TierResult[] = [];
   let facts: EngineFacts | undefined;
   let memory: MemoryMeasure | undefined;
@@ -204,8 +253,8 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    await proxy.stop();
-    await moto.stop();
+    releaseSignals();
+    await stopServers();
   }
   if (facts === undefined || memory === undefined) throw new Error('no account was swept');
 
@@ -397,6 +446,11 @@ function tableLines(
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof BenchUsageError) {
+    console.error(`bench: ${error.message}`);
+    process.exitCode = 2;
+    return;
+  }
   console.error(error);
   process.exitCode = 1;
 });

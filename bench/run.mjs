@@ -25,6 +25,8 @@ const child = spawn(
     stdio: 'inherit',
   },
 );
+// Pass an interruption on, so the bench stops its moto_server before it ends.
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => {
   process.exitCode = code ?? (signal ? 1 : 0);
 });
