@@ -123,7 +123,8 @@ export function aRole(options: RoleOptions = {}): RoleSnapshot {
     path,
     accountId,
     partition,
-    trustPolicy: options.trust ?? trustFor(),
+    // `undefined` means "the usual trust"; `null` (a document a generator produced) is kept as given.
+    trustPolicy: options.trust === undefined ? trustFor() : options.trust,
     inlinePolicies: Object.entries(options.inline ?? {}).map(([policyName, document]) => ({
       name: policyName,
       document,
