@@ -27,7 +27,15 @@ const EVALUATOR = readLambdaFunctions('template.yaml').find((fn) => fn.module ==
  */
 function buildSettingsFromTemplate(): BuildOptions {
   if (EVALUATOR === undefined) throw new Error('template.yaml builds no evaluate module');
-  const settings: BuildOptions = { bundle: true, platform: 'node', logLevel: 'silent' };
+  // What sam build passes when a property is absent (scripts/lambda-bundles.cjs, samEsbuildArgs).
+  const settings: BuildOptions = {
+    bundle: true,
+    platform: 'node',
+    logLevel: 'silent',
+    target: 'es2020',
+    format: 'cjs',
+    minify: true,
+  };
   for (const [key, value] of Object.entries(EVALUATOR.buildProperties)) {
     if (key === 'EntryPoints') continue;
     else if (key === 'Minify' && typeof value === 'boolean') settings.minify = value;

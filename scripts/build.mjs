@@ -11,19 +11,18 @@ import { fileURLToPath } from 'node:url';
 import bundles from './lambda-bundles.cjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const esbuild = bundles.esbuildExecutable(root);
+const esbuild = bundles.esbuildCommand(root);
 
 for (const fn of bundles.readLambdaFunctions(join(root, 'template.yaml'))) {
   const outdir = join(root, 'dist', fn.module);
   rmSync(outdir, { recursive: true, force: true });
   const args = bundles.samEsbuildArgs(fn.buildProperties, outdir);
   // cwd: the function's CodeUri, where `sam build` runs esbuild (on its copy of that folder).
-  const result = spawnSync(esbuild, [...args, '--log-level=warning'], {
+  const result = spawnSync(esbuild.command, [...esbuild.prefix, ...args, '--log-level=warning'], {
     cwd: join(root, fn.codeUri),
     stdio: 'inherit',
-    shell: process.platform === 'win32',
   });
-  if (result.error) throw new Error(`${esbuild}: ${result.error.message} (run npm ci first)`);
+  if (result.error) throw new Error(`${esbuild.command}: ${result.error.message} (run npm ci first)`);
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 

@@ -140,9 +140,18 @@ function samEsbuildArgs(buildProperties, outdir) {
   return args;
 }
 
-/** The esbuild executable npm installed with the project (`sam build` finds its own the same way). */
-function esbuildExecutable(root) {
-  return join(root, 'node_modules', '.bin', process.platform === 'win32' ? 'esbuild.cmd' : 'esbuild');
+/**
+ * How to run the esbuild npm installed under `root` (`sam build` finds its own the same way): the native
+ * executable npm links in node_modules/.bin, or on Windows, where that link is a .cmd script, esbuild's own
+ * JavaScript launcher under Node, so no shell has to quote the arguments.
+ * @param {string} root
+ * @returns {{ command: string, prefix: string[] }}
+ */
+function esbuildCommand(root) {
+  if (process.platform === 'win32') {
+    return { command: process.execPath, prefix: [join(root, 'node_modules', 'esbuild', 'bin', 'esbuild')] };
+  }
+  return { command: join(root, 'node_modules', '.bin', 'esbuild'), prefix: [] };
 }
 
-module.exports = { readLambdaFunctions, samEsbuildArgs, esbuildExecutable, snakeCase };
+module.exports = { readLambdaFunctions, samEsbuildArgs, esbuildCommand, snakeCase };
