@@ -7,3 +7,14 @@ export { parseTemplate, SHORT_FORM_TAGS, type ParsedTemplate } from './parse';
 export { PLACEHOLDERS, TemplateResolver, type Resolved, type ResolveOptions } from './resolve';
 export { placeholderKeyId, SECRET_SUFFIX_PLACEHOLDER } from './resources';
 export { isUnknown, Unknown, unknownsIn, type MaybeUnknown, type UnknownAt } from './unknown';
+export {
+  extractTemplateFacts,
+  type TemplateFacts,
+  type TemplateJobDefinition,
+  type TemplateKey,
+  type TemplateLocation,
+  type TemplateManagedPolicy,
+  type TemplateRole,
+  type TemplateSecret,
+  type TemplateTaskDefinition,
+} from './extract';

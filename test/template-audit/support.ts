@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  extractTemplateFacts,
   parseTemplate,
   TemplateResolver,
   type ParsedTemplate,
   type Resolved,
   type ResolveOptions,
+  type TemplateFacts,
 } from '../../lib/template';
 
 export const FIXTURES = join(__dirname, 'fixtures');
@@ -14,6 +16,10 @@ export const SAMPLE = join(__dirname, '..', '..', 'samples', 'template', 'batch-
 /** A fixture parsed, named by its file name as a user would pass it. */
 export function fixture(name: string): ParsedTemplate {
   return parseTemplate(readFileSync(join(FIXTURES, name), 'utf8'), name);
+}
+
+export function factsOf(name: string, options?: ResolveOptions): TemplateFacts {
+  return extractTemplateFacts(fixture(name), options);
 }
 
 /** Inline YAML lines joined: keeps test templates readable without a 40-line literal per case. */
