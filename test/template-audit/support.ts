@@ -1,5 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { JudgedRole, RelatedConsumer } from '../../cli/formats/judged-role';
+import { assessRole, indexUsage, secretRefsOf } from '../../lib/assess';
+import { snapshotFromDescription } from '../../lib/authorization-details';
+import { DEFAULT_RULE_PARAMETERS } from '../../lib/parameters';
+import type { RoleDescription } from '../../lib/ports';
+import { EXECUTION_POLICY_DOCUMENT, executionPolicyArn } from '../../lib/remediation/plan';
+import type { BatchJobDefinition, EcsTaskDefinition } from '../../lib/usage/types';
 import {
   extractTemplateFacts,
   parseTemplate,
@@ -95,4 +102,76 @@ export function resolveProbe(
   const template = parseTemplate(text, 'probe.yaml');
   const probe = template.resources['Probe'] as { Properties: { Value: unknown } };
   return new TemplateResolver(template, options).resolve(probe.Properties.Value);
+}
+
+/**
+ * The sample template judged by the engine, as the later `audit --template` adapter would: roles without
+ * unknowns only (the sample has none); SSM parameters outside the template stated as using AWS managed keys,
+ * as `--assume-aws-managed-keys` does; AmazonECSTaskExecutionRolePolicy known offline, as the audit knows it.
+ */
+export function judgeSample(): { facts: TemplateFacts; roles: JudgedRole[] } {
+  const facts = extractTemplateFacts(
+    parseTemplate(readFileSync(SAMPLE, 'utf8'), 'samples/template/batch-stack.yaml'),
+    {
+      region: 'eu-west-1',
+      accountId: '111122223333',
+    },
+  );
+  const documents = new Map([[executionPolicyArn('aws'), { document: EXECUTION_POLICY_DOCUMENT }]]);
+  const location = { ...facts.environment };
+  const usage = indexUsage(
+    {
+      jobDefinitions: facts.jobDefinitions.map((job) => job.definition as BatchJobDefinition),
+      taskDefinitions: facts.taskDefinitions.map((task) => task.definition as EcsTaskDefinition),
+    },
+    location,
+  );
+  const keys = new Map<string, string | null>([
+    ...secretRefsOf(usage).parameterArns.map((arn): [string, null] => [arn, null]),
+    ...facts.secrets.map((secret): [string, string | null] => [
+      secret.arn as string,
+      secret.kmsKeyId as string | null,
+    ]),
+  ]);
+  const consumers: (RelatedConsumer & { roles: readonly string[] })[] = [
+    ...facts.jobDefinitions.map((job) => ({
+      kind: 'batch-job-definition' as const,
+      name: `${job.definition.jobDefinitionName as string}:${job.definition.revision as number}`,
+      logicalId: job.logicalId,
+      location: job.location,
+      roles: job.executionRoleLogicalIds,
+    })),
+    ...facts.taskDefinitions.map((task) => ({
+      kind: 'ecs-task-definition' as const,
+      name: `${task.definition.family as string}:${task.definition.revision as number}`,
+      logicalId: task.logicalId,
+      location: task.location,
+      roles: task.executionRoleLogicalIds,
+    })),
+  ];
+  const roles = facts.roles.map((role): JudgedRole => {
+    if (role.unknowns.length > 0) throw new Error(`the sample's ${role.logicalId} has unknowns`);
+    const { snapshot } = snapshotFromDescription(role.description as RoleDescription, documents);
+    const assessment = assessRole(snapshot, usage, keys, DEFAULT_RULE_PARAMETERS, location);
+    return {
+      roleName: role.roleName,
+      logicalId: role.logicalId,
+      compliance: assessment.applicable ? assessment.evaluation.compliance : 'NOT_APPLICABLE',
+      findings: assessment.applicable
+        ? assessment.evaluation.findings.map((finding) => ({
+            id: finding.id,
+            message: finding.message,
+            neededBy: finding.neededBy,
+            ...(finding.action !== undefined && { action: finding.action }),
+            ...(finding.resource !== undefined && { resource: finding.resource }),
+          }))
+        : [],
+      location: role.location,
+      related: consumers
+        .filter((consumer) => consumer.roles.includes(role.logicalId))
+        .map(({ roles: _roles, ...consumer }) => consumer),
+      reason: assessment.reason,
+    };
+  });
+  return { facts, roles };
 }
