@@ -54,6 +54,8 @@ export interface TemplateTaskDefinition extends FromTemplate {
 
 /** An `AWS::SecretsManager::Secret`: the ARN consumers name, and the KMS key protecting it. */
 export interface TemplateSecret extends FromTemplate {
+  /** `Name`, or the logical id standing for the generated name: job definitions may name the secret by it. */
+  readonly name: string | Unknown;
   readonly arn: string | Unknown;
   /** As written (key id, key ARN, alias); null when absent: the AWS managed key `aws/secretsmanager`. */
   readonly kmsKeyId: string | Unknown | null;
@@ -197,6 +199,7 @@ export function extractTemplateFacts(template: ParsedTemplate, options: ResolveO
     return {
       logicalId: resource.logicalId,
       location: locate(resource.logicalId),
+      name: asText(resolved(resource, 'Name') ?? resource.logicalId),
       arn: asText(resolver.ref(resource.logicalId)),
       kmsKeyId,
       ...(key !== undefined && { kmsKeyLogicalId: key.logicalId }),

@@ -98,6 +98,7 @@ function keyIdOf(resource: ResourceContext): Resolved {
 
 const SEMANTICS: Readonly<Record<string, Semantics>> = {
   // Ref: the role name. Arn: the role ARN, path included. RoleId: assigned by IAM.
+  // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-role.html#aws-resource-iam-role-return-values
   'AWS::IAM::Role': {
     ref: (r) => nameOf(r, 'RoleName'),
     attributes: {
@@ -106,6 +107,7 @@ const SEMANTICS: Readonly<Record<string, Semantics>> = {
     },
   },
   // Ref: the policy ARN. PolicyArn: the same.
+  // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-managedpolicy.html#aws-resource-iam-managedpolicy-return-values
   'AWS::IAM::ManagedPolicy': {
     ref: (r) => arn(r, 'iam', false, 'policy', pathOf(r), nameOf(r, 'ManagedPolicyName')),
     attributes: {
@@ -113,6 +115,7 @@ const SEMANTICS: Readonly<Record<string, Semantics>> = {
     },
   },
   // Ref: the instance profile name. Arn: its ARN.
+  // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-instanceprofile.html#aws-resource-iam-instanceprofile-return-values
   'AWS::IAM::InstanceProfile': {
     ref: (r) => nameOf(r, 'InstanceProfileName'),
     attributes: {
@@ -120,6 +123,7 @@ const SEMANTICS: Readonly<Record<string, Semantics>> = {
     },
   },
   // Ref: the secret ARN (name plus a random suffix). Id: the same ARN.
+  // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-secretsmanager-secret.html#aws-resource-secretsmanager-secret-return-values
   'AWS::SecretsManager::Secret': {
     ref: (r) => arn(r, 'secretsmanager', true, 'secret:', nameOf(r, 'Name'), `-${SECRET_SUFFIX_PLACEHOLDER}`),
     attributes: {
@@ -128,6 +132,7 @@ const SEMANTICS: Readonly<Record<string, Semantics>> = {
     },
   },
   // Ref: the key id. Arn: the key ARN. KeyId: the key id.
+  // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kms-key.html#aws-resource-kms-key-return-values
   'AWS::KMS::Key': {
     ref: keyIdOf,
     attributes: {
@@ -136,8 +141,10 @@ const SEMANTICS: Readonly<Record<string, Semantics>> = {
     },
   },
   // Ref: the alias name (`alias/...`).
+  // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kms-alias.html#aws-resource-kms-alias-return-values
   'AWS::KMS::Alias': { ref: (r) => nameOf(r, 'AliasName'), attributes: {} },
   // Ref: the parameter name. Type and Value: the properties.
+  // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-parameter.html#aws-resource-ssm-parameter-return-values
   'AWS::SSM::Parameter': {
     ref: (r) => nameOf(r, 'Name'),
     attributes: {
@@ -146,11 +153,13 @@ const SEMANTICS: Readonly<Record<string, Semantics>> = {
     },
   },
   // Ref: the log group name. Arn: `arn:...:log-group:NAME:*`.
+  // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-loggroup.html#aws-resource-logs-loggroup-return-values
   'AWS::Logs::LogGroup': {
     ref: (r) => nameOf(r, 'LogGroupName'),
     attributes: { Arn: (r) => arn(r, 'logs', true, 'log-group:', nameOf(r, 'LogGroupName'), ':*') },
   },
   // Ref: the repository name (lower case). Arn and RepositoryUri.
+  // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecr-repository.html#aws-resource-ecr-repository-return-values
   'AWS::ECR::Repository': {
     ref: (r) => nameOf(r, 'RepositoryName', true),
     attributes: {
@@ -166,6 +175,7 @@ const SEMANTICS: Readonly<Record<string, Semantics>> = {
     },
   },
   // Ref: the bucket name. Arn: `arn:PARTITION:s3:::NAME`.
+  // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html#aws-resource-s3-bucket-return-values
   'AWS::S3::Bucket': {
     ref: (r) => nameOf(r, 'BucketName', true),
     attributes: {
@@ -188,10 +198,14 @@ export function refOfResource(resource: ResourceContext): Resolved {
 
 /** `Fn::GetAtt` of a resource, or unknown for an attribute or type not modelled here. */
 export function attributeOfResource(resource: ResourceContext, attribute: string): Resolved {
-  const read = SEMANTICS[resource.type]?.attributes[attribute];
+  const semantics = SEMANTICS[resource.type];
+  const read = semantics?.attributes[attribute];
   if (read === undefined) {
     return new Unknown(
-      `Fn::GetAtt ${resource.logicalId}.${attribute}: the attribute of a ${resource.type} is not determined offline`,
+      semantics === undefined
+        ? `Fn::GetAtt ${resource.logicalId}.${attribute}: the attribute of a ${resource.type} is not determined offline`
+        : `Fn::GetAtt ${resource.logicalId}.${attribute}: a ${resource.type} has no attribute ${attribute} ` +
+            `(it has ${Object.keys(semantics.attributes).join(', ') || 'none'})`,
     );
   }
   return read(resource);

@@ -127,6 +127,7 @@ describe('extractTemplateFacts: the short-form fixture', () => {
 
     // Assert
     expect(secret).toMatchObject({
+      name: 'prod/app/token',
       arn: SECRET_ARN,
       kmsKeyId: placeholderKeyId('AppKey', false),
       kmsKeyLogicalId: 'AppKey',

@@ -99,7 +99,16 @@ describe('intrinsic functions the template does not determine are unknown, namin
     ['FindInMap with a missing key', '!FindInMap [Sizes, dev, Name]', /Mappings has no Sizes.dev.Name/],
     ['RoleId, assigned at creation', '!GetAtt Role.RoleId', /Role.RoleId: IAM assigns/],
     ['Ref of a type not modelled', '!Ref Queue', /Ref Queue: what Ref returns for a AWS::SQS::Queue/],
-    ['GetAtt of an attribute not modelled', '!GetAtt Secret.Whatever', /Secret.Whatever/],
+    [
+      'GetAtt of an attribute the type does not have',
+      '!GetAtt Secret.Arn',
+      /Secret.Arn: a AWS::SecretsManager::Secret has no attribute Arn \(it has Id\)/,
+    ],
+    [
+      'GetAtt of a type not modelled',
+      '!GetAtt Queue.Arn',
+      /Queue.Arn: the attribute of a AWS::SQS::Queue is not determined offline/,
+    ],
     ['Ref of a resource that is not created', '!Ref DevOnly', /DevOnly is not created/],
     ['Ref of nothing', '!Ref Missing', /no parameter or resource Missing/],
     ['GetAZs', '!GetAZs ""', /Fn::GetAZs/],
