@@ -44,12 +44,19 @@ export interface TemplateJobDefinition extends FromTemplate {
   readonly definition: MaybeUnknown<BatchJobDefinition>;
   /** Logical ids of the template's roles this definition names as execution role. */
   readonly executionRoleLogicalIds: readonly string[];
+  /**
+   * Every unknown in the definition. lib/usage reads strings only (an Unknown there throws rather than
+   * match), so an adapter must turn each into a finding naming its reason before handing the definition on.
+   */
+  readonly unknowns: readonly UnknownAt[];
 }
 
 /** An `AWS::ECS::TaskDefinition` in the shape `aws ecs describe-task-definition` prints. */
 export interface TemplateTaskDefinition extends FromTemplate {
   readonly definition: MaybeUnknown<EcsTaskDefinition>;
   readonly executionRoleLogicalIds: readonly string[];
+  /** As for job definitions. */
+  readonly unknowns: readonly UnknownAt[];
 }
 
 /** An `AWS::SecretsManager::Secret`: the ARN consumers name, and the KMS key protecting it. */
@@ -159,6 +166,7 @@ export function extractTemplateFacts(template: ParsedTemplate, options: ResolveO
       location: locate(resource.logicalId),
       definition,
       executionRoleLogicalIds: linkedRoles(executionRolesOfJob(definition), roleOfArn),
+      unknowns: unknownsIn(definition),
     };
   });
   const taskDefinitions = ofType('AWS::ECS::TaskDefinition').map((resource): TemplateTaskDefinition => {
@@ -168,6 +176,7 @@ export function extractTemplateFacts(template: ParsedTemplate, options: ResolveO
       location: locate(resource.logicalId),
       definition,
       executionRoleLogicalIds: linkedRoles([definition.executionRoleArn], roleOfArn),
+      unknowns: unknownsIn(definition),
     };
   });
 

@@ -5,7 +5,8 @@ import {
   placeholderKeyId,
   type TemplateFacts,
 } from '../../lib/template';
-import { factsOf, judgeSample, yamlOf } from './support';
+import { readFileSync } from 'node:fs';
+import { factsOf, judgeSample, judgeTemplate, SAMPLE, yamlOf } from './support';
 
 const GIVEN = { region: 'eu-west-1', accountId: '111122223333' } as const;
 const EXECUTION_POLICY = 'arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy';
@@ -81,6 +82,7 @@ describe('extractTemplateFacts: the short-form fixture', () => {
     // Assert
     expect(job?.location.line).toBe(105);
     expect(job?.executionRoleLogicalIds).toEqual(['ExecutionRole']);
+    expect(job?.unknowns).toEqual([]);
     expect(job?.definition).toEqual({
       jobDefinitionName: 'app-prod',
       revision: 1,
@@ -353,11 +355,15 @@ describe('extractTemplateFacts: what the template does not determine stays unkno
       '    Type: AWS::Batch::JobDefinition',
       `    Properties: { Type: container, ContainerProperties: { Image: busybox, ${secrets} } }`,
     );
-    const valueFrom = facts.jobDefinitions[0]?.definition.containerProperties?.secrets?.[0]?.valueFrom;
+    const [job] = facts.jobDefinitions;
+    const valueFrom = job?.definition.containerProperties?.secrets?.[0]?.valueFrom;
 
     // Assert
     expect(isUnknown(valueFrom)).toBe(true);
     expect(isUnknown(valueFrom) && valueFrom.reason).toMatch(reason);
+    expect(job?.unknowns).toEqual([
+      { path: 'containerProperties.secrets[0].valueFrom', reason: expect.stringMatching(reason) },
+    ]);
   });
 });
 
@@ -400,5 +406,53 @@ describe('the sample template through the engine', () => {
     // Assert
     expect(verdict?.compliance).toBe(compliance);
     expect([...new Set(verdict?.findings.map((finding) => finding.id))].sort()).toEqual([...ids].sort());
+  });
+});
+
+describe('an unknown reaching the engine never proves a grant', () => {
+  const sample = readFileSync(SAMPLE, 'utf8');
+  const reportRole = (roles: ReturnType<typeof judgeSample>['roles']) =>
+    roles.find((role) => role.logicalId === 'ReportExecutionRole');
+
+  it.each<[string, string, string, string]>([
+    [
+      'the granted secret',
+      'Resource: !Ref DatabaseSecret',
+      'Resource: !ImportValue shared-secret-arn',
+      'POLICY_UNREADABLE',
+    ],
+    ['the key grant', 'Resource: !GetAtt SecretsKey.Arn', 'Resource: !Ref UnsetKeyArn', 'POLICY_UNREADABLE'],
+    [
+      'the trust policy principal',
+      'Service: ecs-tasks.amazonaws.com\n            Action: sts:AssumeRole\n            Condition:',
+      'Service: !ImportValue trusted-service\n            Action: sts:AssumeRole\n            Condition:',
+      'TRUST_ECS_TASKS',
+    ],
+  ])('an unknown in %s fails the correct role closed', (_name, from, to, id) => {
+    // Arrange
+    const text = sample
+      .replace('Parameters:\n', 'Parameters:\n  UnsetKeyArn:\n    Type: String\n')
+      .replace(from, to);
+    expect(text).not.toBe(sample);
+
+    // Act
+    const role = reportRole(judgeTemplate(text, 'changed.yaml').roles);
+
+    // Assert
+    expect(role?.compliance).toBe('NON_COMPLIANT');
+    expect(role?.findings.map((finding) => finding.id)).toContain(id);
+  });
+
+  it('an unknown secret reference makes the engine throw, never pass: the adapter must name it first', () => {
+    // Arrange
+    const text = sample.replace(
+      'ValueFrom: !Ref DatabaseSecret',
+      'ValueFrom: !ImportValue shared-secret-arn',
+    );
+
+    // Act / Assert
+    expect(() => judgeTemplate(text, 'changed.yaml')).toThrow(
+      /cannot be used as text .*Fn::ImportValue "shared-secret-arn"/,
+    );
   });
 });
