@@ -72,7 +72,8 @@ export interface TemplateSecret extends FromTemplate {
 
 /** An `AWS::KMS::Key`, its key policy kept as data for a later layer. */
 export interface TemplateKey extends FromTemplate {
-  readonly keyId: string;
+  /** A placeholder shaped like a key id (KMS assigns the real one); unknown when the key may not be created. */
+  readonly keyId: string | Unknown;
   readonly arn: string | Unknown;
   readonly keyPolicy: Resolved;
   /** `AliasName`s of the template's `AWS::KMS::Alias` resources that target it. */
@@ -185,7 +186,7 @@ export function extractTemplateFacts(template: ParsedTemplate, options: ResolveO
     target: resolved(resource, 'TargetKeyId'),
   }));
   const keys = ofType('AWS::KMS::Key').map((resource): TemplateKey => {
-    const keyId = resolver.ref(resource.logicalId) as string;
+    const keyId = asText(resolver.ref(resource.logicalId));
     const arn = asText(resolver.getAtt(resource.logicalId, 'Arn'));
     return {
       logicalId: resource.logicalId,
@@ -194,7 +195,9 @@ export function extractTemplateFacts(template: ParsedTemplate, options: ResolveO
       arn,
       keyPolicy: resolved(resource, 'KeyPolicy') ?? null,
       aliases: aliases
-        .filter((alias) => alias.target === keyId || alias.target === arn)
+        .filter(
+          (alias) => typeof alias.target === 'string' && (alias.target === keyId || alias.target === arn),
+        )
         .flatMap((alias) => (typeof alias.name === 'string' ? [alias.name] : [])),
     };
   });

@@ -456,3 +456,69 @@ describe('an unknown reaching the engine never proves a grant', () => {
     );
   });
 });
+
+describe('extractTemplateFacts: KMS keys', () => {
+  it.each<[string, string[], string[]]>([
+    [
+      'an alias targeting the key by Ref',
+      ['  Alias: { Type: AWS::KMS::Alias, Properties: { AliasName: alias/app, TargetKeyId: !Ref Key } }'],
+      ['alias/app'],
+    ],
+    [
+      'an alias targeting the key by ARN',
+      [
+        '  Alias: { Type: AWS::KMS::Alias, Properties: { AliasName: alias/app, TargetKeyId: !GetAtt Key.Arn } }',
+      ],
+      ['alias/app'],
+    ],
+    [
+      'an alias targeting another key',
+      ['  Alias: { Type: AWS::KMS::Alias, Properties: { AliasName: alias/other, TargetKeyId: other-key } }'],
+      [],
+    ],
+  ])('links %s', (_name, resources, aliases) => {
+    // Act
+    const facts = factsFromYaml('Resources:', '  Key: { Type: AWS::KMS::Key }', ...resources);
+
+    // Assert
+    expect(facts.keys[0]?.aliases).toEqual(aliases);
+  });
+
+  it('links a secret to the key its alias names', () => {
+    // Act
+    const facts = factsFromYaml(
+      'Resources:',
+      '  Key: { Type: AWS::KMS::Key }',
+      '  Alias: { Type: AWS::KMS::Alias, Properties: { AliasName: alias/app, TargetKeyId: !Ref Key } }',
+      '  Secret: { Type: AWS::SecretsManager::Secret, Properties: { KmsKeyId: alias/app } }',
+      '  Plain: { Type: AWS::SecretsManager::Secret }',
+    );
+
+    // Assert
+    expect(
+      facts.secrets.map(({ logicalId, kmsKeyId, kmsKeyLogicalId }) => ({
+        logicalId,
+        kmsKeyId,
+        kmsKeyLogicalId,
+      })),
+    ).toEqual([
+      { logicalId: 'Secret', kmsKeyId: 'alias/app', kmsKeyLogicalId: 'Key' },
+      // No KmsKeyId: Secrets Manager uses the AWS managed key aws/secretsmanager.
+      { logicalId: 'Plain', kmsKeyId: null, kmsKeyLogicalId: undefined },
+    ]);
+  });
+
+  it('keeps the id of a key that may not be created unknown', () => {
+    // Act
+    const facts = factsFromYaml(
+      'Parameters: { Shared: { Type: String } }',
+      'Conditions: { Maybe: !Equals [!Ref Shared, x] }',
+      'Resources:',
+      '  Key: { Type: AWS::KMS::Key, Condition: Maybe }',
+    );
+
+    // Assert
+    expect(isUnknown(facts.keys[0]?.keyId)).toBe(true);
+    expect(isUnknown(facts.keys[0]?.arn)).toBe(true);
+  });
+});
