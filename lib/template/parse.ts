@@ -53,11 +53,11 @@ export function parseTemplate(text: string, file: string): ParsedTemplate {
 
   let body: unknown;
   let document: Document.Parsed | undefined;
+  let lines = new Map<string, number>();
   if (format === 'json') {
     body = parseJson(source, file);
-    // The YAML parser reads JSON too; here it only serves line numbers, so its failure costs lines, not data.
-    const parsed = parseDocument(source, { lineCounter, uniqueKeys: false });
-    document = parsed.errors.length === 0 ? parsed : undefined;
+    // A scan, not the YAML parser: cdk synth writes megabytes of JSON, and only the lines of ids are needed.
+    lines = jsonResourceLines(source);
   } else {
     document = parseDocument(source, { lineCounter, prettyErrors: false });
     const [error] = document.errors;
@@ -66,6 +66,7 @@ export function parseTemplate(text: string, file: string): ParsedTemplate {
         file,
         lineOf(error.pos[0]),
         `not valid YAML (${firstLine(error.message)})`,
+        { cause: error },
       );
     }
     body = toData(document.contents, document, file, lineOf, 0);
@@ -87,7 +88,6 @@ export function parseTemplate(text: string, file: string): ParsedTemplate {
     );
   }
 
-  const lines = new Map<string, number>();
   if (document !== undefined) {
     const resourcesNode = document.get('Resources', true);
     if (isMap(resourcesNode)) {
@@ -98,6 +98,52 @@ export function parseTemplate(text: string, file: string): ParsedTemplate {
     }
   }
   return { file, format, body: top, resources: resources as Record<string, unknown>, lines };
+}
+
+/**
+ * The 1-based line of each key of the top-level `Resources` object of JSON text already known to be valid:
+ * one pass tracking nesting and strings (JSON strings hold no raw line breaks).
+ */
+function jsonResourceLines(source: string): Map<string, number> {
+  const lines = new Map<string, number>();
+  // Per open container: is it an object, and does it expect a key next?
+  const stack: { object: boolean; expectingKey: boolean }[] = [];
+  let line = 1;
+  let resourcesDepth = -1;
+  let nextIsResources = false;
+  for (let index = 0; index < source.length; index += 1) {
+    const char = source[index];
+    if (char === '\n') line += 1;
+    else if (char === '{' || char === '[') {
+      stack.push({ object: char === '{', expectingKey: char === '{' });
+      if (nextIsResources && char === '{') resourcesDepth = stack.length;
+      nextIsResources = false;
+    } else if (char === '}' || char === ']') {
+      if (stack.length === resourcesDepth) resourcesDepth = -1;
+      stack.pop();
+    } else if (char === ',') {
+      const top = stack[stack.length - 1];
+      if (top?.object) top.expectingKey = true;
+    } else if (char === '"') {
+      let end = index + 1;
+      while (source[end] !== '"') end += source[end] === '\\' ? 2 : 1;
+      const top = stack[stack.length - 1];
+      if (top?.object && top.expectingKey) {
+        const key = JSON.parse(source.slice(index, end + 1)) as string;
+        top.expectingKey = false;
+        if (stack.length === 1 && key === 'Resources') nextIsResources = true;
+        // JSON.parse keeps the last of duplicate keys: so does this.
+        else if (stack.length === resourcesDepth) lines.set(key, line);
+      } else if (stack.length === 1) {
+        nextIsResources = false;
+      }
+      index = end;
+    } else if (!/\s|:/.test(char ?? '') && stack.length === 1) {
+      // A scalar value at the top level (`"Resources": null`) ends the wait for the Resources object.
+      nextIsResources = false;
+    }
+  }
+  return lines;
 }
 
 function parseJson(source: string, file: string): unknown {

@@ -69,6 +69,27 @@ describe('parseTemplate: lines of logical ids', () => {
     expect(template.lines.get(logicalId)).toBe(line);
   });
 
+  it.each<[string, string, Record<string, number>]>([
+    ['minified', '{"Resources":{"A":{"Type":"X"},"B":{"Type":"Y"}}}', { A: 1, B: 1 }],
+    [
+      'braces, quotes and escapes inside strings',
+      '{\n "Description": "a { \\" [ } \\\\",\n "Resources": {\n  "A": {"Type": "X", "P": "}\\"{"},\n  "B\\u0041": {"Type": "Y"}\n }\n}',
+      { A: 4, BA: 5 },
+    ],
+    [
+      'a Resources key deeper down, and Resources after other sections',
+      '{\n "Metadata": {"Resources": {"Fake": 1}},\n "Parameters": {"P": {"Type": "String"}},\n "Resources": {\n  "Real": {"Type": "X", "Properties": {"Nested": {"Key": 1}}}\n }\n}',
+      { Real: 5 },
+    ],
+    ['Windows line ends', '{\r\n"Resources": {\r\n"A": {"Type": "X"}\r\n}\r\n}', { A: 3 }],
+  ])('finds the lines of JSON resources: %s', (_name, text, expected) => {
+    // Act
+    const template = parseTemplate(text, 't.json');
+
+    // Assert
+    expect(Object.fromEntries(template.lines)).toEqual(expected);
+  });
+
   it('counts lines after a byte order mark and Windows line ends', () => {
     // Arrange
     const text = '\uFEFFResources:\r\n  First:\r\n    Type: X\r\n  Second:\r\n    Type: Y\r\n';
