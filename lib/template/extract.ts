@@ -226,6 +226,15 @@ export function extractTemplateFacts(template: ParsedTemplate, options: ResolveO
         'are not transformed: roles SAM would create for them are not read',
     );
   }
+  const nested = declared.filter((resource) =>
+    ['AWS::CloudFormation::Stack', 'AWS::Serverless::Application'].includes(resource.type),
+  );
+  if (nested.length > 0) {
+    notes.push(`nested stacks are not read: ${nested.map((resource) => resource.logicalId).join(', ')}`);
+  }
+  // Fn::ForEach (the AWS::LanguageExtensions transform) writes a loop where a logical id would be.
+  const loops = Object.keys(template.resources).filter((key) => key.startsWith('Fn::ForEach::'));
+  if (loops.length > 0) notes.push(`Fn::ForEach loops are not expanded: ${loops.join(', ')}`);
   const skipped = declared.filter((resource) => resource.created === false);
   if (skipped.length > 0) {
     notes.push(`not created (Condition false): ${skipped.map((resource) => resource.logicalId).join(', ')}`);

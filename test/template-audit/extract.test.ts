@@ -384,6 +384,26 @@ describe('extractTemplateFacts: templates with nothing or little to judge', () =
     expect(facts.notes).toEqual([expect.stringMatching(/1 SAM resource\(s\) \(Fn\) are not transformed/)]);
   });
 
+  it('notes what it does not read: nested stacks and Fn::ForEach loops', () => {
+    // Act
+    const facts = factsFromYaml(
+      'Transform: AWS::LanguageExtensions',
+      'Resources:',
+      '  Child: { Type: AWS::CloudFormation::Stack, Properties: { TemplateURL: https://example.com/t.yaml } }',
+      '  Fn::ForEach::Roles:',
+      '    - Name',
+      '    - [a, b]',
+      '    - Role${Name}: { Type: AWS::IAM::Role }',
+    );
+
+    // Assert
+    expect(facts.notes).toEqual([
+      'nested stacks are not read: Child',
+      'Fn::ForEach loops are not expanded: Fn::ForEach::Roles',
+    ]);
+    expect(facts.roles).toEqual([]);
+  });
+
   it('reads a template without roles to empty lists', () => {
     // Act
     const facts = factsFromYaml('Resources:', '  Bucket: { Type: AWS::S3::Bucket }');
