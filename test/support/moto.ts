@@ -12,7 +12,7 @@ import { createClients, type AwsClients } from '../../lib/aws/clients';
 export const MOTO_ACCOUNT_ID = '123456789012';
 /** The region the test clients and the spawned bundle use. */
 export const MOTO_REGION = 'us-east-1';
-const TEST_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' } as const;
+export const TEST_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' } as const;
 const START_TIMEOUT_MS = 30_000;
 
 /** A running moto_server. */
