@@ -3,11 +3,11 @@
  * cannot fix safely. Pure and synchronous: the plan is simulated with the rule's own evaluator before it
  * is returned, so a change that would not clear its finding is a refusal, never a write.
  */
-import type { RoleAssessment } from '../assess';
-import { evaluateRole } from '../evaluate-role';
+import type { RoleAssessment } from '../rule/assess-role';
+import { evaluateRole } from '../rule/evaluate-role';
 import { matchesActionPattern, parsePolicyDocument } from '../policy';
-import { EXECUTION_ROLE_ACTIONS } from '../requirements';
-import type { Finding, FindingId, RawPolicyDocument, RoleSnapshot } from '../model';
+import { EXECUTION_ROLE_ACTIONS } from '../requirements/derive';
+import type { Finding, FindingId, RawPolicyDocument, RoleSnapshot } from '../core/model';
 import type { RuleParameters } from '../parameters';
 import { appendStatement, JsonTextError, policyText } from './json-text';
 import {

@@ -1,5 +1,5 @@
 /** The AWS Batch execution-role page, requirement by requirement, with the section each comes from. */
-import type { FindingId } from '../model';
+import type { FindingId } from '../core/model';
 
 /** The page this rule enforces (a copy lives in the repository's spec folder). */
 export const SPEC_URL = 'https://docs.aws.amazon.com/batch/latest/userguide/execution-IAM-role.html';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { AUDIT_USAGE, createAudit, findSampleDir, type AuditDependencies } from '../../cli/audit';
 import type { AuditRoleJson } from '../../cli/audit-report';
 import { runCli, type CommandIo } from '../../cli/main';
-import type { Compliance, FindingId } from '../../lib/model';
+import type { Compliance, FindingId } from '../../lib/core/model';
 import { awsEnv, clientsFor, MOTO_ACCOUNT_ID, startMoto, type MotoServer } from '../support/moto';
 import { allow, EXECUTION_ROLE_POLICY_ARN, seedJobDefinition, seedRole, seedSecret } from '../support/seed';
 import { startRecordingProxy } from '../support/recording-proxy';

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { assessRole, indexUsage } from '../../lib/assess';
-import { FINDING_IDS, type FindingId } from '../../lib/model';
+import { indexUsage } from '../../lib/facts/gather';
+import { assessRole } from '../../lib/rule/assess-role';
+import { FINDING_IDS, type FindingId } from '../../lib/core/model';
 import { DEFAULT_RULE_PARAMETERS, RULE_PARAMETER_NAMES, type RuleParameters } from '../../lib/parameters';
-import { REQUIREMENT_CATALOGUE } from '../../lib/requirements';
+import { REQUIREMENT_CATALOGUE } from '../../lib/requirements/derive';
 import type { BatchJobDefinition, KeyMetadata } from '../../lib/usage/types';
 import {
   ACCOUNT,

@@ -3,7 +3,7 @@
  * a verdict is either the fault-free one, delivered once, or the invocation fails loudly and puts nothing.
  */
 import { RETRY_SETTINGS } from '../../lib/aws/clients';
-import { AwsCallError } from '../../lib/errors';
+import { AwsCallError } from '../../lib/core/errors';
 import {
   apiConfigurationItem,
   eventConfigurationItem,

@@ -17,7 +17,7 @@ import { AwsIamReader } from '../../lib/aws/iam';
 import { createIamWriter } from '../../lib/aws/iam-writer';
 import { ManagedPolicyCache } from '../../lib/aws/managed-policy-cache';
 import { AwsUsageReader } from '../../lib/aws/usage';
-import { InvalidEventError, RoleNotFoundError } from '../../lib/errors';
+import { InvalidEventError, RoleNotFoundError } from '../../lib/core/errors';
 import { remediate } from '../../lib/remediation/apply';
 import {
   ConcurrentChangeError,

@@ -10,7 +10,7 @@
  * the documents below are compact JSON, so their length is what IAM counts.
  */
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { MAX_ANNOTATION_LENGTH } from '../../lib/annotation';
+import { MAX_ANNOTATION_LENGTH } from '../../lib/findings/annotation';
 import { mapWithConcurrency } from '../../lib/aws/concurrency';
 import {
   apiConfigurationItem,

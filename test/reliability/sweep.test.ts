@@ -3,9 +3,9 @@
  * same as in a fault-free run, with the production retry settings (adaptive, 8 attempts); FailedEvaluations
  * are retried or name the ids that never landed; a sweep short of time stops cleanly and says how far it got.
  */
-import { EvaluationsNotDeliveredError } from '../../lib/errors';
+import { EvaluationsNotDeliveredError } from '../../lib/core/errors';
 import { RETRY_SETTINGS } from '../../lib/aws/clients';
-import { SweepTimeoutError } from '../../lib/rule';
+import { SweepTimeoutError } from '../../lib/config/runner';
 import type { FaultRule } from '../support/fault-proxy';
 import { awsEnv } from '../support/moto';
 import { invokeBundle } from '../support/bundle';

@@ -1,6 +1,11 @@
-import { FINDING_IDS, type Requirement } from '../../lib/model';
+import { FINDING_IDS, type Requirement } from '../../lib/core/model';
 import { DEFAULT_RULE_PARAMETERS, type RuleParameters } from '../../lib/parameters';
-import { REQUIREMENT_CATALOGUE, requirementsFor, SPEC_SECTIONS, SPEC_URL } from '../../lib/requirements';
+import {
+  REQUIREMENT_CATALOGUE,
+  requirementsFor,
+  SPEC_SECTIONS,
+  SPEC_URL,
+} from '../../lib/requirements/derive';
 import {
   extractUsage,
   resolveSecretReferences,

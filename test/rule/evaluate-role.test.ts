@@ -1,7 +1,7 @@
-import { evaluateRole } from '../../lib/evaluate-role';
-import type { Finding, PermissionRequirement, Requirement, RoleSnapshot } from '../../lib/model';
+import { evaluateRole } from '../../lib/rule/evaluate-role';
+import type { Finding, PermissionRequirement, Requirement, RoleSnapshot } from '../../lib/core/model';
 import { DEFAULT_RULE_PARAMETERS, type RuleParameters } from '../../lib/parameters';
-import { requirementsFor } from '../../lib/requirements';
+import { requirementsFor } from '../../lib/requirements/derive';
 import { extractUsage, type BatchJobDefinition, type KeyMetadata } from '../../lib/usage';
 import {
   ACCOUNT,

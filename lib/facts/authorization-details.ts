@@ -2,7 +2,7 @@
  * The output of `aws iam get-account-authorization-details` (or one page of the API answer) read into role
  * snapshots. Pure: one converter for the audit's saved files and the live sweep, so both see roles alike.
  */
-import type { RawPolicyDocument, RoleSnapshot } from './model';
+import type { RawPolicyDocument, RoleSnapshot } from '../core/model';
 import type { ManagedPolicyDocument, RoleDescription } from './ports';
 
 /** The input is not authorization details; `field` names the element: `RoleDetailList[3].RoleName`. */

@@ -1,7 +1,7 @@
-import { isCandidate, matchesRoleNameGlob, type CandidateRole } from '../lib/candidates';
-import { DEFAULT_RULE_PARAMETERS, parseRuleParameters } from '../lib/parameters';
-import { extractUsage, type RoleUsage } from '../lib/usage';
-import { ACCOUNT, aJobDefinition, aTaskDefinition, LOCATION } from './builders';
+import { isCandidate, matchesRoleNameGlob, type CandidateRole } from '../../lib/rule/candidates';
+import { DEFAULT_RULE_PARAMETERS, parseRuleParameters } from '../../lib/parameters';
+import { extractUsage, type RoleUsage } from '../../lib/usage';
+import { ACCOUNT, aJobDefinition, aTaskDefinition, LOCATION } from '../builders';
 
 function role(name: string, options: { path?: string; tags?: Record<string, string> } = {}): CandidateRole {
   const path = options.path ?? '/';

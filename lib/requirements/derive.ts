@@ -11,7 +11,7 @@ import type {
   RoleSnapshot,
   TrustRequirement,
   UnverifiableRequirement,
-} from '../model';
+} from '../core/model';
 import type { RuleParameters } from '../parameters';
 import type { ConsumerUsage, KeyMetadata, RoleUsage, RuleLocation, SecretReference } from '../usage/types';
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { buildAnnotation, MAX_ANNOTATION_LENGTH, shortArn } from '../lib/annotation';
-import type { Finding } from '../lib/model';
-import { ACCOUNT, aFinding, EXECUTION_ROLE_ACTIONS, jobDefinition, REGION } from './builders';
+import { buildAnnotation, MAX_ANNOTATION_LENGTH, shortArn } from '../../lib/findings/annotation';
+import type { Finding } from '../../lib/core/model';
+import { ACCOUNT, aFinding, EXECUTION_ROLE_ACTIONS, jobDefinition, REGION } from '../builders';
 
 const SECRET = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:prod/db-AbCdEf`;
 const STREAMS = `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/etl:log-stream:*`;

@@ -1,7 +1,7 @@
 /** Which roles the rule judges: execution roles by name, by tag, or because a job definition uses them. */
-import type { Consumer } from './model';
-import type { RuleParameters } from './parameters';
-import type { RoleUsage } from './usage/types';
+import type { Consumer } from '../core/model';
+import type { RuleParameters } from '../parameters';
+import type { RoleUsage } from '../usage/types';
 
 /** Service-linked roles belong to AWS services: their policies are not ours to judge. */
 export const SERVICE_LINKED_PATH_PREFIX = '/aws-service-role/';

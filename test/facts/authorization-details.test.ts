@@ -2,9 +2,9 @@ import {
   AuthorizationDetailsError,
   readAuthorizationDetails,
   snapshotsFromAuthorizationDetails,
-} from '../lib/authorization-details';
-import { evaluateRole } from '../lib/evaluate-role';
-import type { Requirement } from '../lib/model';
+} from '../../lib/facts/authorization-details';
+import { evaluateRole } from '../../lib/rule/evaluate-role';
+import type { Requirement } from '../../lib/core/model';
 import {
   ACCOUNT,
   allow,
@@ -13,7 +13,7 @@ import {
   EXECUTION_ROLE_POLICY_ARN,
   policy,
   trustFor,
-} from './builders';
+} from '../builders';
 
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/ecsTaskExecutionRole`;
 const CUSTOMER_POLICY_ARN = `arn:aws:iam::${ACCOUNT}:policy/BatchExecutionBase`;

@@ -2,16 +2,17 @@
  * The Config rule runner: turns one AWS Config event into evaluations, reading AWS through the ports.
  * Modelled on rdklib's runner: applicability first, then the rule's own evaluation, then batched puts.
  */
-import { assessRole, indexUsage, secretRefsOf, type RoleAssessment, type UsageIndex } from './assess';
-import { isCandidate, matchesRoleNameGlob, SERVICE_LINKED_PATH_PREFIX } from './candidates';
-import { isLiveStatus, parseConfigRuleEvent, type ItemSummary, type ParsedEvent } from './config/event';
+import { describeKeysFor, gatherUsage, readUsageIndex } from '../facts/gather';
+import { assessRole, type RoleAssessment } from '../rule/assess-role';
+import { isCandidate, matchesRoleNameGlob, SERVICE_LINKED_PATH_PREFIX } from '../rule/candidates';
+import { isLiveStatus, parseConfigRuleEvent, type ItemSummary, type ParsedEvent } from './event';
 import { descriptionFromConfigurationItem } from './configuration-item';
-import { InvalidEventError } from './errors';
-import type { RoleSnapshot } from './model';
-import { parseRuleParameters, type RuleParameters } from './parameters';
-import type { ConfigEvaluation, ConfigGateway, IamReader, UsageReader } from './ports';
-import { resolveSecretReferences } from './usage';
-import type { KeyMetadata, RoleUsage, RuleLocation, SecretMetadata } from './usage/types';
+import { InvalidEventError } from '../core/errors';
+import { parseRuleParameters, type RuleParameters } from '../parameters';
+import type { IamReader, UsageReader } from '../facts/ports';
+import type { ConfigEvaluation, ConfigGateway } from './ports';
+import { resolveSecretReferences } from '../usage';
+import type { RuleLocation } from '../usage/types';
 
 /** The only resource type the rule judges (its Config scope). */
 export const ROLE_RESOURCE_TYPE = 'AWS::IAM::Role';
@@ -58,51 +59,6 @@ const MESSAGE_TYPES = {
 
 /** Stop a sweep when less than this is left: enough to put the evaluations already made. */
 export const SWEEP_SAFETY_MARGIN_MS = 60_000;
-
-/** Lists the consumers the parameters discover and indexes them by the execution role they name. */
-export async function readUsageIndex(
-  usage: UsageReader,
-  params: RuleParameters,
-  location: RuleLocation,
-): Promise<UsageIndex> {
-  const [jobDefinitions, taskDefinitions] = await Promise.all([
-    params.discoverBatchJobDefinitions ? usage.listActiveJobDefinitions() : Promise.resolve([]),
-    params.discoverEcsTaskDefinitions ? usage.listLatestTaskDefinitions() : Promise.resolve([]),
-  ]);
-  return indexUsage({ jobDefinitions, taskDefinitions }, location);
-}
-
-const NO_SECRET_METADATA: SecretMetadata = Object.freeze({ keys: new Map(), resolvedArns: new Map() });
-
-/**
- * KMS keys of every secret and parameter `index` references, plus SecretArns and ParameterArns, and the full
- * ARN of each secret named without its suffix: one DescribeSecret / DescribeParameters pass answers both.
- */
-export async function describeKeysFor(
-  usage: UsageReader,
-  index: ReadonlyMap<string, RoleUsage>,
-  params: RuleParameters,
-): Promise<SecretMetadata> {
-  const refs = secretRefsOf(index);
-  const secretArns = [...new Set([...refs.secretArns, ...params.secretArns])];
-  const parameterArns = [...new Set([...refs.parameterArns, ...params.parameterArns])];
-  if (secretArns.length === 0 && parameterArns.length === 0) return NO_SECRET_METADATA;
-  return usage.describeKeys({ secretArns, parameterArns });
-}
-
-/**
- * Reads the facts the requirements depend on: job/task definitions, the KMS keys of their secrets, and the
- * full ARNs of secrets they name without a suffix (already applied to `index`, see resolveSecretReferences).
- */
-export async function gatherUsage(
-  usage: UsageReader,
-  params: RuleParameters,
-  location: RuleLocation,
-): Promise<{ index: UsageIndex; keys: KeyMetadata }> {
-  const index = await readUsageIndex(usage, params, location);
-  const { keys, resolvedArns } = await describeKeysFor(usage, index, params);
-  return { index: resolveSecretReferences(index, resolvedArns), keys };
-}
 
 function toEvaluation(
   resourceId: string,
@@ -334,5 +290,3 @@ function pickSummary(item: Record<string, unknown>, fallback: ItemSummary): Part
       : { captureTime: fallback.captureTime }),
   };
 }
-
-export type { RoleSnapshot };

@@ -2,19 +2,17 @@
  * In-memory ports and AWS Config events for unit tests of runRule: an account of roles, job and task
  * definitions, KMS key metadata, full secret ARNs and the rule's current results, with every call recorded.
  */
-import { snapshotFromDescription } from '../../lib/authorization-details';
-import { AwsCallError } from '../../lib/errors';
-import type { RawPolicyDocument, RoleSnapshot } from '../../lib/model';
+import { snapshotFromDescription } from '../../lib/facts/authorization-details';
+import { AwsCallError } from '../../lib/core/errors';
+import type { RawPolicyDocument, RoleSnapshot } from '../../lib/core/model';
 import type {
   ConfigEvaluation,
   ConfigGateway,
   EventConfigurationItem,
   ExistingResult,
-  IamReader,
-  RoleDescription,
-  UsageReader,
-} from '../../lib/ports';
-import type { RuleDependencies } from '../../lib/rule';
+} from '../../lib/config/ports';
+import type { IamReader, RoleDescription, UsageReader } from '../../lib/facts/ports';
+import type { RuleDependencies } from '../../lib/config/runner';
 import type { BatchJobDefinition, EcsTaskDefinition } from '../../lib/usage/types';
 import { ACCOUNT, REGION } from '../builders';
 

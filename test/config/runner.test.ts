@@ -2,10 +2,15 @@
  * runRule over in-memory ports: every message type, applicability rule, rule parameter and valueFrom form,
  * the periodic sweep (stale results, time budget) and failures that must put nothing.
  */
-import { InvalidEventError, InvalidRuleParametersError, MissingPermissionError } from '../../lib/errors';
-import type { RoleSnapshot } from '../../lib/model';
-import type { ConfigEvaluation } from '../../lib/ports';
-import { runRule, SWEEP_SAFETY_MARGIN_MS, SweepTimeoutError, type RuleOutcome } from '../../lib/rule';
+import { InvalidEventError, InvalidRuleParametersError, MissingPermissionError } from '../../lib/core/errors';
+import type { RoleSnapshot } from '../../lib/core/model';
+import type { ConfigEvaluation } from '../../lib/config/ports';
+import {
+  runRule,
+  SWEEP_SAFETY_MARGIN_MS,
+  SweepTimeoutError,
+  type RuleOutcome,
+} from '../../lib/config/runner';
 import type { BatchJobDefinition, ContainerLike } from '../../lib/usage/types';
 import {
   ACCOUNT,
@@ -36,7 +41,7 @@ import {
   type ItemOptions,
   type ItemStatus,
   type PortCall,
-} from './fakes';
+} from '../support/fakes';
 
 const SM = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret`;
 const SSM = `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter`;

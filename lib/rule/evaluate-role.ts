@@ -13,7 +13,7 @@ import type {
   RoleSnapshot,
   TrustRequirement,
   UnverifiableRequirement,
-} from './model';
+} from '../core/model';
 import {
   evaluateRequest,
   evaluateTrust,
@@ -26,7 +26,7 @@ import {
   type RequestContext,
   type StatementRef,
   type UnresolvedCondition,
-} from './policy';
+} from '../policy';
 
 /** What the role snapshot does not say about where its consumers run. */
 export interface EvaluateRoleOptions {

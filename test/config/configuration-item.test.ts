@@ -1,5 +1,5 @@
-import { descriptionFromConfigurationItem } from '../lib/configuration-item';
-import { InvalidEventError } from '../lib/errors';
+import { descriptionFromConfigurationItem } from '../../lib/config/configuration-item';
+import { InvalidEventError } from '../../lib/core/errors';
 
 // A role's configuration as AWS Config records it: documents URL-encoded, attached policies as ARNs only.
 const TRUST = encodeURIComponent(

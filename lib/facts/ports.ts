@@ -1,10 +1,10 @@
 /**
- * What the core needs from AWS, as interfaces. lib/aws implements them with the SDK; tests implement them
- * with plain objects. Every method fails with a named error (see lib/errors.ts) rather than returning a
- * partial answer.
+ * The reader ports fact gathering reads AWS through (lib/facts/gather.ts). lib/aws implements them with the
+ * SDK, lib/facts/saved-account.ts with saved CLI output, tests with plain objects. Every method fails with a
+ * named error (see lib/core/errors.ts) rather than returning a partial answer.
  */
-import type { RawPolicyDocument, RoleSnapshot } from './model';
-import type { BatchJobDefinition, EcsTaskDefinition, SecretMetadata } from './usage/types';
+import type { RawPolicyDocument, RoleSnapshot } from '../core/model';
+import type { BatchJobDefinition, EcsTaskDefinition, SecretMetadata } from '../usage/types';
 
 export interface ManagedPolicyDocument {
   readonly arn: string;
@@ -53,34 +53,4 @@ export interface UsageReader {
     readonly secretArns: readonly string[];
     readonly parameterArns: readonly string[];
   }): Promise<SecretMetadata>;
-}
-
-export interface ConfigEvaluation {
-  readonly complianceResourceType: string;
-  readonly complianceResourceId: string;
-  readonly complianceType: 'COMPLIANT' | 'NON_COMPLIANT' | 'NOT_APPLICABLE';
-  readonly annotation?: string;
-  readonly orderingTimestamp: Date;
-}
-
-export interface ExistingResult {
-  readonly resourceType: string;
-  readonly resourceId: string;
-  readonly complianceType: string;
-}
-
-/** The configuration item as the change-notification event carries it (event shape). */
-export type EventConfigurationItem = Record<string, unknown>;
-
-export interface ConfigGateway {
-  /** Puts in batches of 100, retries FailedEvaluations, throws naming the ids that never landed. */
-  putEvaluations(
-    evaluations: readonly ConfigEvaluation[],
-    resultToken: string,
-    testMode: boolean,
-  ): Promise<void>;
-  /** Every current result of the rule (all pages of GetComplianceDetailsByConfigRule). */
-  listResults(configRuleName: string): Promise<ExistingResult[]>;
-  /** Latest configuration item via GetResourceConfigHistory, converted to the event shape. */
-  getConfigurationItem(resourceType: string, resourceId: string): Promise<EventConfigurationItem | undefined>;
 }

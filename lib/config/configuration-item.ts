@@ -2,9 +2,10 @@
  * An AWS::IAM::Role configuration item (event shape) read into a RoleDescription. Pure: managed policy
  * documents are fetched later by IamReader.completeRole.
  */
-import { InvalidEventError } from './errors';
-import type { RawPolicyDocument } from './model';
-import type { EventConfigurationItem, RoleDescription } from './ports';
+import { InvalidEventError } from '../core/errors';
+import type { RawPolicyDocument } from '../core/model';
+import type { RoleDescription } from '../facts/ports';
+import type { EventConfigurationItem } from './ports';
 
 /**
  * Reads `configuration` of a role's configuration item. Throws InvalidEventError naming the field

@@ -3,7 +3,7 @@
  * missing and for which job definition. Whole items are dropped rather than cut, and the count of
  * findings left out is appended.
  */
-import type { Consumer, Finding, FindingReason } from './model';
+import type { Consumer, Finding, FindingReason } from '../core/model';
 
 /** PutEvaluations: Annotation is 1 to 256 characters. */
 export const MAX_ANNOTATION_LENGTH = 256;

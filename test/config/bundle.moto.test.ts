@@ -37,7 +37,7 @@ import {
   seedSecret,
   type SeededRole,
 } from '../support/seed';
-import { ruleEvent, RULE_NAME } from './fakes';
+import { ruleEvent, RULE_NAME } from '../support/fakes';
 import { invokeBundle, type BundleOutcome } from '../support/bundle';
 
 const KEY_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';
