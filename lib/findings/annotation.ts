@@ -3,22 +3,12 @@
  * missing and for which job definition. Whole items are dropped rather than cut, and the count of
  * findings left out is appended.
  */
-import type { Consumer, Finding, FindingReason } from '../core/model';
+import type { Finding, FindingReason } from '../core/model';
+import { annotationPriorityOf, annotationSentenceOf } from './registry';
+import { actionList, annotationReasonText, consumersText, policyText, shortArn } from './render';
 
 /** PutEvaluations: Annotation is 1 to 256 characters. */
 export const MAX_ANNOTATION_LENGTH = 256;
-
-/** Lower comes first: what breaks every job before what breaks some, hardening last. */
-function priority(finding: Finding): number {
-  if (finding.id === 'TRUST_ECS_TASKS') return 0;
-  if (finding.id === 'TRUST_CONFUSED_DEPUTY') return 1;
-  if (finding.id === 'POLICY_UNREADABLE') return 2;
-  if (finding.reason.kind === 'explicitDeny') return 3;
-  if (finding.id === 'EXEC_PERMISSIONS') return 4;
-  if (finding.id === 'KMS_DECRYPT') return 6;
-  if (finding.id === 'MANAGED_POLICY_ATTACHED') return 7;
-  return 5;
-}
 
 /** One piece of the annotation: a missing grant (`Missing ...` run) or a sentence of its own. */
 interface Item {
@@ -33,7 +23,7 @@ export function buildAnnotation(findings: readonly Finding[], maxLength = MAX_AN
   if (findings.length === 0) return '';
   const sorted = findings
     .map((finding, index) => ({ finding, index }))
-    .sort((a, b) => priority(a.finding) - priority(b.finding) || a.index - b.index)
+    .sort((a, b) => annotationPriorityOf(a.finding) - annotationPriorityOf(b.finding) || a.index - b.index)
     .map(({ finding }) => finding);
   const items = toItems(sorted);
 
@@ -78,7 +68,7 @@ function toItems(findings: readonly Finding[]): Item[] {
 
   for (const finding of findings) {
     if (finding.action !== undefined && finding.resource !== undefined && isGrantReason(finding.reason)) {
-      const tail = `${reasonText(finding.reason)}${consumersText(finding.neededBy)}`;
+      const tail = `${annotationReasonText(finding.reason)}${consumersText(finding.neededBy)}`;
       let group = grants.get(tail);
       if (!group) {
         group = { item: { missing: true, text: '', findings: 0 }, byResource: new Map(), tail };
@@ -99,12 +89,12 @@ function toItems(findings: readonly Finding[]): Item[] {
         unreadable = { item: { missing: false, text: '', findings: 0 }, names: [] };
         items.push(unreadable.item);
       }
-      unreadable.names.push(policyText(finding.reason.policyName));
+      unreadable.names.push(policyText(finding.reason.policyName, 'terse'));
       unreadable.item.findings += 1;
       unreadable.item.text = `Unreadable ${unreadable.names.join(', ')}`;
       continue;
     }
-    const text = sentenceFor(finding);
+    const text = annotationSentenceOf(finding);
     const existing = sentences.get(text);
     if (existing) existing.findings += 1;
     else {
@@ -133,108 +123,4 @@ function isGrantReason(reason: FindingReason): boolean {
     reason.kind === 'boundary' ||
     reason.kind === 'conditional'
   );
-}
-
-function sentenceFor(finding: Finding): string {
-  const reason = finding.reason;
-  switch (finding.id) {
-    case 'TRUST_ECS_TASKS':
-      if (reason.kind === 'explicitDeny')
-        return `Trust policy denies ecs-tasks.amazonaws.com (statement ${reason.statement})`;
-      if (reason.kind === 'conditional') {
-        return `Trust for ecs-tasks.amazonaws.com only under conditions on ${conditionKeys(reason.conditions)}`;
-      }
-      if (reason.kind === 'unreadable') return 'Unreadable trust policy';
-      return 'Trust policy does not allow ecs-tasks.amazonaws.com';
-    case 'TRUST_CONFUSED_DEPUTY':
-      return 'Trust lacks aws:SourceAccount or aws:SourceArn';
-    case 'MANAGED_POLICY_ATTACHED':
-      return 'AmazonECSTaskExecutionRolePolicy not attached';
-    default:
-      break;
-  }
-  const consumers = consumersText(finding.neededBy);
-  if (reason.kind === 'unverifiable') {
-    if (finding.action)
-      return `Cannot verify ${finding.action} for ${shortArn(reason.subject)} (KMS key unknown)${consumers}`;
-    return `Unusable secret reference ${reason.subject}${consumers}`;
-  }
-  return `${finding.message}`;
-}
-
-function reasonText(reason: FindingReason): string {
-  switch (reason.kind) {
-    case 'explicitDeny':
-      return ` (denied by ${policyText(reason.policyName)})`;
-    case 'boundary':
-      return ` (not allowed by ${policyText(reason.policyName)})`;
-    case 'conditional':
-      return ` (only under conditions on ${conditionKeys(reason.conditions)})`;
-    default:
-      return '';
-  }
-}
-
-/** `StringEquals aws:SourceVpce [...] (...)` -> `aws:SourceVpce`, deduplicated. */
-function conditionKeys(conditions: readonly string[]): string {
-  const keys = [...new Set(conditions.map((condition) => condition.split(' ')[1] ?? condition))];
-  return keys.join(', ');
-}
-
-/** `inline:deny-logs` -> `inline policy deny-logs`. */
-function policyText(policyName: string): string {
-  const colon = policyName.indexOf(':');
-  const kind = policyName.slice(0, Math.max(colon, 0));
-  const name = policyName.slice(colon + 1);
-  if (kind === 'inline') return `inline policy ${name}`;
-  if (kind === 'managed') return `managed policy ${name}`;
-  if (kind === 'boundary') return `permissions boundary ${name}`;
-  return policyName === 'trust' ? 'trust policy' : policyName;
-}
-
-const CONSUMER_KIND: Readonly<Record<Consumer['kind'], [string, string]>> = {
-  'batch-job-definition': ['job definition', 'job definitions'],
-  'ecs-task-definition': ['task definition', 'task definitions'],
-  'rule-parameter': ['rule parameter', 'rule parameters'],
-  base: ['', ''],
-};
-
-/** ` for job definition etl:3`, ` for job definitions etl:3, etl:4 and 2 more`; empty for the baseline. */
-function consumersText(consumers: readonly Consumer[]): string {
-  const parts: string[] = [];
-  for (const kind of ['batch-job-definition', 'ecs-task-definition', 'rule-parameter'] as const) {
-    const names = consumers.filter((consumer) => consumer.kind === kind).map((consumer) => consumer.name);
-    if (names.length === 0) continue;
-    const [one, many] = CONSUMER_KIND[kind];
-    const listed =
-      names.length > 2 ? `${names.slice(0, 2).join(', ')} and ${names.length - 2} more` : names.join(', ');
-    parts.push(`${names.length === 1 ? one : many} ${listed}`);
-  }
-  return parts.length === 0 ? '' : ` for ${parts.join(', ')}`;
-}
-
-/** `logs:CreateLogStream, PutLogEvents`: the service prefix once per run of actions of one service. */
-function actionList(actions: readonly string[]): string {
-  let previousService = '';
-  return actions
-    .map((action) => {
-      const colon = action.indexOf(':');
-      const service = action.slice(0, colon);
-      const shown = service === previousService ? action.slice(colon + 1) : action;
-      previousService = service;
-      return shown;
-    })
-    .join(', ');
-}
-
-/**
- * `arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-AbCdEf` -> `...:secret:prod/db-AbCdEf`;
- * a log stream pattern is shown as its log group. Anything that is not an ARN is kept.
- */
-export function shortArn(arn: string): string {
-  if (!arn.startsWith('arn:')) return arn;
-  const parts = arn.split(':');
-  if (parts.length < 6) return arn;
-  const resource = parts.slice(5).join(':');
-  return `...:${resource.endsWith(':log-stream:*') ? resource.slice(0, -':log-stream:*'.length) : resource}`;
 }

@@ -15,8 +15,6 @@ import type {
 import type { RuleParameters } from '../parameters';
 import type { ConsumerUsage, KeyMetadata, RoleUsage, RuleLocation, SecretReference } from '../usage/types';
 
-export * from './catalogue';
-
 /** The actions of AmazonECSTaskExecutionRolePolicy, as the page lists them. */
 export const EXECUTION_ROLE_ACTIONS = [
   'ecr:GetAuthorizationToken',

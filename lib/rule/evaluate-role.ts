@@ -4,7 +4,6 @@
  */
 import type {
   AttachmentRequirement,
-  Consumer,
   Finding,
   FindingReason,
   PermissionRequirement,
@@ -15,17 +14,25 @@ import type {
   UnverifiableRequirement,
 } from '../core/model';
 import {
+  conditionText,
+  confusedDeputyMessage,
+  notAttachedMessage,
+  notGrantedMessage,
+  unreadablePolicyMessage,
+  unreadableTrustMessage,
+  untrustedMessage,
+  unverifiableMessage,
+} from '../findings/render';
+import {
   evaluateRequest,
   evaluateTrust,
   parsePolicyDocument,
   PolicyParseError,
-  statementLabel,
   type NamedPolicy,
   type PolicyDocument,
   type PolicySet,
   type RequestContext,
   type StatementRef,
-  type UnresolvedCondition,
 } from '../policy';
 
 /** What the role snapshot does not say about where its consumers run. */
@@ -84,7 +91,7 @@ function readIdentityPolicies(role: RoleSnapshot, findings: Finding[]): PolicySe
         id: 'POLICY_UNREADABLE',
         reason: { kind: 'unreadable', policyName, problem: error.message },
         neededBy: [],
-        message: `The ${KIND_TEXT[kind]} ${name} cannot be read (${error.message}), so no grant can be proven`,
+        message: unreadablePolicyMessage(kind, name, error.message),
       });
       return undefined;
     }
@@ -109,12 +116,6 @@ function readIdentityPolicies(role: RoleSnapshot, findings: Finding[]): PolicySe
   return boundary ? { identity, boundary } : { identity };
 }
 
-const KIND_TEXT = {
-  inline: 'inline policy',
-  managed: 'managed policy',
-  boundary: 'permissions boundary',
-} as const;
-
 /** `arn:aws:iam::1:policy/path/name` -> `name`. */
 function nameFromArn(arn: string): string {
   return arn.slice(arn.lastIndexOf('/') + 1) || arn;
@@ -129,7 +130,7 @@ function readTrust(role: RoleSnapshot): PolicyDocument | Finding {
       id: 'TRUST_ECS_TASKS',
       reason: { kind: 'unreadable', policyName: 'trust', problem: error.message },
       neededBy: [],
-      message: `The trust policy cannot be read (${error.message}), so ecs-tasks.amazonaws.com cannot be shown to assume the role`,
+      message: unreadableTrustMessage(error.message),
     };
   }
 }
@@ -144,34 +145,28 @@ function checkTrust(
     accountId: role.accountId,
     partition: role.partition,
   });
-  const subject = `The trust policy does not let ${requirement.service} assume the role`;
-  if (result.decision === 'explicitDeny') {
-    const reason = denyReason(result.matchedStatements);
-    return trustFinding(reason, `${subject}: ${describeReason(reason)}`);
-  }
-  if (result.conditional) {
-    const reason: FindingReason = {
-      kind: 'conditional',
-      conditions: result.unresolvedConditions.map(conditionText),
+  let reason: FindingReason | undefined;
+  if (result.decision === 'explicitDeny') reason = denyReason(result.matchedStatements);
+  else if (result.conditional)
+    reason = { kind: 'conditional', conditions: result.unresolvedConditions.map(conditionText) };
+  else if (result.decision !== 'allowed') reason = { kind: 'noAllow' };
+  if (reason !== undefined) {
+    return {
+      id: 'TRUST_ECS_TASKS',
+      reason,
+      neededBy: [],
+      message: untrustedMessage(requirement.service, reason),
     };
-    return trustFinding(reason, `${subject} unconditionally: ${describeReason(reason)}`);
-  }
-  if (result.decision !== 'allowed') {
-    return trustFinding({ kind: 'noAllow' }, `${subject}: no statement allows sts:AssumeRole for it`);
   }
   if (requirement.requireConfusedDeputyCondition && !result.hasConfusedDeputyCondition) {
     return {
       id: 'TRUST_CONFUSED_DEPUTY',
       reason: { kind: 'noConfusedDeputyCondition' },
       neededBy: [],
-      message: `The trust policy lets ${requirement.service} assume the role without aws:SourceAccount or aws:SourceArn`,
+      message: confusedDeputyMessage(requirement.service),
     };
   }
   return undefined;
-}
-
-function trustFinding(reason: FindingReason, message: string): Finding {
-  return { id: 'TRUST_ECS_TASKS', reason, neededBy: [], message };
 }
 
 function checkAttachment(requirement: AttachmentRequirement, role: RoleSnapshot): Finding | undefined {
@@ -181,7 +176,7 @@ function checkAttachment(requirement: AttachmentRequirement, role: RoleSnapshot)
     id: 'MANAGED_POLICY_ATTACHED',
     reason: { kind: 'notAttached' },
     neededBy: [],
-    message: `The AWS managed policy ${requirement.policyName} is not attached`,
+    message: notAttachedMessage(requirement.policyName),
   };
 }
 
@@ -210,28 +205,28 @@ function checkPermission(
     reason = { kind: 'boundary', policyName: `boundary:${policies.boundary.name}` };
   else reason = { kind: 'noAllow' };
 
-  const subject =
-    requirement.resource === '*' ? requirement.action : `${requirement.action} on ${requirement.resource}`;
   return {
     id: requirement.id,
     action: requirement.action,
     resource: requirement.resource,
     reason,
     neededBy: requirement.neededBy,
-    message: `${subject} is not granted: ${describeReason(reason)}${neededByText(requirement.neededBy)}`,
+    message: notGrantedMessage(requirement.action, requirement.resource, reason, requirement.neededBy),
   };
 }
 
 function unverifiable(requirement: UnverifiableRequirement): Finding {
-  const subject = requirement.action
-    ? `${requirement.action} for ${requirement.subject}`
-    : requirement.subject;
   return {
     id: requirement.id,
     ...(requirement.action ? { action: requirement.action } : {}),
     reason: { kind: 'unverifiable', subject: requirement.subject, problem: requirement.problem },
     neededBy: requirement.neededBy,
-    message: `${subject} ${requirement.problem}${neededByText(requirement.neededBy)}`,
+    message: unverifiableMessage(
+      requirement.action,
+      requirement.subject,
+      requirement.problem,
+      requirement.neededBy,
+    ),
   };
 }
 
@@ -244,63 +239,6 @@ function denyReason(statements: readonly StatementRef[]): FindingReason {
     policyName: deny.policyKind === 'trust' ? 'trust' : `${deny.policyKind}:${deny.policyName}`,
     statement: deny.sid !== undefined && deny.sid !== '' ? deny.sid : String(deny.statementIndex),
   };
-}
-
-/** `StringEquals aws:SourceVpce ["vpce-1"] (inline policy x statement 0)`. */
-function conditionText(condition: UnresolvedCondition): string {
-  return `${condition.operator} ${condition.key} ${JSON.stringify(condition.values)} (${statementLabel(condition)})`;
-}
-
-/** The reason as a sentence fragment, shared by messages here and by the annotation builder. */
-export function describeReason(reason: FindingReason): string {
-  switch (reason.kind) {
-    case 'noAllow':
-      return 'no statement allows it';
-    case 'explicitDeny':
-      return `denied by ${policyText(reason.policyName)} statement ${reason.statement}`;
-    case 'boundary':
-      return `not allowed by ${policyText(reason.policyName)}`;
-    case 'conditional':
-      return `allowed only under conditions the rule cannot verify: ${reason.conditions.join('; ')}`;
-    case 'notAttached':
-      return 'not attached';
-    case 'noConfusedDeputyCondition':
-      return 'no aws:SourceAccount or aws:SourceArn condition';
-    case 'unreadable':
-      return `${policyText(reason.policyName)} cannot be read: ${reason.problem}`;
-    case 'unverifiable':
-      return reason.problem;
-  }
-}
-
-/** `inline:deny-logs` -> `inline policy deny-logs`. */
-export function policyText(policyName: string): string {
-  const colon = policyName.indexOf(':');
-  const kind = colon < 0 ? '' : policyName.slice(0, colon);
-  const name = policyName.slice(colon + 1);
-  switch (kind) {
-    case 'inline':
-      return `inline policy ${name}`;
-    case 'managed':
-      return `managed policy ${name}`;
-    case 'boundary':
-      return `permissions boundary ${name}`;
-    default:
-      return policyName === 'trust' ? 'the trust policy' : `policy ${policyName}`;
-  }
-}
-
-const CONSUMER_TEXT: Readonly<Record<Consumer['kind'], string>> = {
-  'batch-job-definition': 'job definition',
-  'ecs-task-definition': 'task definition',
-  'rule-parameter': 'rule parameter',
-  base: '',
-};
-
-function neededByText(consumers: readonly Consumer[]): string {
-  const named = consumers.filter((consumer) => consumer.kind !== 'base');
-  if (named.length === 0) return '';
-  return ` (needed by ${named.map((consumer) => `${CONSUMER_TEXT[consumer.kind]} ${consumer.name}`).join(', ')})`;
 }
 
 /**

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { buildAnnotation, MAX_ANNOTATION_LENGTH, shortArn } from '../../lib/findings/annotation';
+import { buildAnnotation, MAX_ANNOTATION_LENGTH } from '../../lib/findings/annotation';
+import { shortArn } from '../../lib/findings/render';
 import type { Finding } from '../../lib/core/model';
 import { ACCOUNT, aFinding, EXECUTION_ROLE_ACTIONS, jobDefinition, REGION } from '../builders';
 
