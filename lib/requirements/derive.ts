@@ -2,6 +2,7 @@
  * What one role must grant: the page's base requirements, narrowed or extended by the job and task
  * definitions that use the role and by the rule parameters. Pure data in, data out.
  */
+import { BoundedCache } from '../core/cache';
 import type {
   AttachmentRequirement,
   Consumer,
@@ -67,7 +68,11 @@ function baseResource(action: string, partition: string, knownRegion: string, ac
 }
 
 // A sweep has one partition, region and account: built once, frozen, so it allocates nothing per role.
-const basePermissionsCache = new Map<string, readonly PermissionRequirement[]>();
+// Frozen values of the key alone: safe across warm invocations (another account gets another key).
+const basePermissionsCache = new BoundedCache<string, readonly PermissionRequirement[]>(
+  'base permissions',
+  100,
+);
 
 /** The six actions on their baseline resources. */
 function basePermissions(
@@ -89,7 +94,6 @@ function basePermissions(
         }),
       ),
     );
-    if (basePermissionsCache.size >= 100) basePermissionsCache.clear();
     basePermissionsCache.set(key, permissions);
   }
   return permissions;

@@ -1,4 +1,5 @@
 /** Which roles the rule judges: execution roles by name, by tag, or because a job definition uses them. */
+import { BoundedCache } from '../core/cache';
 import type { Consumer } from '../core/model';
 import type { RuleParameters } from '../parameters';
 import type { RoleUsage } from '../usage/types';
@@ -60,7 +61,9 @@ export function isCandidate(
   return { candidate: false, reason: 'name, tag and discovered job and task definitions do not select it' };
 }
 
-const globs = new Map<string, RegExp>();
+// A pattern's RegExp depends on the pattern alone and keeps no state (no g or y flag): safe to share
+// across warm invocations and rule parameters.
+const globs = new BoundedCache<string, RegExp>('role name globs', 1_000);
 
 /**
  * Whether a role name matches a glob (`*` any run, `?` one character). Case-insensitive: IAM role names
@@ -73,7 +76,6 @@ export function matchesRoleNameGlob(pattern: string, roleName: string): boolean 
       .map((char) => (char === '*' ? '.*' : char === '?' ? '.' : char.replace(/[\\^$.|+()[\]{}]/g, '\\$&')))
       .join('');
     regex = new RegExp(`^${source}$`, 'is');
-    if (globs.size >= 1_000) globs.clear();
     globs.set(pattern, regex);
   }
   return regex.test(roleName);

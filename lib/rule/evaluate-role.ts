@@ -13,6 +13,7 @@ import type {
   TrustRequirement,
   UnverifiableRequirement,
 } from '../core/model';
+import { BoundedCache } from '../core/cache';
 import {
   conditionText,
   confusedDeputyMessage,
@@ -281,7 +282,6 @@ class ContextFactory {
     const key = contentKey(own);
     let byLocation = withOwnContext.get(key);
     if (byLocation === undefined) {
-      if (withOwnContext.size >= MAX_LOCATIONS) withOwnContext.clear();
       byLocation = new Map();
       withOwnContext.set(key, byLocation);
     }
@@ -294,8 +294,17 @@ class ContextFactory {
   }
 }
 
-/** A requirement's own context (by content) on top of each location's keys, built once per pair. */
-const withOwnContext = new Map<string, Map<ResourceLocation, RequestContext>>();
+/** Bound of each location and context cache below. */
+const MAX_LOCATIONS = 10_000;
+
+/**
+ * A requirement's own context (by content) on top of each location's keys, built once per pair. Frozen
+ * values of their keys (the inner map is keyed by interned locations): safe across warm invocations.
+ */
+const withOwnContext = new BoundedCache<string, Map<ResourceLocation, RequestContext>>(
+  'requirement contexts',
+  MAX_LOCATIONS,
+);
 
 /** Keys and values in order, each length-prefixed so that no two different contexts share a key. */
 function contentKey(context: RequestContext): string {
@@ -320,16 +329,16 @@ interface ResourceLocation {
   readonly context: RequestContext | undefined;
 }
 
-// Locations repeat across requests and roles: intern them so each role's contexts are keyed by identity.
-// Bounded so a long-running process cannot grow without limit.
-const locations = new Map<string, ResourceLocation>();
-const MAX_LOCATIONS = 10_000;
+// Locations repeat across requests and roles: intern them so each role's contexts are keyed by identity
+// (here, in withOwnContext, and by lib/policy/evaluate.ts, which lowercases each context object once).
+// Frozen values of region and account alone: safe across warm invocations. Bounded so a long-running
+// process cannot grow without limit.
+const locations = new BoundedCache<string, ResourceLocation>('resource locations', MAX_LOCATIONS);
 
 function internLocation(region: string | undefined, account: string | undefined): ResourceLocation {
   const key = `${region ?? ''}:${account ?? ''}`;
   let location = locations.get(key);
   if (!location) {
-    if (locations.size >= MAX_LOCATIONS) locations.clear();
     const context: Record<string, readonly string[]> = {};
     if (region) context['aws:RequestedRegion'] = Object.freeze([region]);
     if (account) context['aws:ResourceAccount'] = Object.freeze([account]);
@@ -357,7 +366,6 @@ function locationOf(resource: string): ResourceLocation {
   let location = byRegionAndAccount.get(key);
   if (!location) {
     location = internLocation(known(resource.slice(c3 + 1, c4)), known(resource.slice(c4 + 1, c5)));
-    if (byRegionAndAccount.size >= MAX_LOCATIONS) byRegionAndAccount.clear();
     byRegionAndAccount.set(key, location);
   }
   lastKey = key;
@@ -365,8 +373,8 @@ function locationOf(resource: string): ResourceLocation {
   return location;
 }
 
-/** `REGION:ACCOUNT` as written in ARNs -> its interned location. */
-const byRegionAndAccount = new Map<string, ResourceLocation>();
+/** `REGION:ACCOUNT` as written in ARNs -> its interned location (frozen; safe across warm invocations). */
+const byRegionAndAccount = new BoundedCache<string, ResourceLocation>('locations by ARN', MAX_LOCATIONS);
 const NOWHERE = internLocation(undefined, undefined);
 /** The last `REGION:ACCOUNT` seen and its location (never cleared: it holds one interned location). */
 let lastKey = ':';
