@@ -16,7 +16,7 @@ import {
   seedSecret,
   type RoleSpec,
 } from '../test/support/seed';
-import { EXECUTION_ROLE_ACTIONS } from '../lib/requirements';
+import { EXECUTION_ROLE_ACTIONS } from '../lib/requirements/derive';
 
 /** AWS managed policies the non-execution roles attach (moto loads them with MOTO_IAM_LOAD_MANAGED_POLICIES). */
 export const LAMBDA_BASIC_POLICY_ARN = 'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole';

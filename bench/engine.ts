@@ -5,8 +5,9 @@
  * them) and the managed-policy ARN lookup that IAM_ROLE_MANAGED_POLICY_CHECK-style rules stop at.
  */
 import { performance } from 'node:perf_hooks';
-import { assessRole, type UsageIndex } from '../lib/assess';
-import type { RoleSnapshot } from '../lib/model';
+import type { UsageIndex } from '../lib/facts/gather';
+import { assessRole } from '../lib/rule/assess-role';
+import type { RoleSnapshot } from '../lib/core/model';
 import type { RuleParameters } from '../lib/parameters';
 import type { KeyMetadata, RuleLocation } from '../lib/usage/types';
 import { median } from './stats';

@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { gatherUsage } from '../lib/rule';
+import { gatherUsage } from '../lib/facts/gather';
 import { AwsIamReader } from '../lib/aws/iam';
 import { ManagedPolicyCache } from '../lib/aws/managed-policy-cache';
 import { AwsUsageReader } from '../lib/aws/usage';

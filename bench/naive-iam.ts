@@ -16,10 +16,10 @@ import {
   type IAMClient,
   type Role,
 } from '@aws-sdk/client-iam';
-import { policyArnsOf, snapshotFromDescription } from '../lib/authorization-details';
+import { policyArnsOf, snapshotFromDescription } from '../lib/facts/authorization-details';
 import { mapWithConcurrency } from '../lib/aws/concurrency';
-import type { RoleSnapshot } from '../lib/model';
-import type { IamReader, RoleDescription } from '../lib/ports';
+import type { RoleSnapshot } from '../lib/core/model';
+import type { IamReader, RoleDescription } from '../lib/facts/ports';
 import type { RoleSpec } from '../test/support/seed';
 
 // The same limits as lib/aws/iam.ts, so the comparison isolates the strategy.

@@ -1,6 +1,6 @@
 /** The audit's verdicts for people (a table) and for pipelines (JSON). */
-import type { RoleAssessment } from '../lib/assess';
-import type { Compliance, Consumer, Finding, RoleSnapshot } from '../lib/model';
+import type { RoleAssessment } from '../lib/rule/assess-role';
+import type { Compliance, Consumer, Finding, RoleSnapshot } from '../lib/core/model';
 
 /** One role's verdict, with the findings' messages as the audit shows them. */
 export interface AuditRow {

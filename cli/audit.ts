@@ -1,21 +1,25 @@
 /**
  * `audit`: the Config rule's verdicts for every role of an account, on a laptop or in a pipeline. Offline
  * from saved CLI output (`--input`), or live with read-only calls (`--live`); with no input, the sample
- * account shipped in samples/account. Candidacy, requirements and evaluation are lib/assess's, as in the rule.
+ * account shipped in samples/account. Facts come from lib/facts/gather.ts (through
+ * saved-file readers offline), verdicts from lib/rule/assess-role.ts, as in the Config rule.
  */
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { assessRole, indexUsage, secretRefsOf, type UsageIndex } from '../lib/assess';
-import { AuthorizationDetailsError, snapshotsFromAuthorizationDetails } from '../lib/authorization-details';
+import { gatherUsage, secretRefsOf, type UsageIndex } from '../lib/facts/gather';
+import { savedAccountReaders } from '../lib/facts/saved-account';
+import { assessRole } from '../lib/rule/assess-role';
+import {
+  AuthorizationDetailsError,
+  snapshotsFromAuthorizationDetails,
+} from '../lib/facts/authorization-details';
 import { AwsIamReader } from '../lib/aws/iam';
 import { AwsUsageReader } from '../lib/aws/usage';
 import { createClients, type AwsClients } from '../lib/aws/clients';
-import { AwsCallError, InvalidRuleParametersError, MissingPermissionError } from '../lib/errors';
-import type { RawPolicyDocument, RoleSnapshot } from '../lib/model';
+import { AwsCallError, InvalidRuleParametersError, MissingPermissionError } from '../lib/core/errors';
+import type { RawPolicyDocument, RoleSnapshot } from '../lib/core/model';
 import { parseRuleParameters, type RuleParameterName, type RuleParameters } from '../lib/parameters';
 import { EXECUTION_POLICY_DOCUMENT, executionPolicyArn } from '../lib/remediation/plan';
-import { gatherUsage } from '../lib/rule';
-import { resolveSecretReferences } from '../lib/usage';
 import type {
   BatchJobDefinition,
   EcsTaskDefinition,
@@ -321,23 +325,19 @@ async function offlineFacts(
   if (files.keys !== undefined) {
     metadata = secretMetadataFrom(await readJson(io, '--keys', files.keys), where('--keys', files.keys));
   }
-  let keys = metadata.keys;
-
-  const location = locationOf(converted.roles, region);
-  // As gatherUsage does: consumers the parameters do not discover are not read, and secrets named without
-  // their suffix take the full ARN the --keys file gives them.
-  const index = location
-    ? resolveSecretReferences(
-        indexUsage(
-          {
-            jobDefinitions: params.discoverBatchJobDefinitions ? jobDefinitions : [],
-            taskDefinitions: params.discoverEcsTaskDefinitions ? taskDefinitions : [],
-          },
-          location,
-        ),
-        metadata.resolvedArns,
-      )
-    : new Map();
+  const readers = savedAccountReaders({
+    roles: converted.roles,
+    jobDefinitions,
+    taskDefinitions,
+    secretMetadata: metadata,
+  });
+  const roles = await readers.iam.loadAllRoles();
+  const location = locationOf(roles, region);
+  // The same gathering as the rule's: consumers the parameters do not discover are not read, and secrets
+  // named without their suffix take the full ARN the --keys file gives them.
+  const gathered = location ? await gatherUsage(readers.usage, params, location) : undefined;
+  const index = gathered?.index ?? new Map();
+  let keys = gathered?.keys ?? new Map();
   const refs = secretRefsOf(index);
   // Patterns in SecretArns / ParameterArns cannot be described: the rule takes their keys from KmsKeyArns.
   const wanted = [
@@ -348,7 +348,7 @@ async function offlineFacts(
   ].filter((arn) => !arn.includes('*') && !arn.includes('?'));
   if (assumeAwsManaged) keys = assumeAwsManagedKeys(keys, wanted);
   return {
-    roles: converted.roles,
+    roles,
     index,
     keys,
     location,

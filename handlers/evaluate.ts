@@ -7,7 +7,7 @@ import { createClients } from '../lib/aws/clients';
 import { AwsConfigGateway } from '../lib/aws/config';
 import { AwsIamReader } from '../lib/aws/iam';
 import { AwsUsageReader } from '../lib/aws/usage';
-import { runRule, type RuleOutcome } from '../lib/rule';
+import { runRule, type RuleOutcome } from '../lib/config/runner';
 
 // Built once per container: warm invocations reuse connections and the managed policy cache.
 const clients = createClients();

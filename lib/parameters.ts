@@ -2,7 +2,7 @@
  * The rule's `ruleParameters`: a JSON string of string values (AWS Config's InputParameters), checked
  * strictly so that a typo fails the invocation instead of silently widening or narrowing the rule.
  */
-import { InvalidRuleParametersError } from './errors';
+import { InvalidRuleParametersError } from './core/errors';
 
 /** A tag a role must carry to be a candidate; without `value`, any value counts. */
 export interface RoleTag {

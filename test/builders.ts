@@ -2,7 +2,7 @@
  * Small builders for tests: roles, policy documents, job and task definitions. Defaults describe a
  * correct execution role and a job that uses it, so each test states only what it changes.
  */
-import type { Consumer, Finding, RoleSnapshot } from '../lib/model';
+import type { Consumer, Finding, RoleSnapshot } from '../lib/core/model';
 import type {
   BatchJobDefinition,
   ContainerLike,

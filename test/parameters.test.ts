@@ -1,4 +1,4 @@
-import { InvalidRuleParametersError } from '../lib/errors';
+import { InvalidRuleParametersError } from '../lib/core/errors';
 import { DEFAULT_RULE_PARAMETERS, parseRuleParameters, type RuleParameters } from '../lib/parameters';
 
 const SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-AbCdEf';

@@ -8,8 +8,13 @@ import {
   type Evaluation,
   type ResourceType,
 } from '@aws-sdk/client-config-service';
-import { AwsCallError, EvaluationsNotDeliveredError } from '../errors';
-import type { ConfigEvaluation, ConfigGateway, EventConfigurationItem, ExistingResult } from '../ports';
+import { AwsCallError, EvaluationsNotDeliveredError } from '../core/errors';
+import type {
+  ConfigEvaluation,
+  ConfigGateway,
+  EventConfigurationItem,
+  ExistingResult,
+} from '../config/ports';
 import { callAws, callAwsUnlessAbsent } from './errors';
 
 /** PutEvaluations takes at most 100 evaluations per call (AWS Config API reference). */

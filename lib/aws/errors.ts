@@ -1,5 +1,5 @@
 /** Classifies SDK failures once, at the edge: a missing permission is named; anything else names the call. */
-import { AwsCallError, MissingPermissionError } from '../errors';
+import { AwsCallError, MissingPermissionError } from '../core/errors';
 
 // Error codes AWS uses for "the caller's policy does not allow this" across query, JSON and EC2 protocols.
 const ACCESS_DENIED_NAMES: ReadonlySet<string> = new Set([

@@ -11,7 +11,7 @@ import {
   paginateListAttachedRolePolicies,
   type IAMClient,
 } from '@aws-sdk/client-iam';
-import { AwsCallError } from '../errors';
+import { AwsCallError } from '../core/errors';
 import { policyText } from '../remediation/json-text';
 import type { IamWriter } from '../remediation/types';
 import { callAws, callAwsUnlessAbsent } from './errors';

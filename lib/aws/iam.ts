@@ -22,10 +22,10 @@ import {
   readAuthorizationDetails,
   roleDescriptionAt,
   snapshotFromDescription,
-} from '../authorization-details';
-import { AwsCallError, InvalidEventError } from '../errors';
-import type { RawPolicyDocument, RoleSnapshot } from '../model';
-import type { IamReader, ManagedPolicyDocument, RoleDescription } from '../ports';
+} from '../facts/authorization-details';
+import { AwsCallError, InvalidEventError } from '../core/errors';
+import type { RawPolicyDocument, RoleSnapshot } from '../core/model';
+import type { IamReader, ManagedPolicyDocument, RoleDescription } from '../facts/ports';
 import { lastPathSegment, parseArn } from './arn';
 import { mapWithConcurrency } from './concurrency';
 import { callAws, callAwsUnlessAbsent } from './errors';

@@ -3,7 +3,7 @@
  * version never changes once published, so a document cached under its version id is never stale, and a
  * new default version (AWS publishes a few a year) is read the first time GetPolicy reports it.
  */
-import type { RawPolicyDocument } from '../model';
+import type { RawPolicyDocument } from '../core/model';
 
 /** Whether `arn` names an AWS managed policy (`arn:PARTITION:iam::aws:policy/...`): only those are cached. */
 export function isAwsManagedPolicyArn(arn: string): boolean {

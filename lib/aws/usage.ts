@@ -10,8 +10,8 @@ import {
 } from '@aws-sdk/client-ecs';
 import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { DescribeParametersCommand, type ParameterMetadata } from '@aws-sdk/client-ssm';
-import { AwsCallError } from '../errors';
-import type { UsageReader } from '../ports';
+import { AwsCallError } from '../core/errors';
+import type { UsageReader } from '../facts/ports';
 import { isFullSecretArnOf } from '../usage/resolve';
 import type { BatchJobDefinition, EcsTaskDefinition, SecretMetadata } from '../usage/types';
 import { parseArn, type ParsedArn } from './arn';

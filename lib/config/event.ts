@@ -3,7 +3,7 @@
  * and `ruleParameters` arrive as JSON strings; everything is checked here so the rule never runs on a
  * half-understood event.
  */
-import { InvalidEventError } from '../errors';
+import { InvalidEventError } from '../core/errors';
 
 /** The top-level event, as AWS Config sends it (`@types/aws-lambda` has no type for it). */
 export interface ConfigRuleEvent {

@@ -2,6 +2,7 @@
  * Documents compiled once for evaluation: action matchers, resource patterns as escaped globs (or
  * templates when they hold policy variables), conditions with their values already read.
  */
+import { IdentityCache } from '../core/cache';
 import { compileConditions, type CompiledCondition } from './conditions';
 import { escapeRaw } from './glob';
 import { actionMatcher, type ActionMatcher } from './match';
@@ -47,7 +48,8 @@ function compileStatement(statement: Statement, variables: boolean): CompiledSta
   };
 }
 
-const compiled = new WeakMap<PolicyDocument, readonly CompiledStatement[]>();
+// Keyed by the frozen parsed document; an entry dies with it: safe across warm invocations.
+const compiled = new IdentityCache<PolicyDocument, readonly CompiledStatement[]>('compiled documents');
 
 /** The compiled statements of a parsed document, built on first use and kept as long as the document. */
 export function compileDocument(doc: PolicyDocument): readonly CompiledStatement[] {

@@ -2,6 +2,7 @@
  * Evaluation of an identity-based request: identity policies (inline + managed) intersected with an
  * optional permissions boundary. Explicit Deny in either wins; otherwise both must allow.
  */
+import { IdentityCache } from '../core/cache';
 import { compileDocument, type CompiledStatement } from './compile';
 import { evaluateCondition, FALSE, TRUE, UNKNOWN, type Lookup, type Tri } from './conditions';
 import { arnCovers, arnOverlaps } from './match';
@@ -30,7 +31,10 @@ export interface RequestState {
 }
 
 const EMPTY_CONTEXT = new Map<string, readonly string[]>();
-const lowered = new WeakMap<RequestContext, Map<string, readonly string[]>>();
+// Keyed by object identity, across modules: the context objects come from lib/rule/evaluate-role.ts,
+// which interns and freezes them (one per principal, location and requirement context). Entries die with
+// their context; the lowercased copy is a function of a frozen object, so it is safe across invocations.
+const lowered = new IdentityCache<RequestContext, Map<string, readonly string[]>>('lowercased contexts');
 
 /** The context with lowercased keys (condition keys are case-insensitive); cached per context object. */
 function lowerContext(context: RequestContext | undefined): Map<string, readonly string[]> {
@@ -178,7 +182,10 @@ export function statementApplies(cs: CompiledStatement, state: RequestState): Tr
 
 // Keyed by document (shared across roles through the parse cache), then by kind and name: callers
 // tend to build fresh NamedPolicy objects per role around the same documents, so nothing is keyed by them.
-const refCache = new WeakMap<PolicyDocument, Map<string, Map<string, readonly StatementRef[]>>>();
+// Documents are frozen, and an entry dies with its document: safe across warm invocations.
+const refCache = new IdentityCache<PolicyDocument, Map<string, Map<string, readonly StatementRef[]>>>(
+  'statement refs',
+);
 
 /** The StatementRefs of a policy, built once per document, kind and name. */
 function refsOf(policy: NamedPolicy): readonly StatementRef[] {

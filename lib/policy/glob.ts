@@ -5,6 +5,7 @@
  * escapes, so a pattern read from a document is escaped with `escapeRaw` first; values substituted for
  * policy variables (and `${*}`, `${?}`) are escaped with `escapeLiteral` so they stay literal.
  */
+import { BoundedCache } from '../core/cache';
 
 /** Turns a pattern as written in a policy into an escaped glob (backslashes become literal). */
 export function escapeRaw(pattern: string): string {
@@ -97,19 +98,25 @@ export function splitColons(eglob: string, limit: number): string[] {
 // Bounded so that patterns built from per-request variable values cannot grow memory without limit.
 const MAX_CACHE = 20_000;
 
-function cached(cache: Map<string, RegExp>, key: string, build: () => string, flags: string): RegExp {
+function cached(
+  cache: BoundedCache<string, RegExp>,
+  key: string,
+  build: () => string,
+  flags: string,
+): RegExp {
   let re = cache.get(key);
   if (re === undefined) {
-    if (cache.size >= MAX_CACHE) cache.clear();
     re = new RegExp(`^(?:${build()})$`, flags);
     cache.set(key, re);
   }
   return re;
 }
 
-const plainCache = new Map<string, RegExp>();
-const arnCache = new Map<string, RegExp>();
-const actionCache = new Map<string, RegExp>();
+// A compiled glob depends on the escaped glob alone and keeps no state (no g or y flag): safe across
+// warm invocations and roles.
+const plainCache = new BoundedCache<string, RegExp>('plain globs', MAX_CACHE);
+const arnCache = new BoundedCache<string, RegExp>('ARN globs', MAX_CACHE);
+const actionCache = new BoundedCache<string, RegExp>('action globs', MAX_CACHE);
 
 /** A case-sensitive glob over the whole string (StringLike): `*` is any run, `?` one character. */
 export function compilePlainGlob(eglob: string): RegExp {

@@ -1,4 +1,5 @@
 /** Matching of actions, resources (ARNs) and principals against the patterns of a policy. */
+import { BoundedCache } from '../core/cache';
 import {
   compileActionGlob,
   compileArnGlob,
@@ -21,7 +22,8 @@ export type ActionMatcher = (actionLower: string) => boolean;
 
 const NEVER: ActionMatcher = () => false;
 const ALWAYS: ActionMatcher = () => true;
-const actionMatchers = new Map<string, ActionMatcher>();
+// A matcher is a pure function of its pattern: safe across warm invocations and roles.
+const actionMatchers = new BoundedCache<string, ActionMatcher>('action matchers', 20_000);
 
 /**
  * Compiles (and caches) an action pattern. A comma inside one string is a mistake for a list
@@ -39,7 +41,6 @@ export function actionMatcher(pattern: string): ActionMatcher {
     const re = compileActionGlob(escapeRaw(pattern));
     m = (a) => re.test(a);
   }
-  if (actionMatchers.size >= 20_000) actionMatchers.clear();
   actionMatchers.set(pattern, m);
   return m;
 }
@@ -53,7 +54,8 @@ export function arnCovers(patternEglob: string, resource: string): boolean {
   return isAllStars(patternEglob) || compileArnGlob(patternEglob).test(resource);
 }
 
-const overlapCache = new Map<string, boolean>();
+// Whether two globs overlap depends on the two strings alone: safe across warm invocations.
+const overlapCache = new BoundedCache<string, boolean>('ARN overlaps', 20_000);
 
 /** Segment overlap, skipping the automaton when neither side has a wildcard. */
 function segmentOverlaps(patternEglob: string, segment: string): boolean {
@@ -86,7 +88,6 @@ export function arnOverlaps(patternEglob: string, resource: string): boolean {
       hit = segmentOverlaps(p[last] as string, r.slice(last).join(':'));
       for (let i = 0; hit && i < last; i++) hit = segmentOverlaps(p[i] as string, r[i] as string);
     }
-    if (overlapCache.size >= 20_000) overlapCache.clear();
     overlapCache.set(key, hit);
   }
   return hit;

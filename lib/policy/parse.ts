@@ -2,6 +2,7 @@
  * Parsing and normalising IAM policy documents. Everything the evaluator reads has passed through here,
  * so the evaluator can trust shapes: lists are arrays, conditions are strings, keys are known.
  */
+import { BoundedCache } from '../core/cache';
 import { PolicyParseError } from './errors';
 import type { ConditionBlock, Effect, PolicyDocument, PrincipalBlock, Statement } from './types';
 
@@ -239,17 +240,15 @@ function parseDocument(value: Json, options: ParseOptions): PolicyDocument {
 // string once (V8 keeps the hash on it) instead of building a kind-prefixed copy of the whole text.
 // Bounded (entries and text size: IAM caps a managed policy at 6,144 characters, URL-encoding triples
 // that at most) so a Lambda's memory stays small.
-const textCaches = {
-  identity: new Map<string, PolicyDocument>(),
-  resource: new Map<string, PolicyDocument>(),
-  any: new Map<string, PolicyDocument>(),
-} as const;
+// The three share one bound. A document is a function of its text and kind: safe across warm invocations.
 const MAX_TEXT_CACHE = 500;
 const MAX_CACHED_TEXT = 20_000;
-
-function textCacheSize(): number {
-  return textCaches.identity.size + textCaches.resource.size + textCaches.any.size;
-}
+const textPool: BoundedCache<unknown, unknown>[] = [];
+const textCaches = {
+  identity: new BoundedCache<string, PolicyDocument>('identity policy texts', MAX_TEXT_CACHE, textPool),
+  resource: new BoundedCache<string, PolicyDocument>('resource policy texts', MAX_TEXT_CACHE, textPool),
+  any: new BoundedCache<string, PolicyDocument>('policy texts', MAX_TEXT_CACHE, textPool),
+} as const;
 
 /**
  * Parses and normalises a policy given as an object, a JSON string or a URL-encoded JSON string.
@@ -263,13 +262,6 @@ export function parsePolicyDocument(input: unknown, options: ParseOptions = {}):
   const hit = cache.get(input);
   if (hit) return hit;
   const doc = parseDocument(decodeText(input), options);
-  if (input.length <= MAX_CACHED_TEXT) {
-    if (textCacheSize() >= MAX_TEXT_CACHE) {
-      textCaches.identity.clear();
-      textCaches.resource.clear();
-      textCaches.any.clear();
-    }
-    cache.set(input, doc);
-  }
+  if (input.length <= MAX_CACHED_TEXT) cache.set(input, doc);
   return doc;
 }

@@ -4,12 +4,12 @@
  * stops everything before the first write: an operator fixes the Deny (or boundary, ...) first, and a
  * role is never left half-repaired by choice.
  */
-import { assessRole } from '../assess';
-import { RoleNotFoundError } from '../errors';
-import type { RawPolicyDocument, RoleSnapshot } from '../model';
+import { assessRole } from '../rule/assess-role';
+import { RoleNotFoundError } from '../core/errors';
+import type { RawPolicyDocument, RoleSnapshot } from '../core/model';
 import { parseRuleParameters } from '../parameters';
-import type { IamReader, UsageReader } from '../ports';
-import { gatherUsage } from '../rule';
+import type { IamReader, UsageReader } from '../facts/ports';
+import { gatherUsage } from '../facts/gather';
 import type { RuleLocation } from '../usage/types';
 import {
   ConcurrentChangeError,

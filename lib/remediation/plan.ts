@@ -3,11 +3,12 @@
  * cannot fix safely. Pure and synchronous: the plan is simulated with the rule's own evaluator before it
  * is returned, so a change that would not clear its finding is a refusal, never a write.
  */
-import type { RoleAssessment } from '../assess';
-import { evaluateRole } from '../evaluate-role';
+import type { RoleAssessment } from '../rule/assess-role';
+import { evaluateRole } from '../rule/evaluate-role';
 import { matchesActionPattern, parsePolicyDocument } from '../policy';
-import { EXECUTION_ROLE_ACTIONS } from '../requirements';
-import type { Finding, FindingId, RawPolicyDocument, RoleSnapshot } from '../model';
+import { EXECUTION_ROLE_ACTIONS } from '../requirements/derive';
+import type { Finding, RawPolicyDocument, RoleSnapshot } from '../core/model';
+import { FINDINGS } from '../findings/registry';
 import type { RuleParameters } from '../parameters';
 import { appendStatement, JsonTextError, policyText } from './json-text';
 import {
@@ -146,18 +147,13 @@ function hasWildcard(value: string): boolean {
 function fixFor(finding: Finding): Fix {
   const refusal = refusalFor(finding);
   if (refusal !== undefined) return { kind: 'refuse', message: refusal };
-  const { id, reason } = finding;
-  if (id === 'TRUST_ECS_TASKS' && reason.kind === 'noAllow') return { kind: 'trust' };
-  if (id === 'TRUST_CONFUSED_DEPUTY' && reason.kind === 'noConfusedDeputyCondition') return { kind: 'trust' };
-  if (id === 'EXEC_PERMISSIONS' && reason.kind === 'noAllow') return { kind: 'attach' };
-  if (id === 'MANAGED_POLICY_ATTACHED' && reason.kind === 'notAttached') return { kind: 'attach' };
-  const usageIds: readonly FindingId[] = [
-    'SECRETS_MANAGER',
-    'SECRETS_SSM',
-    'REGISTRY_CREDENTIALS',
-    'KMS_DECRYPT',
-  ];
-  if (usageIds.includes(id) && reason.kind === 'noAllow') {
+  const { reason } = finding;
+  // What can be done about each finding is declared once, in the registry.
+  const ability = FINDINGS[finding.id].remediation;
+  const applies = ability.fix !== 'none' && reason.kind === ability.when;
+  if (applies && ability.fix === 'trust') return { kind: 'trust' };
+  if (applies && ability.fix === 'attach') return { kind: 'attach' };
+  if (applies && ability.fix === 'grant') {
     if (!isGrantAction(finding.action) || finding.resource === undefined) {
       return { kind: 'refuse', message: `${what(finding)} is not a grant the remediation knows how to add.` };
     }

@@ -2,7 +2,7 @@
  * The remediation payload SSM Automation sends: `{"ResourceId": "...", "DryRun": true|false}`. Checked
  * strictly, because a crafted ResourceId must never make the function touch a role it was not asked to.
  */
-import { InvalidEventError } from '../errors';
+import { InvalidEventError } from '../core/errors';
 
 /** How the caller named the role; the resolved role must match it exactly. */
 export type RoleReference =

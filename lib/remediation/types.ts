@@ -2,7 +2,7 @@
  * The remediation's data: what it plans, what it refuses, what it reports, and the port it writes IAM
  * through. Plain data, so a plan can be printed, tested and audited before anything is applied.
  */
-import type { FindingId } from '../model';
+import type { FindingId } from '../core/model';
 
 /** The inline policy this tool owns on a role; it never writes any other inline policy. */
 export const OWNED_POLICY_NAME = 'execution-role-check-grants';

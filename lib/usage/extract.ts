@@ -2,7 +2,7 @@
  * Job and task definitions -> what each execution role they name must grant. Pure: the definitions are
  * read by lib/aws; this only walks them.
  */
-import type { Consumer } from '../model';
+import type { Consumer } from '../core/model';
 import { InvalidSecretReferenceError } from './errors';
 import { ecrRepositoryArn } from './images';
 import { roleKey } from './roles';

@@ -1,4 +1,4 @@
-import type { Consumer } from '../model';
+import type { Consumer } from '../core/model';
 
 /**
  * The consumers of an execution role, in the camelCase shape of the Batch and ECS APIs (which is also

@@ -1,6 +1,8 @@
 /**
  * `valueFrom` and `credentialsParameter` as the ECS agent reads them, reduced to the ARN an IAM grant
- * must name. The forms follow the ECS "specifying sensitive data" pages (see AWS-FACTS.md).
+ * must name. The forms follow the "specifying sensitive data" pages:
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data.html and
+ * https://docs.aws.amazon.com/batch/latest/userguide/specifying-sensitive-data.html
  */
 import { InvalidSecretReferenceError } from './errors';
 import type { RuleLocation, SecretReference } from './types';

@@ -10,8 +10,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { AwsConfigGateway, toEventConfigurationItem } from '../../lib/aws/config';
-import { AwsCallError, EvaluationsNotDeliveredError, MissingPermissionError } from '../../lib/errors';
-import type { ConfigEvaluation } from '../../lib/ports';
+import { AwsCallError, EvaluationsNotDeliveredError, MissingPermissionError } from '../../lib/core/errors';
+import type { ConfigEvaluation } from '../../lib/config/ports';
 
 const configMock = mockClient(ConfigServiceClient);
 const gateway = (): AwsConfigGateway =>

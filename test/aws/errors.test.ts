@@ -1,6 +1,6 @@
 import { IAMServiceException, NoSuchEntityException } from '@aws-sdk/client-iam';
 import { awsErrorName, callAws, callAwsUnlessAbsent, classifyAwsError } from '../../lib/aws/errors';
-import { AwsCallError, MissingPermissionError } from '../../lib/errors';
+import { AwsCallError, MissingPermissionError } from '../../lib/core/errors';
 
 const serviceError = (name: string, message = 'nope'): IAMServiceException =>
   new IAMServiceException({ name, $fault: 'client', $metadata: {}, message });

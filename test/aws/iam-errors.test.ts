@@ -14,7 +14,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { AwsIamReader } from '../../lib/aws/iam';
 import { ManagedPolicyCache } from '../../lib/aws/managed-policy-cache';
-import { AwsCallError, MissingPermissionError } from '../../lib/errors';
+import { AwsCallError, MissingPermissionError } from '../../lib/core/errors';
 
 // Paths moto cannot show: paging, AccessDenied, throttling that outlasts the SDK's retries.
 const iamMock = mockClient(IAMClient);

@@ -1,7 +1,6 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { runCli, type CommandIo } from '../../cli/main';
 import { simulate, type EvaluationResultJson } from '../../cli/simulate';
+import { context, DYNAMO_POLICY } from './simulate-support';
 
 /** An in-memory CommandIo: captured output and a map of readable files. */
 function fakeIo(files: Record<string, string> = {}) {
@@ -32,12 +31,6 @@ async function run(argv: string[], files: Record<string, string> = {}) {
         : [],
   };
 }
-
-// The two examples of `aws iam simulate-custom-policy help`, with AWS's documented output.
-const DYNAMO_POLICY =
-  '{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"dynamodb:*","Resource":"*","Condition":{"DateGreaterThan":{"aws:CurrentTime":"2018-08-16T12:00:00Z"}}}}';
-const context = (time: string): string =>
-  `ContextKeyName='aws:CurrentTime',ContextKeyValues='${time}',ContextKeyType=date`;
 
 const EXEC_POLICY = JSON.stringify({
   Version: '2012-10-17',
@@ -435,43 +428,5 @@ describe('runCli dispatch', () => {
     const fake = fakeIo();
     expect(await runCli(argv, fake.io)).toBe(code);
     expect(stream === 'stdout' ? fake.stdout() : fake.stderr()).toMatch(text);
-  });
-});
-
-describe('the built CLI bundle (npm test builds dist first)', () => {
-  const bin = join(__dirname, '..', '..', 'dist', 'cli', 'index.js');
-
-  it('simulates from the command line and prints the AWS shape', () => {
-    const stdout = execFileSync(
-      process.execPath,
-      [
-        bin,
-        'simulate',
-        '--policy-input-list',
-        DYNAMO_POLICY,
-        '--action-names',
-        'dynamodb:CreateBackup',
-        '--context-entries',
-        context('2019-04-25T11:00:00Z'),
-      ],
-      { encoding: 'utf8' },
-    );
-    const parsed = JSON.parse(stdout) as { EvaluationResults: EvaluationResultJson[] };
-    expect(parsed.EvaluationResults[0]?.EvalDecision).toBe('allowed');
-  });
-
-  it('exits 2 with one line on stderr for a bad document', () => {
-    const result = spawnSync(
-      process.execPath,
-      [bin, 'simulate', '--policy-input-list', '{"Statement":{}}', '--action-names', 'x:Y'],
-      {
-        encoding: 'utf8',
-      },
-    );
-    expect(result.status).toBe(2);
-    expect(result.stdout).toBe('');
-    expect(result.stderr).toBe(
-      'simulate: --policy-input-list 1: Statement.Effect: expected "Allow" or "Deny"\n',
-    );
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isLiveStatus, parseConfigRuleEvent } from '../../lib/config/event';
-import { InvalidEventError } from '../../lib/errors';
+import { InvalidEventError } from '../../lib/core/errors';
 
 const sample = (name: string): Record<string, unknown> =>
   JSON.parse(readFileSync(join(__dirname, '..', '..', 'events', name), 'utf8')) as Record<string, unknown>;

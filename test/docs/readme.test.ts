@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { assessRole, indexUsage } from '../../lib/assess';
-import { FINDING_IDS, type FindingId } from '../../lib/model';
+import { indexUsage } from '../../lib/facts/gather';
+import { assessRole } from '../../lib/rule/assess-role';
+import { FINDING_IDS, type FindingId } from '../../lib/core/model';
 import { DEFAULT_RULE_PARAMETERS, RULE_PARAMETER_NAMES, type RuleParameters } from '../../lib/parameters';
-import { REQUIREMENT_CATALOGUE } from '../../lib/requirements';
+import { FINDINGS } from '../../lib/findings/registry';
 import type { BatchJobDefinition, KeyMetadata } from '../../lib/usage/types';
 import {
   ACCOUNT,
@@ -112,7 +113,7 @@ describe('README.md', () => {
   });
 
   it.each(FINDING_IDS.map((id) => [id]))('%s links to its spec section', (id) => {
-    expect(rows.get(id)?.join(' ')).toContain(`(${REQUIREMENT_CATALOGUE[id].specUrl})`);
+    expect(rows.get(id)?.join(' ')).toContain(`(${FINDINGS[id].specUrl})`);
   });
 
   it.each(FINDING_IDS.map((id) => [id]))('%s shows the annotation the rule really writes', (id) => {

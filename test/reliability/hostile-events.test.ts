@@ -6,20 +6,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { snapshotFromDescription } from '../../lib/authorization-details';
-import { descriptionFromConfigurationItem } from '../../lib/configuration-item';
-import { AwsCallError, InvalidEventError, InvalidRuleParametersError } from '../../lib/errors';
-import type { RoleSnapshot } from '../../lib/model';
-import type {
-  ConfigEvaluation,
-  ConfigGateway,
-  EventConfigurationItem,
-  IamReader,
-  ManagedPolicyDocument,
-  RoleDescription,
-  UsageReader,
-} from '../../lib/ports';
-import { runRule } from '../../lib/rule';
+import { snapshotFromDescription } from '../../lib/facts/authorization-details';
+import { descriptionFromConfigurationItem } from '../../lib/config/configuration-item';
+import { AwsCallError, InvalidEventError, InvalidRuleParametersError } from '../../lib/core/errors';
+import type { RoleSnapshot } from '../../lib/core/model';
+import type { ConfigEvaluation, ConfigGateway, EventConfigurationItem } from '../../lib/config/ports';
+import type { IamReader, ManagedPolicyDocument, RoleDescription, UsageReader } from '../../lib/facts/ports';
+import { runRule } from '../../lib/config/runner';
 import type { BatchJobDefinition, KeyMetadata } from '../../lib/usage/types';
 import { EXECUTION_ROLE_POLICY, EXECUTION_ROLE_POLICY_ARN } from '../builders';
 import { Figures } from './figures';

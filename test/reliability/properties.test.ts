@@ -5,9 +5,10 @@
  * fit Config's 256 characters. Run counts are bounded so the suite takes seconds.
  */
 import fc from 'fast-check';
-import { MAX_ANNOTATION_LENGTH } from '../../lib/annotation';
-import { assessRole, indexUsage } from '../../lib/assess';
-import type { Finding, PermissionRequirement, Requirement, RoleSnapshot } from '../../lib/model';
+import { MAX_ANNOTATION_LENGTH } from '../../lib/findings/annotation';
+import { indexUsage } from '../../lib/facts/gather';
+import { assessRole } from '../../lib/rule/assess-role';
+import type { Finding, PermissionRequirement, Requirement, RoleSnapshot } from '../../lib/core/model';
 import { parseRuleParameters, type RuleParameters } from '../../lib/parameters';
 import {
   evaluateRequest,
@@ -16,7 +17,7 @@ import {
   parsePolicyDocument,
   PolicyParseError,
 } from '../../lib/policy';
-import { toConfigEvaluation } from '../../lib/rule';
+import { toConfigEvaluation } from '../../lib/config/runner';
 import type { BatchJobDefinition, KeyMetadata } from '../../lib/usage/types';
 import {
   ACCOUNT,
@@ -261,8 +262,9 @@ describe('arbitrary JSON', () => {
           const { index, keys, params } = noUsage();
           const assessment = assessRole(role, index, keys, params, LOCATION);
           if (!assessment.applicable) throw new Error('ecsTaskExecutionRole is always a candidate');
+          // The role's own trust policy: aRole gives a null `trust` the default document.
           const unreadable =
-            !parses(trust, 'resource') ||
+            !parses(role.trustPolicy, 'resource') ||
             inline.some((document) => !parses(document, 'identity')) ||
             (boundary !== undefined && !parses(boundary, 'identity'));
           if (unreadable) expect(assessment.evaluation.compliance).toBe('NON_COMPLIANT');

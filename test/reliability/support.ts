@@ -11,7 +11,7 @@ import { AwsIamReader } from '../../lib/aws/iam';
 import { ManagedPolicyCache } from '../../lib/aws/managed-policy-cache';
 import { mapWithConcurrency } from '../../lib/aws/concurrency';
 import { AwsUsageReader } from '../../lib/aws/usage';
-import { runRule, type RuleOutcome } from '../../lib/rule';
+import { runRule, type RuleOutcome } from '../../lib/config/runner';
 import { startFaultProxy, type FaultProxy, type ObservedRequest } from '../support/fault-proxy';
 import { clientsFor, MOTO_ACCOUNT_ID, MOTO_REGION, startMoto, type MotoServer } from '../support/moto';
 import {

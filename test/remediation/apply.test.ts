@@ -1,4 +1,4 @@
-import { InvalidEventError, InvalidRuleParametersError, RoleNotFoundError } from '../../lib/errors';
+import { InvalidEventError, InvalidRuleParametersError, RoleNotFoundError } from '../../lib/core/errors';
 import { remediate, type RemediationDependencies } from '../../lib/remediation/apply';
 import {
   ConcurrentChangeError,

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { AwsCallError, MissingPermissionError } from '../../lib/errors';
+import { AwsCallError, MissingPermissionError } from '../../lib/core/errors';
 import { createIamWriter } from '../../lib/aws/iam-writer';
 
 const iam = mockClient(IAMClient);

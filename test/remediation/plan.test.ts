@@ -1,4 +1,4 @@
-import type { RoleSnapshot } from '../../lib/model';
+import type { RoleSnapshot } from '../../lib/core/model';
 import { policyText } from '../../lib/remediation/json-text';
 import { applyPlanToSnapshot, planRemediation, ROLE_INLINE_POLICY_LIMIT } from '../../lib/remediation/plan';
 import type { PlannedChange, RemediationPlan } from '../../lib/remediation/types';

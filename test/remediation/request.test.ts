@@ -1,4 +1,4 @@
-import { InvalidEventError } from '../../lib/errors';
+import { InvalidEventError } from '../../lib/core/errors';
 import { parseRemediationRequest, scopeFromFunctionArn } from '../../lib/remediation/request';
 import dryRunSample from '../../events/remediate-dry-run.json';
 import applySample from '../../events/remediate-apply.json';

@@ -2,10 +2,11 @@
  * Remediation test support: assess a role as the rule would, and an in-memory IAM that serves both the
  * reader the rule uses and the writer the remediation uses, recording every write.
  */
-import { assessRole, indexUsage } from '../../lib/assess';
-import type { RoleSnapshot } from '../../lib/model';
+import { indexUsage } from '../../lib/facts/gather';
+import { assessRole } from '../../lib/rule/assess-role';
+import type { RoleSnapshot } from '../../lib/core/model';
 import { parseRuleParameters, type RuleParameters } from '../../lib/parameters';
-import type { IamReader, UsageReader } from '../../lib/ports';
+import type { IamReader, UsageReader } from '../../lib/facts/ports';
 import { policyText } from '../../lib/remediation/json-text';
 import type { ApplicableAssessment } from '../../lib/remediation/plan';
 import type { IamWriter } from '../../lib/remediation/types';

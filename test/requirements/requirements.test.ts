@@ -1,6 +1,6 @@
-import { FINDING_IDS, type Requirement } from '../../lib/model';
+import type { Requirement } from '../../lib/core/model';
 import { DEFAULT_RULE_PARAMETERS, type RuleParameters } from '../../lib/parameters';
-import { REQUIREMENT_CATALOGUE, requirementsFor, SPEC_SECTIONS, SPEC_URL } from '../../lib/requirements';
+import { requirementsFor } from '../../lib/requirements/derive';
 import {
   extractUsage,
   resolveSecretReferences,
@@ -60,24 +60,6 @@ function extraRequirementsOf(job: JobDefinitionOptions, keys: KeyMetadata = new 
     },
   ).filter((line) => !line.startsWith('TRUST_') && !line.startsWith('EXEC_'));
 }
-
-describe('REQUIREMENT_CATALOGUE', () => {
-  it.each(FINDING_IDS.map((id) => [id]))('describes %s with a section of the page', (id) => {
-    // Act
-    const entry = REQUIREMENT_CATALOGUE[id];
-
-    // Assert
-    expect(entry.title).not.toBe('');
-    expect(entry.description).not.toBe('');
-    expect(entry.specUrl).toBe(`${SPEC_URL}#${entry.section}`);
-    expect(SPEC_SECTIONS).toContain(entry.section);
-  });
-
-  it('uses every section of the page', () => {
-    const used = new Set(Object.values(REQUIREMENT_CATALOGUE).map((entry) => entry.section));
-    expect([...used].sort()).toEqual([...SPEC_SECTIONS].sort());
-  });
-});
 
 describe('requirementsFor', () => {
   it('asks a role without consumers for trust and the six actions on every resource', () => {

@@ -1,0 +1,91 @@
+/**
+ * Fact gathering: everything a verdict needs beyond the role itself, read through the reader ports
+ * (lib/facts/ports.ts). The Config runner, the remediation and the audit CLI all gather here, whether the
+ * readers are the SDK adapters (lib/aws) or saved files (lib/facts/saved-account.ts), so that all three
+ * judge a role from the same facts.
+ */
+import type { RuleParameters } from '../parameters';
+import { collectSecretRefs, extractUsage, resolveSecretReferences, type RoleUsage } from '../usage';
+import type {
+  BatchJobDefinition,
+  EcsTaskDefinition,
+  KeyMetadata,
+  RuleLocation,
+  SecretMetadata,
+} from '../usage/types';
+import type { UsageReader } from './ports';
+
+/** Usage per role ARN, computed once per invocation. */
+export type UsageIndex = ReadonlyMap<string, RoleUsage>;
+
+/** What the rule knows about the account beyond the roles themselves. */
+export interface UsageFacts {
+  readonly jobDefinitions: readonly BatchJobDefinition[];
+  readonly taskDefinitions: readonly EcsTaskDefinition[];
+  readonly keys: KeyMetadata;
+}
+
+/** The usage index (secret references resolved) and the KMS keys the requirements look up. */
+export interface GatheredUsage {
+  readonly index: UsageIndex;
+  readonly keys: KeyMetadata;
+}
+
+/** Indexes job and task definitions by the execution role they name. */
+export function indexUsage(
+  facts: Pick<UsageFacts, 'jobDefinitions' | 'taskDefinitions'>,
+  location: RuleLocation,
+): UsageIndex {
+  return extractUsage(facts.jobDefinitions, facts.taskDefinitions, location);
+}
+
+/** Every secret and parameter ARN whose KMS key must be described. */
+export function secretRefsOf(usage: UsageIndex): { secretArns: string[]; parameterArns: string[] } {
+  return collectSecretRefs(usage);
+}
+
+/** Lists the consumers the parameters discover and indexes them by the execution role they name. */
+export async function readUsageIndex(
+  usage: UsageReader,
+  params: RuleParameters,
+  location: RuleLocation,
+): Promise<UsageIndex> {
+  const [jobDefinitions, taskDefinitions] = await Promise.all([
+    params.discoverBatchJobDefinitions ? usage.listActiveJobDefinitions() : Promise.resolve([]),
+    params.discoverEcsTaskDefinitions ? usage.listLatestTaskDefinitions() : Promise.resolve([]),
+  ]);
+  return indexUsage({ jobDefinitions, taskDefinitions }, location);
+}
+
+const NO_SECRET_METADATA: SecretMetadata = Object.freeze({ keys: new Map(), resolvedArns: new Map() });
+
+/**
+ * KMS keys of every secret and parameter `index` references, plus SecretArns and ParameterArns, and the full
+ * ARN of each secret named without its suffix: one DescribeSecret / DescribeParameters pass answers both.
+ */
+export async function describeKeysFor(
+  usage: UsageReader,
+  index: UsageIndex,
+  params: RuleParameters,
+): Promise<SecretMetadata> {
+  const refs = secretRefsOf(index);
+  const secretArns = [...new Set([...refs.secretArns, ...params.secretArns])];
+  const parameterArns = [...new Set([...refs.parameterArns, ...params.parameterArns])];
+  if (secretArns.length === 0 && parameterArns.length === 0) return NO_SECRET_METADATA;
+  return usage.describeKeys({ secretArns, parameterArns });
+}
+
+/**
+ * Reads the facts the requirements depend on for a whole account: job/task definitions, the KMS keys of
+ * their secrets, and the full ARNs of secrets they name without a suffix (applied to the index, see
+ * resolveSecretReferences).
+ */
+export async function gatherUsage(
+  usage: UsageReader,
+  params: RuleParameters,
+  location: RuleLocation,
+): Promise<GatheredUsage> {
+  const index = await readUsageIndex(usage, params, location);
+  const { keys, resolvedArns } = await describeKeysFor(usage, index, params);
+  return { index: resolveSecretReferences(index, resolvedArns), keys };
+}

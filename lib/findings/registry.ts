@@ -1,0 +1,179 @@
+/**
+ * Every finding id, declared once with everything about it: the requirement it stands for and where the
+ * AWS Batch execution-role page states it, where it goes in a Config annotation, how the annotation words
+ * it, and what the remediation can do about it. Typed as a record over FindingId, so an id without an
+ * entry (or an entry without a part) does not compile; test/findings/registry.test.ts checks the rest.
+ */
+import type { Finding, FindingId, FindingReason } from '../core/model';
+import { conditionKeys, consumersText, shortArn } from './render';
+
+/** The page this rule enforces. */
+export const SPEC_URL = 'https://docs.aws.amazon.com/batch/latest/userguide/execution-IAM-role.html';
+
+/** Section anchors of the page, as its `<a name=...>` tags spell them. */
+export const SPEC_SECTIONS = [
+  'execution-IAM-role',
+  'create-execution-role',
+  'execution-private-auth',
+  'execution-secrets',
+] as const;
+/** One of SPEC_SECTIONS. */
+export type SpecSection = (typeof SPEC_SECTIONS)[number];
+
+/**
+ * What the remediation does about a finding whose reason is `when`: add the ecs-tasks trust statement,
+ * attach AmazonECSTaskExecutionRolePolicy, or grant the finding's action on its resource in the owned
+ * inline policy. Any other reason, and `none`, is refused with the reason's explanation.
+ */
+export type RemediationAbility =
+  | { readonly fix: 'trust' | 'attach' | 'grant'; readonly when: FindingReason['kind'] }
+  | { readonly fix: 'none' };
+
+/** Everything about one finding id. */
+export interface FindingDefinition {
+  /** The requirement, for the README table and the CLI. */
+  readonly title: string;
+  readonly section: SpecSection;
+  /** `SPEC_URL#section`. */
+  readonly specUrl: string;
+  readonly description: string;
+  /**
+   * Place in the annotation, lower first: what breaks every job before what breaks some, hardening last.
+   * An explicit Deny moves a finding up to EXPLICIT_DENY_PRIORITY (a deliberate Deny is the likeliest cause).
+   */
+  readonly annotationPriority: number;
+  /**
+   * The annotation's sentence for a finding that is not a missing grant (grants are grouped into one
+   * `Missing ...` run by lib/findings/annotation.ts): `generic` words it from its reason.
+   */
+  readonly annotationSentence: 'generic' | ((finding: Finding) => string);
+  readonly remediation: RemediationAbility;
+}
+
+/** Where an explicitly denied finding goes in the annotation when its own priority is lower. */
+export const EXPLICIT_DENY_PRIORITY = 3;
+
+type Definition = Omit<FindingDefinition, 'specUrl'>;
+const define = (definition: Definition): FindingDefinition => ({
+  ...definition,
+  specUrl: `${SPEC_URL}#${definition.section}`,
+});
+
+/** Every finding id and what it means. Same ids as the code, the tests, the annotations and the README. */
+export const FINDINGS: Readonly<Record<FindingId, FindingDefinition>> = {
+  TRUST_ECS_TASKS: define({
+    title: 'Trusted by ecs-tasks.amazonaws.com',
+    section: 'execution-IAM-role',
+    description:
+      'The trust policy lets ecs-tasks.amazonaws.com call sts:AssumeRole, so the ECS agent can use the role.',
+    annotationPriority: 0,
+    annotationSentence: ({ reason }) => {
+      if (reason.kind === 'explicitDeny')
+        return `Trust policy denies ecs-tasks.amazonaws.com (statement ${reason.statement})`;
+      if (reason.kind === 'conditional') {
+        return `Trust for ecs-tasks.amazonaws.com only under conditions on ${conditionKeys(reason.conditions)}`;
+      }
+      if (reason.kind === 'unreadable') return 'Unreadable trust policy';
+      return 'Trust policy does not allow ecs-tasks.amazonaws.com';
+    },
+    remediation: { fix: 'trust', when: 'noAllow' },
+  }),
+  TRUST_CONFUSED_DEPUTY: define({
+    title: 'Trust limited to this account (strict)',
+    section: 'execution-IAM-role',
+    description:
+      'With RequireConfusedDeputyCondition, the statement trusting ecs-tasks.amazonaws.com also carries ' +
+      'aws:SourceAccount or aws:SourceArn, as AWS recommends against the confused deputy problem.',
+    annotationPriority: 1,
+    annotationSentence: () => 'Trust lacks aws:SourceAccount or aws:SourceArn',
+    remediation: { fix: 'trust', when: 'noConfusedDeputyCondition' },
+  }),
+  EXEC_PERMISSIONS: define({
+    title: 'Execution permissions (AmazonECSTaskExecutionRolePolicy)',
+    section: 'execution-IAM-role',
+    description:
+      'ecr:GetAuthorizationToken, the three ECR pull actions and logs:CreateLogStream / logs:PutLogEvents: on ' +
+      'every resource, or, for roles with known consumers, on the repositories and log groups they use.',
+    annotationPriority: 4,
+    annotationSentence: 'generic',
+    remediation: { fix: 'attach', when: 'noAllow' },
+  }),
+  MANAGED_POLICY_ATTACHED: define({
+    title: 'AmazonECSTaskExecutionRolePolicy attached (strict)',
+    section: 'create-execution-role',
+    description:
+      'With RequireManagedPolicy, the AWS managed policy is attached so that the role gains permissions for ' +
+      'future ECS features.',
+    annotationPriority: 7,
+    annotationSentence: () => 'AmazonECSTaskExecutionRolePolicy not attached',
+    remediation: { fix: 'attach', when: 'notAttached' },
+  }),
+  REGISTRY_CREDENTIALS: define({
+    title: 'Private registry credentials readable',
+    section: 'execution-private-auth',
+    description: 'secretsmanager:GetSecretValue on each repositoryCredentials.credentialsParameter secret.',
+    annotationPriority: 5,
+    annotationSentence: 'generic',
+    remediation: { fix: 'grant', when: 'noAllow' },
+  }),
+  SECRETS_SSM: define({
+    title: 'Parameter Store secrets readable',
+    section: 'execution-secrets',
+    description:
+      'ssm:GetParameters on each Parameter Store parameter a job definition references in secrets or ' +
+      'logConfiguration.secretOptions (and on the rule parameter ParameterArns).',
+    annotationPriority: 5,
+    annotationSentence: 'generic',
+    remediation: { fix: 'grant', when: 'noAllow' },
+  }),
+  SECRETS_MANAGER: define({
+    title: 'Secrets Manager secrets readable',
+    section: 'execution-secrets',
+    description:
+      'secretsmanager:GetSecretValue on each secret a job definition references, directly or through ' +
+      '/aws/reference/secretsmanager/ (and on the rule parameter SecretArns).',
+    annotationPriority: 5,
+    annotationSentence: 'generic',
+    remediation: { fix: 'grant', when: 'noAllow' },
+  }),
+  KMS_DECRYPT: define({
+    title: 'Customer managed KMS keys usable',
+    section: 'execution-secrets',
+    description:
+      'kms:Decrypt on the customer managed key of each secret or SecureString parameter (AWS managed keys ' +
+      'need no grant), and on the rule parameter KmsKeyArns.',
+    annotationPriority: 6,
+    annotationSentence: 'generic',
+    remediation: { fix: 'grant', when: 'noAllow' },
+  }),
+  POLICY_UNREADABLE: define({
+    title: 'Every policy readable',
+    section: 'execution-IAM-role',
+    description:
+      'Every identity policy and the permissions boundary parse as IAM policy documents; otherwise nothing ' +
+      'can be proven and the role is NON_COMPLIANT.',
+    annotationPriority: 2,
+    annotationSentence: 'generic',
+    remediation: { fix: 'none' },
+  }),
+};
+
+/** A finding's place in the annotation (lower first). */
+export function annotationPriorityOf(finding: Finding): number {
+  const own = FINDINGS[finding.id].annotationPriority;
+  return finding.reason.kind === 'explicitDeny' ? Math.min(own, EXPLICIT_DENY_PRIORITY) : own;
+}
+
+/** The annotation's sentence for a finding that is not a missing grant. */
+export function annotationSentenceOf(finding: Finding): string {
+  const sentence = FINDINGS[finding.id].annotationSentence;
+  if (sentence !== 'generic') return sentence(finding);
+  const { reason } = finding;
+  const consumers = consumersText(finding.neededBy);
+  if (reason.kind === 'unverifiable') {
+    if (finding.action)
+      return `Cannot verify ${finding.action} for ${shortArn(reason.subject)} (KMS key unknown)${consumers}`;
+    return `Unusable secret reference ${reason.subject}${consumers}`;
+  }
+  return finding.message;
+}

@@ -1,0 +1,192 @@
+/**
+ * Findings and policies as text: every sentence a finding carries (the audit table and JSON show it, the
+ * annotation falls back on it), the fragments the annotation assembles, and policy names. One module, so
+ * a policy or a consumer is named the same way wherever it appears.
+ */
+import type { Consumer, FindingReason } from '../core/model';
+import { statementLabel, type UnresolvedCondition } from '../policy';
+
+/** The service the execution role must trust. */
+type TrustedService = 'ecs-tasks.amazonaws.com';
+
+/**
+ * `inline:deny-logs` -> `inline policy deny-logs`. The trust policy is `the trust policy` in a sentence and
+ * `trust policy` in the terse annotation.
+ */
+export function policyText(policyName: string, style: 'sentence' | 'terse' = 'sentence'): string {
+  const colon = policyName.indexOf(':');
+  const kind = colon < 0 ? '' : policyName.slice(0, colon);
+  const name = policyName.slice(colon + 1);
+  switch (kind) {
+    case 'inline':
+    case 'managed':
+    case 'boundary':
+      return `${POLICY_KIND_TEXT[kind]} ${name}`;
+    default:
+      if (policyName === 'trust') return style === 'terse' ? 'trust policy' : 'the trust policy';
+      return style === 'terse' ? policyName : `policy ${policyName}`;
+  }
+}
+
+/** How each kind of identity policy is called. */
+export const POLICY_KIND_TEXT = {
+  inline: 'inline policy',
+  managed: 'managed policy',
+  boundary: 'permissions boundary',
+} as const;
+
+/** The reason as a sentence fragment: `denied by inline policy deny-logs statement 0`. */
+export function describeReason(reason: FindingReason): string {
+  switch (reason.kind) {
+    case 'noAllow':
+      return 'no statement allows it';
+    case 'explicitDeny':
+      return `denied by ${policyText(reason.policyName)} statement ${reason.statement}`;
+    case 'boundary':
+      return `not allowed by ${policyText(reason.policyName)}`;
+    case 'conditional':
+      return `allowed only under conditions the rule cannot verify: ${reason.conditions.join('; ')}`;
+    case 'notAttached':
+      return 'not attached';
+    case 'noConfusedDeputyCondition':
+      return 'no aws:SourceAccount or aws:SourceArn condition';
+    case 'unreadable':
+      return `${policyText(reason.policyName)} cannot be read: ${reason.problem}`;
+    case 'unverifiable':
+      return reason.problem;
+  }
+}
+
+/** The reason as the annotation's parenthesis after a missing grant: ` (denied by inline policy x)`. */
+export function annotationReasonText(reason: FindingReason): string {
+  switch (reason.kind) {
+    case 'explicitDeny':
+      return ` (denied by ${policyText(reason.policyName, 'terse')})`;
+    case 'boundary':
+      return ` (not allowed by ${policyText(reason.policyName, 'terse')})`;
+    case 'conditional':
+      return ` (only under conditions on ${conditionKeys(reason.conditions)})`;
+    default:
+      return '';
+  }
+}
+
+/** `StringEquals aws:SourceVpce ["vpce-1"] (inline policy x statement 0)`. */
+export function conditionText(condition: UnresolvedCondition): string {
+  return `${condition.operator} ${condition.key} ${JSON.stringify(condition.values)} (${statementLabel(condition)})`;
+}
+
+/** `StringEquals aws:SourceVpce [...] (...)` -> `aws:SourceVpce`, deduplicated. */
+export function conditionKeys(conditions: readonly string[]): string {
+  const keys = [...new Set(conditions.map((condition) => condition.split(' ')[1] ?? condition))];
+  return keys.join(', ');
+}
+
+const CONSUMER_TEXT: Readonly<Record<Consumer['kind'], readonly [one: string, many: string]>> = {
+  'batch-job-definition': ['job definition', 'job definitions'],
+  'ecs-task-definition': ['task definition', 'task definitions'],
+  'rule-parameter': ['rule parameter', 'rule parameters'],
+  base: ['', ''],
+};
+
+/** A finding's ` (needed by job definition etl:3, rule parameter SecretArns)`; empty for the baseline. */
+export function neededByText(consumers: readonly Consumer[]): string {
+  const named = consumers.filter((consumer) => consumer.kind !== 'base');
+  if (named.length === 0) return '';
+  return ` (needed by ${named.map((consumer) => `${CONSUMER_TEXT[consumer.kind][0]} ${consumer.name}`).join(', ')})`;
+}
+
+/** The annotation's ` for job definition etl:3`, ` for job definitions etl:3, etl:4 and 2 more`; empty for the baseline. */
+export function consumersText(consumers: readonly Consumer[]): string {
+  const parts: string[] = [];
+  for (const kind of ['batch-job-definition', 'ecs-task-definition', 'rule-parameter'] as const) {
+    const names = consumers.filter((consumer) => consumer.kind === kind).map((consumer) => consumer.name);
+    if (names.length === 0) continue;
+    const [one, many] = CONSUMER_TEXT[kind];
+    const listed =
+      names.length > 2 ? `${names.slice(0, 2).join(', ')} and ${names.length - 2} more` : names.join(', ');
+    parts.push(`${names.length === 1 ? one : many} ${listed}`);
+  }
+  return parts.length === 0 ? '' : ` for ${parts.join(', ')}`;
+}
+
+/** `logs:CreateLogStream, PutLogEvents`: the service prefix once per run of actions of one service. */
+export function actionList(actions: readonly string[]): string {
+  let previousService = '';
+  return actions
+    .map((action) => {
+      const colon = action.indexOf(':');
+      const service = action.slice(0, colon);
+      const shown = service === previousService ? action.slice(colon + 1) : action;
+      previousService = service;
+      return shown;
+    })
+    .join(', ');
+}
+
+/**
+ * `arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-AbCdEf` -> `...:secret:prod/db-AbCdEf`;
+ * a log stream pattern is shown as its log group. Anything that is not an ARN is kept.
+ */
+export function shortArn(arn: string): string {
+  if (!arn.startsWith('arn:')) return arn;
+  const parts = arn.split(':');
+  if (parts.length < 6) return arn;
+  const resource = parts.slice(5).join(':');
+  return `...:${resource.endsWith(':log-stream:*') ? resource.slice(0, -':log-stream:*'.length) : resource}`;
+}
+
+// The sentences of the findings (Finding.message), one per way a requirement can fail.
+
+/** An identity policy or the boundary that does not parse (POLICY_UNREADABLE). */
+export function unreadablePolicyMessage(
+  kind: keyof typeof POLICY_KIND_TEXT,
+  name: string,
+  problem: string,
+): string {
+  return `The ${POLICY_KIND_TEXT[kind]} ${name} cannot be read (${problem}), so no grant can be proven`;
+}
+
+/** A trust policy that does not parse (TRUST_ECS_TASKS). */
+export function unreadableTrustMessage(problem: string): string {
+  return `The trust policy cannot be read (${problem}), so ecs-tasks.amazonaws.com cannot be shown to assume the role`;
+}
+
+/** The trust policy does not let the service assume the role, for `reason` (TRUST_ECS_TASKS). */
+export function untrustedMessage(service: TrustedService, reason: FindingReason): string {
+  const subject = `The trust policy does not let ${service} assume the role`;
+  if (reason.kind === 'conditional') return `${subject} unconditionally: ${describeReason(reason)}`;
+  if (reason.kind === 'noAllow') return `${subject}: no statement allows sts:AssumeRole for it`;
+  return `${subject}: ${describeReason(reason)}`;
+}
+
+/** Trusted without aws:SourceAccount or aws:SourceArn (TRUST_CONFUSED_DEPUTY). */
+export function confusedDeputyMessage(service: TrustedService): string {
+  return `The trust policy lets ${service} assume the role without aws:SourceAccount or aws:SourceArn`;
+}
+
+/** The AWS managed policy is not attached (MANAGED_POLICY_ATTACHED). */
+export function notAttachedMessage(policyName: string): string {
+  return `The AWS managed policy ${policyName} is not attached`;
+}
+
+/** An action the role lacks on a resource, and why. */
+export function notGrantedMessage(
+  action: string,
+  resource: string,
+  reason: FindingReason,
+  neededBy: readonly Consumer[],
+): string {
+  const subject = resource === '*' ? action : `${action} on ${resource}`;
+  return `${subject} is not granted: ${describeReason(reason)}${neededByText(neededBy)}`;
+}
+
+/** A requirement that cannot be checked: `kms:Decrypt for ARN cannot be checked: ...`. */
+export function unverifiableMessage(
+  action: string | undefined,
+  subject: string,
+  problem: string,
+  neededBy: readonly Consumer[],
+): string {
+  return `${action ? `${action} for ${subject}` : subject} ${problem}${neededByText(neededBy)}`;
+}
