@@ -3,7 +3,7 @@
  * reads: one rule per finding id, one result per finding, located at the role in its template (or, for an
  * account audit, at the role ARN as a logical location), with the consumers that need it as related locations.
  */
-import { REQUIREMENT_CATALOGUE, SPEC_URL } from '../../lib/requirements';
+import { FINDINGS, SPEC_URL } from '../../lib/findings/registry';
 import { consumersOf, displayName, type JudgedRole, type SourceLocation } from './judged-role';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
@@ -140,11 +140,9 @@ export function toSarif(roles: readonly JudgedRole[], options: SarifOptions = {}
   };
 }
 
-/** A rule per finding id, its help from the requirement catalogue (ids not in it get a generic text). */
+/** A rule per finding id, its help from the findings registry (ids not in it get a generic text). */
 function ruleFor(id: string): SarifRule {
-  const entry = Object.hasOwn(REQUIREMENT_CATALOGUE, id)
-    ? REQUIREMENT_CATALOGUE[id as keyof typeof REQUIREMENT_CATALOGUE]
-    : undefined;
+  const entry = Object.hasOwn(FINDINGS, id) ? FINDINGS[id as keyof typeof FINDINGS] : undefined;
   const title = entry?.title ?? id;
   const description = entry?.description ?? `The execution role does not meet requirement ${id}.`;
   const helpUri = entry?.specUrl ?? SPEC_URL;

@@ -4,7 +4,7 @@
  * `aws batch describe-job-definitions` / `aws ecs describe-task-definition`, and the secrets and KMS keys
  * declared beside them. Values the template does not determine stay `Unknown` for an adapter to fail closed on.
  */
-import type { ManagedPolicyDocument, RoleDescription } from '../ports';
+import type { ManagedPolicyDocument, RoleDescription } from '../facts/ports';
 import type { BatchJobDefinition, ContainerLike, EcsTaskDefinition, KeyValueSecret } from '../usage/types';
 import type { ParsedTemplate } from './parse';
 import { isResolvedObject, TemplateResolver, type Resolved, type ResolveOptions } from './resolve';

@@ -23,7 +23,7 @@ import { awsEnv, clientsFor, startMoto, type MotoServer } from '../support/moto'
 import { startRecordingProxy, type RecordingProxy } from '../support/recording-proxy';
 import { EXECUTION_ROLE_POLICY_ARN, seedRole } from '../support/seed';
 import { distArtifact, invokeBundle, type LambdaArtifact } from '../support/bundle';
-import { RULE_NAME } from '../rule/fakes';
+import { RULE_NAME } from '../support/fakes';
 
 const ROOT = join(__dirname, '..', '..');
 const EVENTS = join(ROOT, 'events');

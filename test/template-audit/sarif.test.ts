@@ -1,6 +1,6 @@
 import type { JudgedRole } from '../../cli/formats/judged-role';
 import { fileUri, SARIF_SCHEMA, toSarif, type SarifLog } from '../../cli/formats/sarif';
-import { SPEC_URL } from '../../lib/requirements';
+import { SPEC_URL } from '../../lib/findings/registry';
 import { sarifProblems } from './sarif-schema';
 import { judgeSample } from './support';
 

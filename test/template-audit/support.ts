@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JudgedRole, RelatedConsumer } from '../../cli/formats/judged-role';
-import { assessRole, indexUsage, secretRefsOf } from '../../lib/assess';
-import { snapshotFromDescription } from '../../lib/authorization-details';
+import { assessRole } from '../../lib/rule/assess-role';
+import { indexUsage, secretRefsOf } from '../../lib/facts/gather';
+import { snapshotFromDescription } from '../../lib/facts/authorization-details';
 import { DEFAULT_RULE_PARAMETERS } from '../../lib/parameters';
-import type { RoleDescription } from '../../lib/ports';
+import type { RoleDescription } from '../../lib/facts/ports';
 import { EXECUTION_POLICY_DOCUMENT, executionPolicyArn } from '../../lib/remediation/plan';
 import type { BatchJobDefinition, EcsTaskDefinition } from '../../lib/usage/types';
 import {

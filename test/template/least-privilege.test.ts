@@ -14,7 +14,7 @@ import {
   transformTemplate,
 } from './support';
 import { DEFAULT_RULE_PARAMETERS, parseRuleParameters } from '../../lib/parameters';
-import { matchesRoleNameGlob } from '../../lib/candidates';
+import { matchesRoleNameGlob } from '../../lib/rule/candidates';
 
 // Writes that AWS authorises only against "*" (the Service Authorization Reference lists no resource type).
 // The test below also checks that claim against cfn-lint's copy of that reference.
