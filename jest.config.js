@@ -39,11 +39,17 @@ module.exports = {
   testTimeout: 60000,
   // V8's own coverage: independent of the swc transform, and what `npm test` measures.
   coverageProvider: 'v8',
-  collectCoverageFrom: ['<rootDir>/lib/**/*.ts'],
+  // The ports and the model are declarations only: no code of theirs runs, so V8 would count them uncovered.
+  collectCoverageFrom: [
+    '<rootDir>/lib/**/*.ts',
+    '!<rootDir>/lib/config/ports.ts',
+    '!<rootDir>/lib/facts/ports.ts',
+    '!<rootDir>/lib/core/model.ts',
+  ],
   coverageReporters: ['text-summary'],
-  // Measured by the unit project alone (96.9% statements, 92.2% branches, 98.3% functions): a floor, so
-  // that `npm run test:unit -- --coverage` holds it too; `npm test` adds the integration suites on top.
+  // Measured by the unit project alone (98.0% statements and lines, 92.8% branches, 98.6% functions): a
+  // floor, so that `npm run test:unit -- --coverage` holds it too; `npm test` adds the integration suites.
   coverageThreshold: {
-    './lib/': { statements: 96, branches: 91, functions: 97, lines: 96 },
+    './lib/': { statements: 97, branches: 92, functions: 98, lines: 97 },
   },
 };

@@ -2,6 +2,7 @@
  * The audit's saved files: Batch job definitions, ECS task definitions and KMS key metadata, checked
  * strictly so that a wrong file fails with the field named instead of silently auditing less.
  */
+import { ExecutionRoleCheckError } from '../lib/core/errors';
 import { isFullSecretArnOf } from '../lib/usage';
 import type {
   BatchJobDefinition,
@@ -13,8 +14,12 @@ import type {
 } from '../lib/usage/types';
 
 /** Bad flags or files: one line on stderr, exit code 2. */
-export class AuditInputError extends Error {
+export class AuditInputError extends ExecutionRoleCheckError {
   override readonly name = 'AuditInputError';
+  readonly code = 'AUDIT_INPUT';
+  constructor(problem: string, options?: { cause?: unknown }) {
+    super(problem, problem, options);
+  }
 }
 
 /**

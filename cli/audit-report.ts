@@ -1,6 +1,7 @@
 /** The audit's verdicts for people (a table) and for pipelines (JSON). */
 import type { RoleAssessment } from '../lib/rule/assess-role';
 import type { Compliance, Consumer, Finding, RoleSnapshot } from '../lib/core/model';
+import { missingDocumentMessage } from '../lib/findings/render';
 
 /** One role's verdict, with the findings' messages as the audit shows them. */
 export interface AuditRow {
@@ -55,12 +56,7 @@ function explainMissingDocument(
   const arn = policyArnNamed(finding.reason.policyName, role);
   if (arn === undefined || !missingPolicyArns.has(arn)) return finding;
   const what = finding.reason.policyName.startsWith('boundary:') ? 'permissions boundary' : 'managed policy';
-  return {
-    ...finding,
-    message:
-      `The ${what} ${arn} is not in the input file, so no grant can be proven ` +
-      '(save the authorization details without --filter: the output then includes attached AWS managed policies)',
-  };
+  return { ...finding, message: missingDocumentMessage(what, arn) };
 }
 
 /** `managed:NAME` / `boundary:NAME` back to the ARN of the role's policy of that name. */

@@ -221,9 +221,7 @@ function ruleParametersFrom(flags: AuditFlags): RuleParameters {
   } catch (error) {
     if (!(error instanceof InvalidRuleParametersError)) throw error;
     const flag = Object.entries(PARAMETER_FLAGS).find(([, name]) => name === error.parameter)?.[0];
-    const prefix = `Invalid rule parameter ${error.parameter}: `;
-    const problem = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
-    throw new AuditInputError(`${flag ?? error.parameter}: ${problem}`);
+    throw new AuditInputError(`${flag ?? error.parameter}: ${error.problem}`);
   }
 }
 
@@ -469,10 +467,8 @@ export function createAudit(deps: AuditDependencies): Command {
     } catch (error) {
       if (error instanceof MissingPermissionError) {
         // The library words it for the Lambda function; here the caller's own credentials lack it.
-        const prefix = `The function's execution role is missing ${error.permission}: `;
-        const detail = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
         io.stderr(
-          `execution-role-check audit: your credentials are missing ${error.permission}: ${firstLine(detail)}\n`,
+          `execution-role-check audit: your credentials are missing ${error.permission}: ${firstLine(error.problem)}\n`,
         );
         return 2;
       }

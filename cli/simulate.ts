@@ -2,6 +2,7 @@
  * `simulate`: `aws iam simulate-custom-policy`, offline. Same flags, same output shape, decided by our
  * engine with missing context keys treated as absent (as the IAM simulator does).
  */
+import { ExecutionRoleCheckError } from '../lib/core/errors';
 import {
   evaluateRequest,
   parsePolicyDocument,
@@ -17,8 +18,12 @@ import { parseDate, parseIpRange, parseNumber } from '../lib/policy/values';
 import type { CommandIo } from './main';
 
 /** Bad flags or documents: reported on one line, exit code 2. */
-export class SimulateInputError extends Error {
+export class SimulateInputError extends ExecutionRoleCheckError {
   override readonly name = 'SimulateInputError';
+  readonly code = 'SIMULATE_INPUT';
+  constructor(problem: string, options?: { cause?: unknown }) {
+    super(problem, problem, options);
+  }
 }
 
 const FLAGS = {

@@ -7,7 +7,7 @@ import { assessRole, type RoleAssessment } from '../rule/assess-role';
 import { isCandidate, matchesRoleNameGlob, SERVICE_LINKED_PATH_PREFIX } from '../rule/candidates';
 import { isLiveStatus, parseConfigRuleEvent, type ItemSummary, type ParsedEvent } from './event';
 import { descriptionFromConfigurationItem } from './configuration-item';
-import { InvalidEventError } from '../core/errors';
+import { ExecutionRoleCheckError, InvalidEventError } from '../core/errors';
 import { parseRuleParameters, type RuleParameters } from '../parameters';
 import type { IamReader, UsageReader } from '../facts/ports';
 import type { ConfigEvaluation, ConfigGateway } from './ports';
@@ -39,13 +39,16 @@ export interface RuleOutcome {
 }
 
 /** A periodic sweep could not read the account before the function's time ran out; nothing was put. */
-export class SweepTimeoutError extends Error {
+export class SweepTimeoutError extends ExecutionRoleCheckError {
   override readonly name = 'SweepTimeoutError';
+  readonly code = 'SWEEP_TIMEOUT';
   constructor(readonly remainingMs: number) {
+    const problem =
+      `reading roles and job definitions did not finish with ${SWEEP_SAFETY_MARGIN_MS} ms ` +
+      `left of the function's time (${remainingMs} ms left when it started)`;
     super(
-      `Periodic sweep stopped: reading roles and job definitions did not finish with ${SWEEP_SAFETY_MARGIN_MS} ms ` +
-        `left of the function's time (${remainingMs} ms left when it started); no evaluations were put. ` +
-        'Raise the function timeout.',
+      `Periodic sweep stopped: ${problem}; no evaluations were put. Raise the function timeout.`,
+      problem,
     );
   }
 }

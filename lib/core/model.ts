@@ -2,6 +2,7 @@
  * The plain data that flows between the adapters (lib/aws), the pure core and the Config runner.
  * Nothing here talks to AWS.
  */
+import type { FindingId } from '../findings/registry';
 
 /** A policy document as AWS hands it over: an object, a JSON string or a URL-encoded JSON string. */
 export type RawPolicyDocument = unknown;
@@ -27,19 +28,8 @@ export interface RoleSnapshot {
   readonly tags: Readonly<Record<string, string>>;
 }
 
-/** Stable ids: the same id appears in code, tests, annotations and the README. */
-export const FINDING_IDS = [
-  'TRUST_ECS_TASKS',
-  'TRUST_CONFUSED_DEPUTY',
-  'EXEC_PERMISSIONS',
-  'MANAGED_POLICY_ATTACHED',
-  'REGISTRY_CREDENTIALS',
-  'SECRETS_SSM',
-  'SECRETS_MANAGER',
-  'KMS_DECRYPT',
-  'POLICY_UNREADABLE',
-] as const;
-export type FindingId = (typeof FINDING_IDS)[number];
+/** Stable ids: the same id appears in code, tests, annotations and the README. Declared by the registry. */
+export type { FindingId };
 
 /** Who needs a grant: a job definition (`etl:3`), an ECS task definition family, or a rule parameter. */
 export interface Consumer {

@@ -2,18 +2,20 @@
  * The output of `aws iam get-account-authorization-details` (or one page of the API answer) read into role
  * snapshots. Pure: one converter for the audit's saved files and the live sweep, so both see roles alike.
  */
+import { ExecutionRoleCheckError } from '../core/errors';
 import type { RawPolicyDocument, RoleSnapshot } from '../core/model';
 import type { ManagedPolicyDocument, RoleDescription } from './ports';
 
 /** The input is not authorization details; `field` names the element: `RoleDetailList[3].RoleName`. */
-export class AuthorizationDetailsError extends Error {
+export class AuthorizationDetailsError extends ExecutionRoleCheckError {
   override readonly name = 'AuthorizationDetailsError';
+  readonly code = 'AUTHORIZATION_DETAILS';
   constructor(
     readonly field: string,
-    readonly problem: string,
+    problem: string,
     options?: { cause?: unknown },
   ) {
-    super(`${field}: ${problem}`, options);
+    super(`${field}: ${problem}`, problem, options);
   }
 }
 

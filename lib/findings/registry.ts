@@ -4,8 +4,22 @@
  * it, and what the remediation can do about it. Typed as a record over FindingId, so an id without an
  * entry (or an entry without a part) does not compile; test/findings/registry.test.ts checks the rest.
  */
-import type { Finding, FindingId, FindingReason } from '../core/model';
+import type { Finding, FindingReason } from '../core/model';
 import { conditionKeys, consumersText, shortArn } from './render';
+
+/** Stable ids, in the order of the README's table: the same id appears in code, tests, annotations and the README. */
+export const FINDING_IDS = [
+  'TRUST_ECS_TASKS',
+  'TRUST_CONFUSED_DEPUTY',
+  'EXEC_PERMISSIONS',
+  'MANAGED_POLICY_ATTACHED',
+  'REGISTRY_CREDENTIALS',
+  'SECRETS_SSM',
+  'SECRETS_MANAGER',
+  'KMS_DECRYPT',
+  'POLICY_UNREADABLE',
+] as const;
+export type FindingId = (typeof FINDING_IDS)[number];
 
 /** The page this rule enforces. */
 export const SPEC_URL = 'https://docs.aws.amazon.com/batch/latest/userguide/execution-IAM-role.html';

@@ -3,7 +3,7 @@
  * annotation falls back on it), the fragments the annotation assembles, and policy names. One module, so
  * a policy or a consumer is named the same way wherever it appears.
  */
-import type { Consumer, FindingReason } from '../core/model';
+import type { Consumer, Finding, FindingReason } from '../core/model';
 import { statementLabel, type UnresolvedCondition } from '../policy';
 
 /** The service the execution role must trust. */
@@ -189,4 +189,52 @@ export function unverifiableMessage(
   neededBy: readonly Consumer[],
 ): string {
   return `${action ? `${action} for ${subject}` : subject} ${problem}${neededByText(neededBy)}`;
+}
+
+/** The audit's POLICY_UNREADABLE sentence for a policy whose document its input file lacks. */
+export function missingDocumentMessage(what: 'managed policy' | 'permissions boundary', arn: string): string {
+  return (
+    `The ${what} ${arn} is not in the input file, so no grant can be proven ` +
+    '(save the authorization details without --filter: the output then includes attached AWS managed policies)'
+  );
+}
+
+// The remediation's words for a finding it will not fix (lib/remediation/plan.ts).
+
+/** What a finding is about, for the remediation's refusals: `ACTION on RESOURCE`, the action, or its message. */
+export function findingSubject(finding: Finding): string {
+  if (finding.action === undefined) return finding.message;
+  return finding.resource === undefined ? finding.action : `${finding.action} on ${finding.resource}`;
+}
+
+/** Why a finding whose reason is not a plain absence cannot be fixed by adding something. */
+export function unfixableReasonText(finding: Finding): string | undefined {
+  const subject = findingSubject(finding);
+  const { reason } = finding;
+  switch (reason.kind) {
+    case 'explicitDeny':
+      return (
+        `${subject} is denied by ${reason.policyName} (${reason.statement}); no added grant overrides an ` +
+        'explicit Deny. Remove or narrow that Deny by hand, then run the remediation again.'
+      );
+    case 'boundary':
+      return (
+        `${subject} is not allowed by the permissions boundary ${reason.policyName}; a grant in the role ` +
+        'cannot exceed its boundary. Widen the boundary by hand if that is intended.'
+      );
+    case 'conditional':
+      return (
+        `${subject} is granted only under conditions (${reason.conditions.join('; ')}); the remediation ` +
+        'will not add an unconditional grant beside a deliberate condition. Review the condition by hand.'
+      );
+    case 'unreadable':
+      return (
+        `policy ${reason.policyName} cannot be read (${reason.problem}), so no change can be proven safe. ` +
+        'Fix the document by hand.'
+      );
+    case 'unverifiable':
+      return `${reason.subject}: ${reason.problem}; the exact grant needed is unknown.`;
+    default:
+      return undefined;
+  }
 }

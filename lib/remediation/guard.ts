@@ -3,6 +3,7 @@
  * the planner that produced them: only ecs-tasks.amazonaws.com is added as a principal, nothing existing is
  * removed or changed, only the one managed policy is attached, and no granted resource holds a wildcard.
  */
+import { ExecutionRoleCheckError } from '../core/errors';
 import { executionPolicyArn } from './plan';
 import {
   ECS_TASKS_SERVICE,
@@ -13,10 +14,11 @@ import {
 } from './types';
 
 /** A plan broke one of the remediation's promises; nothing is written. This is a bug, never user error. */
-export class UnsafePlanError extends Error {
+export class UnsafePlanError extends ExecutionRoleCheckError {
   override readonly name = 'UnsafePlanError';
+  readonly code = 'UNSAFE_PLAN';
   constructor(problem: string) {
-    super(`Refusing to apply an unsafe plan: ${problem}`);
+    super(`Refusing to apply an unsafe plan: ${problem}`, problem);
   }
 }
 

@@ -2,6 +2,7 @@
  * Edits a policy's JSON text without re-serialising it, so every byte a human wrote (spacing, key order,
  * escapes, number spelling) survives a remediation and the diff shows only what was added.
  */
+import { ExecutionRoleCheckError } from '../core/errors';
 
 /** Where a value sits in the text: `text.slice(start, end)` is exactly the value. */
 interface Span {
@@ -10,8 +11,12 @@ interface Span {
 }
 
 /** Why a text cannot be edited in place (the caller turns it into a refusal). */
-export class JsonTextError extends Error {
+export class JsonTextError extends ExecutionRoleCheckError {
   override readonly name = 'JsonTextError';
+  readonly code = 'JSON_TEXT';
+  constructor(problem: string, options?: { cause?: unknown }) {
+    super(problem, problem, options);
+  }
 }
 
 const WHITESPACE = new Set([' ', '\t', '\n', '\r']);

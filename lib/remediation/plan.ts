@@ -9,6 +9,7 @@ import { matchesActionPattern, parsePolicyDocument } from '../policy';
 import { EXECUTION_ROLE_ACTIONS } from '../requirements/derive';
 import type { Finding, RawPolicyDocument, RoleSnapshot } from '../core/model';
 import { FINDINGS } from '../findings/registry';
+import { findingSubject, unfixableReasonText } from '../findings/render';
 import type { RuleParameters } from '../parameters';
 import { appendStatement, JsonTextError, policyText } from './json-text';
 import {
@@ -99,45 +100,8 @@ function findingKey(finding: Pick<Finding, 'id' | 'action' | 'resource'>): strin
   return `${finding.id}|${finding.action ?? ''}|${finding.resource ?? ''}`;
 }
 
-function what(finding: Finding): string {
-  if (finding.action === undefined) return finding.message;
-  return finding.resource === undefined ? finding.action : `${finding.action} on ${finding.resource}`;
-}
-
 function isGrantAction(action: string | undefined): action is GrantAction {
   return action !== undefined && (GRANT_ACTIONS as string[]).includes(action);
-}
-
-/** Why a finding whose reason is not a plain absence cannot be fixed by adding something. */
-function refusalFor(finding: Finding): string | undefined {
-  const subject = what(finding);
-  const { reason } = finding;
-  switch (reason.kind) {
-    case 'explicitDeny':
-      return (
-        `${subject} is denied by ${reason.policyName} (${reason.statement}); no added grant overrides an ` +
-        'explicit Deny. Remove or narrow that Deny by hand, then run the remediation again.'
-      );
-    case 'boundary':
-      return (
-        `${subject} is not allowed by the permissions boundary ${reason.policyName}; a grant in the role ` +
-        'cannot exceed its boundary. Widen the boundary by hand if that is intended.'
-      );
-    case 'conditional':
-      return (
-        `${subject} is granted only under conditions (${reason.conditions.join('; ')}); the remediation ` +
-        'will not add an unconditional grant beside a deliberate condition. Review the condition by hand.'
-      );
-    case 'unreadable':
-      return (
-        `policy ${reason.policyName} cannot be read (${reason.problem}), so no change can be proven safe. ` +
-        'Fix the document by hand.'
-      );
-    case 'unverifiable':
-      return `${reason.subject}: ${reason.problem}; the exact grant needed is unknown.`;
-    default:
-      return undefined;
-  }
 }
 
 function hasWildcard(value: string): boolean {
@@ -145,7 +109,7 @@ function hasWildcard(value: string): boolean {
 }
 
 function fixFor(finding: Finding): Fix {
-  const refusal = refusalFor(finding);
+  const refusal = unfixableReasonText(finding);
   if (refusal !== undefined) return { kind: 'refuse', message: refusal };
   const { reason } = finding;
   // What can be done about each finding is declared once, in the registry.
@@ -155,13 +119,16 @@ function fixFor(finding: Finding): Fix {
   if (applies && ability.fix === 'attach') return { kind: 'attach' };
   if (applies && ability.fix === 'grant') {
     if (!isGrantAction(finding.action) || finding.resource === undefined) {
-      return { kind: 'refuse', message: `${what(finding)} is not a grant the remediation knows how to add.` };
+      return {
+        kind: 'refuse',
+        message: `${findingSubject(finding)} is not a grant the remediation knows how to add.`,
+      };
     }
     if (hasWildcard(finding.resource) || !finding.resource.startsWith('arn:')) {
       return {
         kind: 'refuse',
         message:
-          `${what(finding)}: the exact ARN is unknown (the reference is a partial name or pattern), and the ` +
+          `${findingSubject(finding)}: the exact ARN is unknown (the reference is a partial name or pattern), and the ` +
           'remediation never grants a wildcard resource. Reference the full ARN in the job definition, or ' +
           'grant it by hand.',
       };
@@ -438,7 +405,7 @@ export function planRemediation(
       for (const finding of attachTargets) {
         refuse(
           finding,
-          `${what(finding)}: ${EXECUTION_POLICY_NAME} is attached but does not grant it; review by hand.`,
+          `${findingSubject(finding)}: ${EXECUTION_POLICY_NAME} is attached but does not grant it; review by hand.`,
         );
       }
     }
@@ -447,7 +414,9 @@ export function planRemediation(
     const result = planGrants(role, grantTargets);
     if ('change' in result)
       planned.push({ change: result.change, targets: grantTargets.map((t) => t.finding) });
-    else for (const { finding } of grantTargets) refuse(finding, `${what(finding)}: ${result.problem}`);
+    else
+      for (const { finding } of grantTargets)
+        refuse(finding, `${findingSubject(finding)}: ${result.problem}`);
   }
   if (trustTargets.length > 0) {
     const result = planTrust(role, params, trustTargets);
@@ -497,7 +466,7 @@ function unresolvedMessage(
     );
   }
   return (
-    `${what(finding)}: ${describeChange(change)} would not satisfy it` +
+    `${findingSubject(finding)}: ${describeChange(change)} would not satisfy it` +
     (still ? ` (${still.message})` : '') +
     '; review the role by hand.'
   );

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { indexUsage } from '../../lib/facts/gather';
 import { assessRole } from '../../lib/rule/assess-role';
-import { FINDING_IDS, type FindingId } from '../../lib/core/model';
+import type { FindingId } from '../../lib/core/model';
 import { DEFAULT_RULE_PARAMETERS, RULE_PARAMETER_NAMES, type RuleParameters } from '../../lib/parameters';
-import { FINDINGS } from '../../lib/findings/registry';
+import { FINDING_IDS, FINDINGS } from '../../lib/findings/registry';
 import type { BatchJobDefinition, KeyMetadata } from '../../lib/usage/types';
 import {
   ACCOUNT,

@@ -1,10 +1,12 @@
-import { FINDING_IDS, type Finding, type FindingId, type FindingReason } from '../../lib/core/model';
+import type { Finding, FindingId, FindingReason } from '../../lib/core/model';
 import {
   annotationPriorityOf,
   annotationSentenceOf,
   EXPLICIT_DENY_PRIORITY,
+  FINDING_IDS,
   FINDINGS,
   SPEC_SECTIONS,
+  type FindingDefinition,
   SPEC_URL,
 } from '../../lib/findings/registry';
 import { aFinding } from '../builders';
@@ -23,6 +25,19 @@ describe('FINDINGS', () => {
     expect(entry.description).not.toBe('');
     expect(entry.specUrl).toBe(`${SPEC_URL}#${entry.section}`);
     expect(SPEC_SECTIONS).toContain(entry.section);
+  });
+
+  it('refuses, at compile time, an entry without what remediation can do', () => {
+    // @ts-expect-error: every part of a FindingDefinition is required (npm run typecheck covers tests)
+    const incomplete: FindingDefinition = {
+      title: 'Something',
+      section: 'execution-IAM-role',
+      specUrl: `${SPEC_URL}#execution-IAM-role`,
+      description: 'Something else',
+      annotationPriority: 5,
+      annotationSentence: 'generic',
+    };
+    expect(Object.keys(incomplete)).not.toContain('remediation');
   });
 
   it('uses every section of the page', () => {
