@@ -17,6 +17,7 @@ export const FINDING_IDS = [
   'SECRETS_SSM',
   'SECRETS_MANAGER',
   'KMS_DECRYPT',
+  'LOG_GROUP_CREATION',
   'POLICY_UNREADABLE',
 ] as const;
 export type FindingId = (typeof FINDING_IDS)[number];
@@ -47,9 +48,12 @@ export type RemediationAbility =
 export interface FindingDefinition {
   /** The requirement, for the README table and the CLI. */
   readonly title: string;
+  /** The section of the Batch page the need belongs to (or, for a need the page does not list, extends). */
   readonly section: SpecSection;
-  /** `SPEC_URL#section`. */
+  /** Where AWS states the need: `SPEC_URL#section`, or `docUrl` for a need the Batch page does not list. */
   readonly specUrl: string;
+  /** The AWS page that states a need the Batch page does not list. */
+  readonly docUrl?: string;
   readonly description: string;
   /**
    * Place in the annotation, lower first: what breaks every job before what breaks some, hardening last.
@@ -70,7 +74,7 @@ export const EXPLICIT_DENY_PRIORITY = 3;
 type Definition = Omit<FindingDefinition, 'specUrl'>;
 const define = (definition: Definition): FindingDefinition => ({
   ...definition,
-  specUrl: `${SPEC_URL}#${definition.section}`,
+  specUrl: definition.docUrl ?? `${SPEC_URL}#${definition.section}`,
 });
 
 /** Every finding id and what it means. Same ids as the code, the tests, the annotations and the README. */
@@ -157,6 +161,18 @@ export const FINDINGS: Readonly<Record<FindingId, FindingDefinition>> = {
       'kms:Decrypt on the customer managed key of each secret or SecureString parameter (AWS managed keys ' +
       'need no grant), and on the rule parameter KmsKeyArns.',
     annotationPriority: 6,
+    annotationSentence: 'generic',
+    remediation: { fix: 'grant', when: 'noAllow' },
+  }),
+  LOG_GROUP_CREATION: define({
+    title: 'Log groups the awslogs driver creates',
+    section: 'execution-IAM-role',
+    docUrl: 'https://docs.aws.amazon.com/batch/latest/userguide/using_awslogs.html#create_awslogs_logdriver_options',
+    description:
+      'logs:CreateLogGroup on each log group a container creates with awslogs-create-group "true" (not in ' +
+      'AmazonECSTaskExecutionRolePolicy). AWS authorises it on `log-group:NAME:log-stream:`, so a grant on ' +
+      '`log-group:NAME:*` covers it and the bare `log-group:NAME` does not; awslogs-region moves the region.',
+    annotationPriority: 5,
     annotationSentence: 'generic',
     remediation: { fix: 'grant', when: 'noAllow' },
   }),

@@ -18,6 +18,7 @@ export const GRANT_SIDS = {
   'secretsmanager:GetSecretValue': 'ExecutionRoleCheckSecretsManager',
   'ssm:GetParameters': 'ExecutionRoleCheckSsm',
   'kms:Decrypt': 'ExecutionRoleCheckKms',
+  'logs:CreateLogGroup': 'ExecutionRoleCheckLogGroups',
 } as const;
 /** An action the owned inline policy may grant. */
 export type GrantAction = keyof typeof GRANT_SIDS;

@@ -179,7 +179,7 @@ function addExecutionPermissions(collector: RequirementCollector, consumers: rea
     : [BASE_CONSUMER]) {
     collector.permission('EXEC_PERMISSIONS', 'ecr:GetAuthorizationToken', '*', consumer);
   }
-  for (const { consumer, ecrRepositories, logGroups } of consumers) {
+  for (const { consumer, ecrRepositories, logGroups, createdLogGroups } of consumers) {
     for (const repository of ecrRepositories) {
       for (const action of ECR_PULL_ACTIONS)
         collector.permission('EXEC_PERMISSIONS', action, repository, consumer);
@@ -189,6 +189,10 @@ function addExecutionPermissions(collector: RequirementCollector, consumers: rea
       for (const action of LOG_ACTIONS) {
         collector.permission('EXEC_PERMISSIONS', action, `${logGroup}:log-stream:*`, consumer);
       }
+    }
+    for (const logGroup of createdLogGroups) {
+      // The resource AWS names when it denies CreateLogGroup here carries an empty log-stream part.
+      collector.permission('LOG_GROUP_CREATION', 'logs:CreateLogGroup', `${logGroup}:log-stream:`, consumer);
     }
   }
 }

@@ -71,6 +71,7 @@ interface Located {
 class ConsumerBuilder {
   readonly ecr = new Set<string>();
   readonly logGroups = new Set<string>();
+  readonly createdLogGroups = new Set<string>();
   readonly secrets = new Map<string, SecretReference>();
   readonly registry = new Map<string, SecretReference>();
   readonly invalid: InvalidReference[] = [];
@@ -82,6 +83,7 @@ class ConsumerBuilder {
       consumer: this.consumer,
       ecrRepositories: [...this.ecr],
       logGroups: [...this.logGroups],
+      createdLogGroups: [...this.createdLogGroups],
       secrets: [...this.secrets.values()],
       registryCredentials: [...this.registry.values()],
       invalidReferences: this.invalid,
@@ -189,7 +191,12 @@ function addContainer(
   if (repository) builder.ecr.add(repository);
 
   const logGroup = logGroupOf(container, logPolicy, location);
-  if (logGroup) builder.logGroups.add(logGroup);
+  if (logGroup) {
+    builder.logGroups.add(logGroup);
+    // The driver creates the group when asked to ("true", as the options are strings), with the role's credentials.
+    const create = container.logConfiguration?.options?.['awslogs-create-group'];
+    if (create?.trim().toLowerCase() === 'true') builder.createdLogGroups.add(logGroup);
+  }
 
   (container.secrets ?? []).forEach((secret, index) => {
     addSecret(builder, secret.valueFrom, `${path}.secrets[${secret.name ?? index}]`, false, location);

@@ -116,6 +116,8 @@ export interface ConsumerUsage {
   readonly ecrRepositories: readonly string[];
   /** awslogs log groups its containers write to (`arn:aws:logs:REGION:ACCOUNT:log-group:NAME`). */
   readonly logGroups: readonly string[];
+  /** Those of them the awslogs driver creates (`awslogs-create-group: "true"`): they need logs:CreateLogGroup. */
+  readonly createdLogGroups: readonly string[];
   /** `secrets[].valueFrom` and `logConfiguration.secretOptions[].valueFrom`. */
   readonly secrets: readonly SecretReference[];
   /** `repositoryCredentials.credentialsParameter`: always Secrets Manager. */

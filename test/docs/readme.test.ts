@@ -88,6 +88,17 @@ const SCENARIOS: Record<FindingId, Scenario> = {
     jobs: [aJobDefinition({ secrets: { DB: SECRET } })],
     keys: new Map([[SECRET, KEY]]),
   },
+  LOG_GROUP_CREATION: {
+    role: {},
+    jobs: [
+      aJobDefinition({
+        logConfiguration: {
+          logDriver: 'awslogs',
+          options: { 'awslogs-group': '/batch/etl', 'awslogs-create-group': 'true' },
+        },
+      }),
+    ],
+  },
   POLICY_UNREADABLE: {
     role: {
       inline: {

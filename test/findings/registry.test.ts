@@ -23,7 +23,8 @@ describe('FINDINGS', () => {
     // Assert
     expect(entry.title).not.toBe('');
     expect(entry.description).not.toBe('');
-    expect(entry.specUrl).toBe(`${SPEC_URL}#${entry.section}`);
+    expect(entry.specUrl).toBe(entry.docUrl ?? `${SPEC_URL}#${entry.section}`);
+    if (entry.docUrl !== undefined) expect(entry.docUrl).toMatch(/^https:\/\/docs\.aws\.amazon\.com\//);
     expect(SPEC_SECTIONS).toContain(entry.section);
   });
 
