@@ -167,7 +167,8 @@ export const FINDINGS: Readonly<Record<FindingId, FindingDefinition>> = {
   LOG_GROUP_CREATION: define({
     title: 'Log groups the awslogs driver creates',
     section: 'execution-IAM-role',
-    docUrl: 'https://docs.aws.amazon.com/batch/latest/userguide/using_awslogs.html#create_awslogs_logdriver_options',
+    docUrl:
+      'https://docs.aws.amazon.com/batch/latest/userguide/using_awslogs.html#create_awslogs_logdriver_options',
     description:
       'logs:CreateLogGroup on each log group a container creates with awslogs-create-group "true" (not in ' +
       'AmazonECSTaskExecutionRolePolicy). AWS authorises it on `log-group:NAME:log-stream:`, so a grant on ' +
