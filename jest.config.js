@@ -44,6 +44,7 @@ module.exports = {
     '<rootDir>/lib/**/*.ts',
     '!<rootDir>/lib/config/ports.ts',
     '!<rootDir>/lib/facts/ports.ts',
+    '!<rootDir>/lib/facts/layer-ports.ts',
     '!<rootDir>/lib/core/model.ts',
   ],
   coverageReporters: ['text-summary'],

@@ -1,4 +1,9 @@
-import { ECRClient, ECRServiceException, GetRepositoryPolicyCommand } from '@aws-sdk/client-ecr';
+import {
+  ECRClient,
+  ECRServiceException,
+  GetRegistryPolicyCommand,
+  GetRepositoryPolicyCommand,
+} from '@aws-sdk/client-ecr';
 import { GetKeyPolicyCommand, KMSClient, KMSServiceException } from '@aws-sdk/client-kms';
 import {
   DescribeOrganizationCommand,
@@ -69,6 +74,24 @@ describe('AwsResourcePolicyReader error paths', () => {
       registryId: ACCOUNT,
       repositoryName: 'base',
     });
+  });
+
+  it('a registry without a policy: read, no policy', async () => {
+    ecrMock
+      .on(GetRegistryPolicyCommand)
+      .rejects(failure(ECRServiceException, 'RegistryPolicyNotFoundException'));
+    expect(await reader().registryPolicy(ACCOUNT, 'eu-west-1')).toEqual({ status: 'read', policy: null });
+  });
+
+  it('a key named by something else than a regional ARN: unreadable, nothing called', async () => {
+    expect(await reader().keyPolicy('alias/app')).toEqual(
+      expect.objectContaining({
+        status: 'unreadable',
+        reason: 'NotFound',
+        detail: 'alias/app is not a regional ARN',
+      }),
+    );
+    expect(kmsMock).not.toHaveReceivedCommand(GetKeyPolicyCommand);
   });
 
   it('any other failure fails the read, naming the call', async () => {

@@ -367,6 +367,55 @@ describe('extractTemplateFacts: what the template does not determine stays unkno
   });
 });
 
+describe('extractTemplateFacts: a container the template does not determine fails closed', () => {
+  const PARAMETERS = ['Parameters:', '  Shared: { Type: String }'];
+  it.each<[string, string, string, RegExp]>([
+    [
+      'an imported ContainerProperties',
+      'ContainerProperties: !ImportValue container',
+      'containerProperties.secrets[0].valueFrom',
+      /Fn::ImportValue "container"/,
+    ],
+    [
+      'a ContainerProperties that is text',
+      'ContainerProperties: oops',
+      'containerProperties.secrets[0].valueFrom',
+      /container: expected an object/,
+    ],
+    [
+      'an imported LogConfiguration',
+      'ContainerProperties: { Image: busybox, LogConfiguration: !ImportValue logs }',
+      'containerProperties.logConfiguration.secretOptions[0].valueFrom',
+      /Fn::ImportValue "logs"/,
+    ],
+    [
+      'log Options from a parameter without Default',
+      'ContainerProperties: { Image: busybox, LogConfiguration: { LogDriver: awslogs, Options: !Ref Shared } }',
+      "containerProperties.logConfiguration.options['awslogs-group']",
+      /Ref Shared/,
+    ],
+  ])('%s', (_name, properties, path, reason) => {
+    // Act
+    const facts = factsFromYaml(
+      ...PARAMETERS,
+      'Resources:',
+      '  Job:',
+      '    Type: AWS::Batch::JobDefinition',
+      `    Properties: { Type: container, ${properties} }`,
+    );
+
+    // Assert
+    expect(facts.jobDefinitions[0]?.unknowns).toEqual(
+      expect.arrayContaining([
+        {
+          path: expect.stringContaining(path.replace(/\['awslogs-group'\]$/, '')),
+          reason: expect.stringMatching(reason),
+        },
+      ]),
+    );
+  });
+});
+
 describe('extractTemplateFacts: templates with nothing or little to judge', () => {
   it('reads a SAM template: plain resources are extracted, serverless ones noted', () => {
     // Act

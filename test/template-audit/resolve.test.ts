@@ -113,6 +113,13 @@ describe('intrinsic functions the template does not determine are unknown, namin
     ['Ref of nothing', '!Ref Missing', /no parameter or resource Missing/],
     ['GetAZs', '!GetAZs ""', /Fn::GetAZs/],
     ['StackId', '!Ref AWS::StackId', /AWS::StackId/],
+    ['NotificationARNs', '!Ref AWS::NotificationARNs', /set when the stack is deployed/],
+    ['a pseudo parameter that does not exist', '!Ref AWS::Nope', /no such pseudo parameter/],
+    ['a Join without its list', '!Join [":"]', /expected \[delimiter, \[values\]\]/],
+    ['a Select without its list', '!Select [0]', /expected \[index, \[values\]\]/],
+    ['a Split without its text', '!Split [","]', /expected \[delimiter, text\]/],
+    ['a GetAtt of one name without a dot', '!GetAtt Role', /expected \[logicalId, attribute\]/],
+    ['Cidr', '!Cidr [10.0.0.0/16, 2, 8]', /not evaluated offline/],
   ])('%s: %s', (_name, expression, reason) => {
     // Act
     const value = resolveProbe(expression, GIVEN);
