@@ -1,0 +1,102 @@
+/**
+ * `audit --template`: templates read into facts (lib/template), served to lib/facts/gather.ts by the saved
+ * account readers (lib/facts/template-account.ts), judged by lib/rule/assess-role.ts, then every value the
+ * template does not determine failed closed by name on the role it reaches.
+ */
+import {
+  templateAccount,
+  type TemplateAccount,
+  type TemplateRoleOrigin,
+} from '../lib/facts/template-account';
+import type { Finding, RawPolicyDocument } from '../lib/core/model';
+import { unreadablePolicyMessage, unreadableTrustMessage, unverifiableMessage } from '../lib/findings/render';
+import { extractTemplateFacts, parseTemplate, TemplateParseError, type TemplateFacts } from '../lib/template';
+import type { UnknownAt } from '../lib/template';
+import { AuditInputError, messageOf } from './audit-input';
+import type { AuditRow } from './audit-report';
+import type { CommandIo } from './main';
+
+/** Reads, parses and extracts each template; a broken one names its file and line (exit 2). */
+export async function readTemplates(
+  io: CommandIo,
+  paths: readonly string[],
+  environment: { readonly region?: string; readonly accountId?: string },
+  awsManagedDocuments: ReadonlyMap<string, RawPolicyDocument>,
+): Promise<TemplateAccount> {
+  const facts: TemplateFacts[] = [];
+  for (const path of paths) {
+    let text: string;
+    try {
+      text = await io.readFile(path);
+    } catch (error) {
+      throw new AuditInputError(`--template ${path}: cannot read it (${messageOf(error)})`);
+    }
+    try {
+      facts.push(extractTemplateFacts(parseTemplate(text, path), environment));
+    } catch (error) {
+      if (error instanceof TemplateParseError) throw new AuditInputError(`--template ${error.message}`);
+      throw error;
+    }
+  }
+  return templateAccount(facts, awsManagedDocuments);
+}
+
+const UNKNOWN_PROBLEM = 'is not determined by the template, so no grant can be proven for it';
+
+function unknownsText(unknowns: readonly UnknownAt[]): string {
+  return unknowns.map((unknown) => `${unknown.path}: ${unknown.reason}`).join('; ');
+}
+
+/**
+ * A template role's row with its unknowns failed closed: each policy that lost its document names the
+ * expressions it holds, each unknown need of a consumer becomes its requirement's finding with an
+ * `unverifiable` reason, and any of them makes the role NON_COMPLIANT.
+ */
+export function failTemplateUnknownsClosed(row: AuditRow, origin: TemplateRoleOrigin | undefined): AuditRow {
+  if (origin === undefined || row.compliance === 'NOT_APPLICABLE') return row;
+  const findings: Finding[] = row.findings.map((finding) => {
+    if (finding.reason.kind !== 'unreadable') return finding;
+    const unknowns = origin.policyUnknowns.get(finding.reason.policyName);
+    if (unknowns === undefined) return finding;
+    const problem = `it depends on values the template does not determine: ${unknownsText(unknowns)}`;
+    const policyName = finding.reason.policyName;
+    const colon = policyName.indexOf(':');
+    return {
+      ...finding,
+      reason: { kind: 'unreadable', policyName, problem },
+      message:
+        policyName === 'trust'
+          ? unreadableTrustMessage(problem)
+          : unreadablePolicyMessage(
+              policyName.slice(0, colon) as 'inline' | 'managed' | 'boundary',
+              policyName.slice(colon + 1),
+              problem,
+            ),
+    };
+  });
+  for (const unknown of origin.otherUnknowns) {
+    const problem = `it depends on values the template does not determine: ${unknown.reason}`;
+    findings.push({
+      id: 'POLICY_UNREADABLE',
+      reason: { kind: 'unreadable', policyName: unknown.path, problem },
+      neededBy: [],
+      message: `${unknown.path}: ${problem}, so no grant can be proven`,
+    });
+  }
+  for (const { consumer, unknownNeeds } of origin.consumers) {
+    for (const need of unknownNeeds) {
+      const subject = `${need.path} (${need.reason})`;
+      findings.push({
+        id: need.id,
+        reason: { kind: 'unverifiable', subject, problem: UNKNOWN_PROBLEM },
+        neededBy: [consumer],
+        message: unverifiableMessage(undefined, subject, UNKNOWN_PROBLEM, [consumer]),
+      });
+    }
+  }
+  return {
+    ...row,
+    compliance: findings.length > 0 ? 'NON_COMPLIANT' : row.compliance,
+    findings,
+  };
+}

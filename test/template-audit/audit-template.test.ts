@@ -1,0 +1,284 @@
+/** `audit --template` in-process: verdicts, unknowns failed closed by name, bad input. */
+import { readFileSync } from 'node:fs';
+import type { AuditRoleJson } from '../../cli/audit-report';
+import { audit, auditJson, ids, SAMPLE_FILES } from '../cli/audit-support';
+import { SAMPLE } from './support';
+
+const sample = readFileSync(SAMPLE, 'utf8');
+const TEMPLATE = 'stack.yaml';
+
+/** The sample with `from` replaced by `to` (and an extra parameter without a default), as an in-memory file. */
+function changedSample(from: string, to: string): Record<string, string> {
+  const text = sample
+    .replace('Parameters:\n', 'Parameters:\n  UnsetKeyArn:\n    Type: String\n')
+    .replace(from, to);
+  expect(text).not.toBe(sample.replace('Parameters:\n', 'Parameters:\n  UnsetKeyArn:\n    Type: String\n'));
+  return { [TEMPLATE]: text };
+}
+
+const byLogicalId = (roles: readonly AuditRoleJson[], logicalId: string) =>
+  roles.find((role) => role.logicalId === logicalId);
+
+describe('audit --template: the sample stack', () => {
+  it.each<[string, string[], string, string[]]>([
+    ['with --assume-aws-managed-keys', ['--assume-aws-managed-keys'], 'COMPLIANT', []],
+    [
+      'without it (the SSM parameter outside the template has an unknown key)',
+      [],
+      'NON_COMPLIANT',
+      ['KMS_DECRYPT'],
+    ],
+  ])('judges both execution roles %s, exit 1', async (_name, extra, reportVerdict, reportIds) => {
+    // Act
+    const { code, roles, stderr } = await auditJson(['--template', SAMPLE, ...extra]);
+
+    // Assert
+    expect(stderr).toBe('');
+    expect(code).toBe(1);
+    expect(roles.map((role) => [role.logicalId, role.roleName])).toEqual([
+      ['ExportExecutionRole', 'export-prod-execution'],
+      ['ReportExecutionRole', 'report-prod-execution'],
+    ]);
+    const exportRole = byLogicalId(roles, 'ExportExecutionRole');
+    expect(exportRole?.compliance).toBe('NON_COMPLIANT');
+    // Without the assumption, the export job's own SSM parameter adds an unverifiable KMS_DECRYPT.
+    expect([...new Set(ids(exportRole))].sort()).toEqual(['KMS_DECRYPT', 'SECRETS_MANAGER']);
+    expect(ids(exportRole)).toHaveLength(extra.length > 0 ? 2 : 3);
+    const report = byLogicalId(roles, 'ReportExecutionRole');
+    expect(report?.compliance).toBe(reportVerdict);
+    expect(ids(report)).toEqual(reportIds);
+  });
+
+  it('names the SSM parameter whose key it cannot know, without --assume-aws-managed-keys', async () => {
+    // Act
+    const { roles } = await auditJson(['--template', SAMPLE]);
+
+    // Assert
+    expect(byLogicalId(roles, 'ReportExecutionRole')?.findings[0]?.message).toMatch(
+      /^kms:Decrypt for arn:aws:ssm:xx-placeholder-1:000000000000:parameter\/report\/prod\/bucket cannot be checked/,
+    );
+  });
+
+  it('builds ARNs from --region and --account (the pseudo parameters)', async () => {
+    // Act
+    const { roles } = await auditJson([
+      '--template',
+      SAMPLE,
+      '--region',
+      'eu-west-1',
+      '--account',
+      '111122223333',
+      '--assume-aws-managed-keys',
+    ]);
+
+    // Assert
+    expect(byLogicalId(roles, 'ExportExecutionRole')?.arn).toBe(
+      'arn:aws:iam::111122223333:role/export-prod-execution',
+    );
+    expect(byLogicalId(roles, 'ExportExecutionRole')?.findings[0]?.resource).toBe(
+      'arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/report/db-password-XXXXXX',
+    );
+  });
+
+  it('reads --template more than once, judging the roles of every file', async () => {
+    // Arrange
+    const other = sample.replace(/(report|export)-\$\{Environment\}-execution/g, '$1-other-execution');
+
+    // Act
+    const { code, roles } = await auditJson(
+      ['--template', SAMPLE, '--template', 'other.yaml', '--assume-aws-managed-keys'],
+      { files: { 'other.yaml': other } },
+    );
+
+    // Assert
+    expect(code).toBe(1);
+    expect(roles.map((role) => `${role.roleName}:${role.compliance}`)).toEqual([
+      'export-other-execution:NON_COMPLIANT',
+      'export-prod-execution:NON_COMPLIANT',
+      'report-other-execution:COMPLIANT',
+      'report-prod-execution:COMPLIANT',
+    ]);
+  });
+
+  it('prints the table with the verdicts and the summary', async () => {
+    // Act
+    const { code, stdout } = await audit(['--template', SAMPLE, '--assume-aws-managed-keys']);
+
+    // Assert
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/^export-prod-execution\s+NON_COMPLIANT\s+SECRETS_MANAGER: /m);
+    expect(stdout).toMatch(/^report-prod-execution\s+COMPLIANT\s+-$/m);
+    expect(stdout).toContain('2 roles: 1 compliant, 1 non-compliant, 0 not applicable.');
+  });
+});
+
+describe('audit --template: what the template does not determine fails closed, by name', () => {
+  it.each<[string, string, string, string, RegExp]>([
+    // [what is unknown, finding id, text of the sample, replacement, message of the finding]
+    [
+      'Fn::ImportValue in a policy Resource',
+      'POLICY_UNREADABLE',
+      'Resource: !Ref DatabaseSecret',
+      'Resource: !ImportValue shared-secret-arn',
+      /inline policy fetch-report-secrets cannot be read .*Statement\[0\]\.Resource: Fn::ImportValue "shared-secret-arn"/,
+    ],
+    [
+      'a parameter without a default in the key grant',
+      'POLICY_UNREADABLE',
+      'Resource: !GetAtt SecretsKey.Arn',
+      'Resource: !Ref UnsetKeyArn',
+      /Statement\[2\]\.Resource: .*UnsetKeyArn/,
+    ],
+    [
+      'Fn::ImportValue as the trusted service',
+      'TRUST_ECS_TASKS',
+      'Service: ecs-tasks.amazonaws.com\n            Action: sts:AssumeRole\n            Condition:',
+      'Service: !ImportValue trusted-service\n            Action: sts:AssumeRole\n            Condition:',
+      /trust policy cannot be read .*Fn::ImportValue "trusted-service"/,
+    ],
+    [
+      'an imported managed policy ARN',
+      'POLICY_UNREADABLE',
+      "- !Sub 'arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy'\n      Policies:\n        - PolicyName: fetch-report-secrets",
+      '- !ImportValue shared-policy-arn\n      Policies:\n        - PolicyName: fetch-report-secrets',
+      /ManagedPolicyArns\[0\]: Fn::ImportValue "shared-policy-arn"/,
+    ],
+    [
+      'Fn::ImportValue as a secret the job reads',
+      'SECRETS_MANAGER',
+      'ValueFrom: !Ref DatabaseSecret',
+      'ValueFrom: !ImportValue shared-secret-arn',
+      /^containerProperties\.secrets\[0\]\.valueFrom \(Fn::ImportValue "shared-secret-arn".*\) is not determined by the template/,
+    ],
+  ])('%s makes the role NON_COMPLIANT with %s naming it', async (_name, id, from, to, message) => {
+    // Arrange
+    const files = changedSample(from, to);
+
+    // Act
+    const { code, roles } = await auditJson(['--template', TEMPLATE, '--assume-aws-managed-keys'], { files });
+
+    // Assert
+    expect(code).toBe(1);
+    const report = byLogicalId(roles, 'ReportExecutionRole');
+    expect(report?.compliance).toBe('NON_COMPLIANT');
+    const finding = report?.findings.find((candidate) => candidate.id === id);
+    expect(finding?.message).toMatch(message);
+  });
+
+  it('an unknown registry credentials parameter is a REGISTRY_CREDENTIALS finding naming it', async () => {
+    // Arrange
+    const files = changedSample(
+      '        Secrets:\n          - Name: DB_PASSWORD\n            ValueFrom: !Ref DatabaseSecret\n          - Name: REPORT_BUCKET',
+      '        RepositoryCredentials:\n          CredentialsParameter: !ImportValue registry-secret\n' +
+        '        Secrets:\n          - Name: DB_PASSWORD\n            ValueFrom: !Ref DatabaseSecret\n          - Name: REPORT_BUCKET',
+    );
+
+    // Act
+    const { roles } = await auditJson(['--template', TEMPLATE, '--assume-aws-managed-keys'], { files });
+
+    // Assert
+    const report = byLogicalId(roles, 'ReportExecutionRole');
+    expect(report?.compliance).toBe('NON_COMPLIANT');
+    expect(report?.findings.map((finding) => [finding.id, finding.message])).toEqual([
+      [
+        'REGISTRY_CREDENTIALS',
+        expect.stringMatching(
+          /repositoryCredentials\.credentialsParameter \(Fn::ImportValue "registry-secret"/,
+        ),
+      ],
+    ]);
+  });
+});
+
+describe('audit --template: bad input and nothing to judge', () => {
+  it.each<[string, string[], Record<string, string>, string | RegExp]>([
+    [
+      'malformed YAML',
+      ['--template', 'bad.yaml'],
+      { 'bad.yaml': 'Resources:\n  B: { Type: AWS::S3::Bucket\n   x: [\n' },
+      /^--template bad\.yaml:2: not valid YAML/,
+    ],
+    [
+      'an unknown tag',
+      ['--template', 'tag.yaml'],
+      { 'tag.yaml': 'Resources:\n  B:\n    Type: !Bogus x\n' },
+      /^--template tag\.yaml:3: unknown tag !Bogus/,
+    ],
+    [
+      'malformed JSON',
+      ['--template', 'bad.json'],
+      { 'bad.json': '{"Resources": {\n' },
+      /^--template bad\.json:\d+: not valid JSON/,
+    ],
+    ['a missing file', ['--template', 'missing.yaml'], {}, /^--template missing\.yaml: cannot read it/],
+    ['--template without a value', ['--template'], {}, '--template needs a value'],
+    [
+      '--template with --input',
+      ['--template', SAMPLE, ...SAMPLE_FILES.slice(0, 2)],
+      {},
+      '--template and --input exclude each other',
+    ],
+    [
+      '--template with --live',
+      ['--template', SAMPLE, '--live'],
+      {},
+      '--template and --live exclude each other',
+    ],
+    [
+      'an account id that is not one',
+      ['--template', SAMPLE, '--account', '12345'],
+      {},
+      '--account: "12345" is not a 12-digit account id',
+    ],
+    [
+      '--account without --template',
+      [...SAMPLE_FILES, '--account', '111122223333'],
+      {},
+      '--account needs --template (it stands in for AWS::AccountId)',
+    ],
+  ])('%s: one line naming it, exit 2', async (_name, argv, files, message) => {
+    // Act
+    const { code, stdout, stderr } = await audit(argv, { files });
+
+    // Assert
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^execution-role-check audit: [^\n]+\n$/);
+    const text = stderr.slice('execution-role-check audit: '.length, -1);
+    if (typeof message === 'string') expect(text).toBe(message);
+    else expect(text).toMatch(message);
+  });
+
+  it.each<[string, string]>([
+    ['no roles', 'Resources:\n  Bucket: { Type: AWS::S3::Bucket }\n'],
+    [
+      'a role nothing uses that the parameters do not match',
+      'Resources:\n  Role:\n    Type: AWS::IAM::Role\n    Properties: { RoleName: app-role, AssumeRolePolicyDocument: {} }\n',
+    ],
+  ])('a template with %s: "nothing to judge", exit 0', async (_name, text) => {
+    // Act
+    const { code, stdout } = await audit(['--template', 'empty.yaml'], { files: { 'empty.yaml': text } });
+
+    // Assert
+    expect(code).toBe(0);
+    expect(stdout).toBe(
+      'Nothing to judge: no role in empty.yaml is used as an execution role by a job or task definition ' +
+        'there, or matches the rule parameters.\n',
+    );
+  });
+
+  it('judges a role the rule parameters match even when nothing uses it', async () => {
+    // Arrange
+    const text =
+      'Resources:\n  Role:\n    Type: AWS::IAM::Role\n' +
+      '    Properties: { RoleName: ecsTaskExecutionRole, AssumeRolePolicyDocument: {} }\n';
+
+    // Act
+    const { code, roles } = await auditJson(['--template', 'one.yaml'], { files: { 'one.yaml': text } });
+
+    // Assert
+    expect(code).toBe(1);
+    expect(roles.map((role) => [role.logicalId, role.compliance])).toEqual([['Role', 'NON_COMPLIANT']]);
+    expect(ids(roles[0])).toContain('TRUST_ECS_TASKS');
+  });
+});
