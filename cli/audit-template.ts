@@ -14,6 +14,7 @@ import { extractTemplateFacts, parseTemplate, TemplateParseError, type TemplateF
 import type { UnknownAt } from '../lib/template';
 import { AuditInputError, messageOf } from './audit-input';
 import type { AuditRow } from './audit-report';
+import type { JudgedRole, RelatedConsumer } from './formats/judged-role';
 import type { CommandIo } from './main';
 
 /** Reads, parses and extracts each template; a broken one names its file and line (exit 2). */
@@ -99,4 +100,33 @@ export function failTemplateUnknownsClosed(row: AuditRow, origin: TemplateRoleOr
     compliance: findings.length > 0 ? 'NON_COMPLIANT' : row.compliance,
     findings,
   };
+}
+
+/** A row as the SARIF and JUnit writers take it: template roles located in their file, others by ARN. */
+export function toJudgedRole(row: AuditRow, origin: TemplateRoleOrigin | undefined): JudgedRole {
+  const related: RelatedConsumer[] = origin
+    ? origin.consumers.map(({ consumer, logicalId, location }) => ({ ...consumer, logicalId, location }))
+    : uniqueConsumers(row.findings);
+  return {
+    roleName: row.role.roleName,
+    ...(origin ? { logicalId: origin.logicalId, location: origin.location } : { arn: row.role.arn }),
+    compliance: row.compliance,
+    findings: row.findings.map((finding) => ({
+      id: finding.id,
+      message: finding.message,
+      neededBy: finding.neededBy,
+      ...(finding.action !== undefined && { action: finding.action }),
+      ...(finding.resource !== undefined && { resource: finding.resource }),
+    })),
+    related,
+    reason: row.reason,
+  };
+}
+
+function uniqueConsumers(findings: readonly Finding[]): RelatedConsumer[] {
+  const seen = new Map<string, RelatedConsumer>();
+  for (const consumer of findings.flatMap((finding) => finding.neededBy)) {
+    seen.set(`${consumer.kind}\u0000${consumer.name}`, { kind: consumer.kind, name: consumer.name });
+  }
+  return [...seen.values()];
 }

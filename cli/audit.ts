@@ -20,6 +20,7 @@ import { AwsCallError, InvalidRuleParametersError, MissingPermissionError } from
 import type { RawPolicyDocument, RoleSnapshot } from '../lib/core/model';
 import { parseRuleParameters, type RuleParameterName, type RuleParameters } from '../lib/parameters';
 import { EXECUTION_POLICY_DOCUMENT, executionPolicyArn } from '../lib/remediation/plan';
+import { SPEC_URL } from '../lib/findings/registry';
 import type {
   BatchJobDefinition,
   EcsTaskDefinition,
@@ -37,8 +38,10 @@ import {
   taskDefinitionsFrom,
 } from './audit-input';
 import { renderTable, summaryLine, toAuditRow, toJson, type AuditRow } from './audit-report';
-import { failTemplateUnknownsClosed, readTemplates } from './audit-template';
+import { failTemplateUnknownsClosed, readTemplates, toJudgedRole } from './audit-template';
 import type { TemplateAccount } from '../lib/facts/template-account';
+import { toJUnit } from './formats/junit';
+import { toSarif } from './formats/sarif';
 import type { Command, CommandIo } from './main';
 
 export { AuditInputError } from './audit-input';
@@ -65,7 +68,7 @@ export const AUDIT_USAGE = `usage: execution-role-check audit [--input FILE [--j
                                   [--keys FILE | --assume-aws-managed-keys]]
                                  [--template FILE ... [--account ID] [--keys FILE | --assume-aws-managed-keys]]
                                  [--live [--profile NAME]] [--region REGION]
-                                 [rule parameter flags] [--output table|json] [--all] [--progress]
+                                 [rule parameter flags] [--output table|json|sarif|junit] [--all] [--progress]
 
 Judges every IAM role of an account as the Config rule does. Exit code: 0 nothing NON_COMPLIANT,
 1 a role is NON_COMPLIANT, 2 the audit could not run (bad flags or files, or AWS calls that failed).
@@ -111,7 +114,9 @@ Rule parameters (as the deployed rule's InputParameters):
   --parameter-arns ARNS                 ParameterArns
   --kms-key-arns ARNS                   KmsKeyArns
 Output:
-  --output table|json       a table (default) or a JSON array of roles with their findings
+  --output table|json|sarif|junit
+                            a table (default), a JSON array of roles with their findings, SARIF 2.1.0
+                            (code scanning) or JUnit XML (CI test reports)
   --all                     list NOT_APPLICABLE roles too
 `;
 
@@ -149,7 +154,10 @@ const VALUE_FLAGS = [
 ] as const;
 type ValueFlag = (typeof VALUE_FLAGS)[number];
 
-const OUTPUTS = ['table', 'json'] as const;
+const OUTPUTS = ['table', 'json', 'sarif', 'junit'] as const;
+
+/** The SARIF driver's documentation link: the page the findings' requirements come from. */
+const SARIF_OPTIONS = { informationUri: SPEC_URL } as const;
 
 const SWITCHES = ['--live', '--all', '--progress', '--assume-aws-managed-keys'] as const;
 type Switch = (typeof SWITCHES)[number];
@@ -591,7 +599,9 @@ async function runAudit(argv: readonly string[], io: CommandIo, deps: AuditDepen
   const { values, switches } = flags;
   const output = values['--output'] ?? 'table';
   if (!isOneOf(OUTPUTS, output)) {
-    throw new AuditInputError(`--output: expected table or json, got ${JSON.stringify(output)}`);
+    throw new AuditInputError(
+      `--output: expected table, json, sarif or junit, got ${JSON.stringify(output)}`,
+    );
   }
   const live = switches.has('--live');
   const fromTemplates = flags.templates.length > 0;
@@ -673,6 +683,9 @@ async function runAudit(argv: readonly string[], io: CommandIo, deps: AuditDepen
     if (banner) io.stderr(banner);
     if (nothingToJudge) io.stderr(nothingToJudge);
     if (output === 'json') io.stdout(`${JSON.stringify(toJson(shown, logicalIds), null, 2)}\n`);
+    const judged = shown.map((row) => toJudgedRole(row, origins?.get(row.role.arn)));
+    if (output === 'sarif') io.stdout(`${JSON.stringify(toSarif(judged, SARIF_OPTIONS), null, 2)}\n`);
+    if (output === 'junit') io.stdout(toJUnit(judged));
   } else if (nothingToJudge) {
     io.stdout(nothingToJudge);
   } else {

@@ -1,8 +1,11 @@
-/** `audit --template` in-process: verdicts, unknowns failed closed by name, bad input. */
+/** `audit --template` in-process: verdicts, unknowns failed closed by name, bad input, SARIF and JUnit. */
 import { readFileSync } from 'node:fs';
 import type { AuditRoleJson } from '../../cli/audit-report';
+import { fileUri, type SarifLog } from '../../cli/formats/sarif';
 import { audit, auditJson, ids, SAMPLE_FILES } from '../cli/audit-support';
+import { sarifProblems } from './sarif-schema';
 import { SAMPLE } from './support';
+import { parseXml, type XmlElement } from './xml';
 
 const sample = readFileSync(SAMPLE, 'utf8');
 const TEMPLATE = 'stack.yaml';
@@ -280,5 +283,67 @@ describe('audit --template: bad input and nothing to judge', () => {
     expect(code).toBe(1);
     expect(roles.map((role) => [role.logicalId, role.compliance])).toEqual([['Role', 'NON_COMPLIANT']]);
     expect(ids(roles[0])).toContain('TRUST_ECS_TASKS');
+  });
+});
+
+describe('audit --output sarif|junit', () => {
+  const sarifOf = async (argv: string[]) => {
+    const { code, stdout } = await audit([...argv, '--output', 'sarif']);
+    return { code, log: JSON.parse(stdout) as SarifLog };
+  };
+
+  it('a template audit: valid SARIF, each result on the broken role line, the job definition related', async () => {
+    // Act
+    const { code, log } = await sarifOf(['--template', SAMPLE, '--assume-aws-managed-keys']);
+
+    // Assert
+    expect(code).toBe(1);
+    expect(sarifProblems(log)).toEqual([]);
+    const results = log.runs[0]?.results ?? [];
+    expect(results.map((result) => result.ruleId).sort()).toEqual(['KMS_DECRYPT', 'SECRETS_MANAGER']);
+    for (const result of results) {
+      expect(result.locations[0]?.physicalLocation).toEqual({
+        artifactLocation: { uri: fileUri(SAMPLE) },
+        region: { startLine: 93 },
+      });
+      expect(result.relatedLocations?.map((location) => location.physicalLocation?.region)).toEqual([
+        { startLine: 139 },
+      ]);
+    }
+  });
+
+  it('an account audit (--input): results located at the role ARNs', async () => {
+    // Act
+    const { code, log } = await sarifOf([...SAMPLE_FILES]);
+
+    // Assert
+    expect(code).toBe(1);
+    expect(sarifProblems(log)).toEqual([]);
+    const results = log.runs[0]?.results ?? [];
+    expect(results.length).toBeGreaterThan(0);
+    for (const result of results) {
+      const logical = result.locations[0]?.logicalLocations?.[0];
+      expect(logical?.fullyQualifiedName).toMatch(/^arn:aws:iam::111122223333:role\//);
+      expect(result.locations[0]?.physicalLocation).toBeUndefined();
+    }
+  });
+
+  it.each<[string, string[], number, number]>([
+    ['a template audit', ['--template', SAMPLE, '--assume-aws-managed-keys'], 2, 1],
+    ['an account audit', [...SAMPLE_FILES], 0, 0],
+  ])('%s as JUnit: one testcase per judged role, one failing', async (_name, argv, tests, failures) => {
+    // Act
+    const { code, stdout } = await audit([...argv, '--output', 'junit']);
+
+    // Assert
+    expect(code).toBe(1);
+    const root = parseXml(stdout);
+    const suite = root.children.find((child: XmlElement) => child.name === 'testsuite');
+    if (tests > 0) {
+      expect(suite?.attributes['tests']).toBe(String(tests));
+      expect(suite?.attributes['failures']).toBe(String(failures));
+    } else {
+      expect(Number(suite?.attributes['failures'])).toBeGreaterThan(0);
+    }
   });
 });
