@@ -9,7 +9,12 @@ import {
   type TemplateRoleOrigin,
 } from '../lib/facts/template-account';
 import type { Finding, RawPolicyDocument } from '../lib/core/model';
-import { unreadablePolicyMessage, unreadableTrustMessage, unverifiableMessage } from '../lib/findings/render';
+import {
+  POLICY_KIND_TEXT,
+  unreadablePolicyMessage,
+  unreadableTrustMessage,
+  unverifiableMessage,
+} from '../lib/findings/render';
 import { extractTemplateFacts, parseTemplate, TemplateParseError, type TemplateFacts } from '../lib/template';
 import type { UnknownAt } from '../lib/template';
 import { AuditInputError, messageOf } from './audit-input';
@@ -53,28 +58,62 @@ function unknownsText(unknowns: readonly UnknownAt[]): string {
  * expressions it holds, each unknown need of a consumer becomes its requirement's finding with an
  * `unverifiable` reason, and any of them makes the role NON_COMPLIANT.
  */
-export function failTemplateUnknownsClosed(row: AuditRow, origin: TemplateRoleOrigin | undefined): AuditRow {
+export function failTemplateUnknownsClosed(
+  row: AuditRow,
+  origin: TemplateRoleOrigin | undefined,
+  template: Pick<TemplateAccount, 'unknownSecretKeys'>,
+): AuditRow {
   if (origin === undefined || row.compliance === 'NOT_APPLICABLE') return row;
-  const findings: Finding[] = row.findings.map((finding) => {
-    if (finding.reason.kind !== 'unreadable') return finding;
-    const unknowns = origin.policyUnknowns.get(finding.reason.policyName);
-    if (unknowns === undefined) return finding;
-    const problem = `it depends on values the template does not determine: ${unknownsText(unknowns)}`;
-    const policyName = finding.reason.policyName;
+  const unreadable = (policyName: string, unknowns: readonly UnknownAt[], whole: boolean): Finding => {
+    const problem = whole
+      ? `it depends on values the template does not determine: ${unknownsText(unknowns)}`
+      : `Allow statements that depend on values the template does not determine prove nothing: ${unknownsText(unknowns)}`;
     const colon = policyName.indexOf(':');
+    const kind = policyName.slice(0, colon) as 'inline' | 'managed' | 'boundary';
+    const what =
+      policyName === 'trust'
+        ? 'The trust policy'
+        : `The ${POLICY_KIND_TEXT[kind]} ${policyName.slice(colon + 1)}`;
     return {
-      ...finding,
+      id: policyName === 'trust' ? 'TRUST_ECS_TASKS' : 'POLICY_UNREADABLE',
       reason: { kind: 'unreadable', policyName, problem },
-      message:
-        policyName === 'trust'
+      neededBy: [],
+      message: !whole
+        ? `${what} has Allow statements that depend on values the template does not determine, so they ` +
+          `prove no grant: ${unknownsText(unknowns)}`
+        : policyName === 'trust'
           ? unreadableTrustMessage(problem)
-          : unreadablePolicyMessage(
-              policyName.slice(0, colon) as 'inline' | 'managed' | 'boundary',
-              policyName.slice(colon + 1),
-              problem,
-            ),
+          : unreadablePolicyMessage(kind, policyName.slice(colon + 1), problem),
     };
+  };
+  const named = new Set<string>();
+  const findings: Finding[] = row.findings.map((finding) => {
+    if (finding.reason.kind === 'unverifiable' && finding.id === 'KMS_DECRYPT') {
+      const reason = template.unknownSecretKeys.get(finding.reason.subject);
+      if (reason === undefined) return finding;
+      const problem = `cannot be checked: the KmsKeyId of the secret is not determined by the template (${reason})`;
+      return {
+        ...finding,
+        reason: { ...finding.reason, problem },
+        message: unverifiableMessage(finding.action, finding.reason.subject, problem, finding.neededBy),
+      };
+    }
+    const trust = origin.policyUnknowns.get('trust');
+    // Trust refused for want of an Allow the template left unknown: say which.
+    if (finding.id === 'TRUST_ECS_TASKS' && trust && finding.reason.kind === 'noAllow') {
+      named.add('trust');
+      return unreadable('trust', trust.unknowns, trust.whole);
+    }
+    if (finding.reason.kind !== 'unreadable') return finding;
+    const policy = origin.policyUnknowns.get(finding.reason.policyName);
+    if (policy === undefined) return finding;
+    named.add(finding.reason.policyName);
+    return { ...unreadable(finding.reason.policyName, policy.unknowns, policy.whole), id: finding.id };
   });
+  // Policies that still parsed (only unknown Allow statements left out) get a finding of their own.
+  for (const [policyName, policy] of origin.policyUnknowns) {
+    if (!named.has(policyName)) findings.push(unreadable(policyName, policy.unknowns, policy.whole));
+  }
   for (const unknown of origin.otherUnknowns) {
     const problem = `it depends on values the template does not determine: ${unknown.reason}`;
     findings.push({

@@ -446,7 +446,8 @@ async function templateFacts(flags: AuditFlags, params: RuleParameters, io: Comm
     keys,
     location: template.location,
     missingPolicyArns: new Set(),
-    unknownKeys: new Set(wanted.filter((arn) => !keys.has(arn))).size,
+    // A declared secret's unknown KmsKeyId is named on its finding: --keys cannot speak for it.
+    unknownKeys: new Set(wanted.filter((arn) => !keys.has(arn) && !template.unknownSecretKeys.has(arn))).size,
     unresolvedSecretNames: unresolvedSecretNames(gathered.index),
     template,
   };
@@ -664,6 +665,7 @@ async function runAudit(argv: readonly string[], io: CommandIo, deps: AuditDepen
             facts.missingPolicyArns,
           ),
           origins?.get(role.arn),
+          facts.template ?? { unknownSecretKeys: new Map() },
         ),
       )
     : [];

@@ -39,12 +39,20 @@ export interface TemplateRoleOrigin {
   readonly location: TemplateLocation;
   /**
    * Unknowns per policy, by the name findings give it (`trust`, `inline:NAME`, `managed:NAME`,
-   * `boundary:NAME`): each such policy enters the snapshot without a document, so it proves nothing.
+   * `boundary:NAME`). `whole`: the policy entered the snapshot without a document, so it proves nothing;
+   * otherwise only its Allow statements that hold an unknown were left out (an Allow left out can only
+   * prove less; a Deny or an unknown Effect could forbid anything, so those take the whole document).
    */
-  readonly policyUnknowns: ReadonlyMap<string, readonly UnknownAt[]>;
+  readonly policyUnknowns: ReadonlyMap<string, PolicyUnknowns>;
   /** Unknowns that do not sit in one policy (a policy attached to roles the template does not determine). */
   readonly otherUnknowns: readonly UnknownAt[];
   readonly consumers: readonly TemplateConsumer[];
+}
+
+/** What a policy of a template role holds that the template does not determine. */
+export interface PolicyUnknowns {
+  readonly whole: boolean;
+  readonly unknowns: readonly UnknownAt[];
 }
 
 /** One or more templates as a saved account, with what they leave unknown. */
@@ -54,6 +62,8 @@ export interface TemplateAccount {
   readonly roles: ReadonlyMap<string, TemplateRoleOrigin>;
   /** ARNs of the secrets the templates declare: their KMS keys come from the template or stay unknown. */
   readonly declaredSecretArns: ReadonlySet<string>;
+  /** Declared secrets whose `KmsKeyId` the template does not determine, with the expression's reason. */
+  readonly unknownSecretKeys: ReadonlyMap<string, string>;
   /** What was not read (SAM resources, nested stacks) and definitions whose execution role is unknown. */
   readonly notes: readonly string[];
 }
@@ -92,6 +102,7 @@ export function templateAccount(
   const taskDefinitions: EcsTaskDefinition[] = [];
   const keys = new Map<string, string | null>();
   const declaredSecretArns = new Set<string>();
+  const unknownSecretKeys = new Map<string, string>();
   const notes: string[] = [];
 
   for (const facts of templates) {
@@ -136,7 +147,8 @@ export function templateAccount(
       if (isUnknown(secret.arn)) continue;
       declaredSecretArns.add(secret.arn);
       // An unknown key stays out of the metadata: the requirement then reports it unverifiable.
-      if (!isUnknown(secret.kmsKeyId)) keys.set(secret.arn, secret.kmsKeyId);
+      if (isUnknown(secret.kmsKeyId)) unknownSecretKeys.set(secret.arn, secret.kmsKeyId.reason);
+      else keys.set(secret.arn, secret.kmsKeyId);
     }
     notes.push(...facts.notes.map((note) => `${facts.file}: ${note}`));
   }
@@ -151,6 +163,7 @@ export function templateAccount(
     location,
     roles: origins,
     declaredSecretArns,
+    unknownSecretKeys,
     notes,
   };
 }
@@ -166,12 +179,13 @@ function roleSnapshot(
   unknownManaged: ReadonlyMap<string, readonly UnknownAt[]>,
 ): { snapshot: RoleSnapshot; origin: Omit<TemplateRoleOrigin, 'consumers'> } {
   const described = role.description;
-  const policyUnknowns = new Map<string, UnknownAt[]>();
+  const policyUnknowns = new Map<string, PolicyUnknowns>();
   const documentOf = (policyName: string, document: unknown, path: string): RawPolicyDocument => {
     const unknowns = unknownsIn(document, path);
     if (unknowns.length === 0) return document as RawPolicyDocument;
-    policyUnknowns.set(policyName, unknowns);
-    return undefined;
+    const known = withoutUnknownAllows(document);
+    policyUnknowns.set(policyName, { whole: known === undefined, unknowns });
+    return known;
   };
   const { environment } = facts;
   const arn = textOr(
@@ -186,22 +200,26 @@ function roleSnapshot(
   const managedArns = described.attachedManagedPolicyArns.map((managed, index) => {
     if (!isUnknown(managed)) return managed;
     const label = `arn:${environment.partition}:iam::${environment.accountId}:policy/ManagedPolicyArns[${index}]`;
-    policyUnknowns.set(`managed:${label.slice(label.lastIndexOf('/') + 1)}`, [
-      { path: `ManagedPolicyArns[${index}]`, reason: managed.reason },
-    ]);
+    policyUnknowns.set(`managed:${label.slice(label.lastIndexOf('/') + 1)}`, {
+      whole: true,
+      unknowns: [{ path: `ManagedPolicyArns[${index}]`, reason: managed.reason }],
+    });
     return label;
   });
   for (const managed of managedArns) {
     const unknowns = unknownManaged.get(managed);
-    if (unknowns) policyUnknowns.set(`managed:${managed.slice(managed.lastIndexOf('/') + 1)}`, [...unknowns]);
+    if (unknowns) {
+      policyUnknowns.set(`managed:${managed.slice(managed.lastIndexOf('/') + 1)}`, { whole: true, unknowns });
+    }
   }
   const boundary = described.permissionsBoundaryArn;
   let permissionsBoundaryArn: string | undefined;
   if (isUnknown(boundary)) {
     permissionsBoundaryArn = `arn:${environment.partition}:iam::${environment.accountId}:policy/PermissionsBoundary`;
-    policyUnknowns.set('boundary:PermissionsBoundary', [
-      { path: 'PermissionsBoundary', reason: boundary.reason },
-    ]);
+    policyUnknowns.set('boundary:PermissionsBoundary', {
+      whole: true,
+      unknowns: [{ path: 'PermissionsBoundary', reason: boundary.reason }],
+    });
   } else permissionsBoundaryArn = boundary;
 
   const tags: Record<string, string> = {};
@@ -235,6 +253,28 @@ function roleSnapshot(
       otherUnknowns,
     },
   };
+}
+
+/**
+ * The document without its Allow statements that hold an unknown, or undefined (no document) when an
+ * unknown sits anywhere else: outside `Statement`, in a Deny, or in `Effect` itself.
+ */
+function withoutUnknownAllows(document: unknown): RawPolicyDocument {
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) return undefined;
+  const { Statement: statement, ...rest } = document as Record<string, unknown>;
+  if (unknownsIn(rest).length > 0 || isUnknown(statement)) return undefined;
+  const statements = Array.isArray(statement) ? statement : [statement];
+  const kept: unknown[] = [];
+  for (const entry of statements) {
+    if (unknownsIn(entry).length === 0) {
+      kept.push(entry);
+      continue;
+    }
+    const effect =
+      typeof entry === 'object' && entry !== null ? (entry as Record<string, unknown>)['Effect'] : undefined;
+    if (effect !== 'Allow') return undefined;
+  }
+  return { ...rest, Statement: kept } as RawPolicyDocument;
 }
 
 /**

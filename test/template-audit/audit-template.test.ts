@@ -123,7 +123,7 @@ describe('audit --template: what the template does not determine fails closed, b
       'POLICY_UNREADABLE',
       'Resource: !Ref DatabaseSecret',
       'Resource: !ImportValue shared-secret-arn',
-      /inline policy fetch-report-secrets cannot be read .*Statement\[0\]\.Resource: Fn::ImportValue "shared-secret-arn"/,
+      /^The inline policy fetch-report-secrets has Allow statements that depend on values the template does not determine, so they prove no grant: PolicyDocument\.Statement\[0\]\.Resource: Fn::ImportValue "shared-secret-arn"/,
     ],
     [
       'a parameter without a default in the key grant',
@@ -137,7 +137,7 @@ describe('audit --template: what the template does not determine fails closed, b
       'TRUST_ECS_TASKS',
       'Service: ecs-tasks.amazonaws.com\n            Action: sts:AssumeRole\n            Condition:',
       'Service: !ImportValue trusted-service\n            Action: sts:AssumeRole\n            Condition:',
-      /trust policy cannot be read .*Fn::ImportValue "trusted-service"/,
+      /^The trust policy has Allow statements .*Statement\[0\]\.Principal\.Service: Fn::ImportValue "trusted-service"/,
     ],
     [
       'an imported managed policy ARN',
@@ -145,6 +145,20 @@ describe('audit --template: what the template does not determine fails closed, b
       "- !Sub 'arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy'\n      Policies:\n        - PolicyName: fetch-report-secrets",
       '- !ImportValue shared-policy-arn\n      Policies:\n        - PolicyName: fetch-report-secrets',
       /ManagedPolicyArns\[0\]: Fn::ImportValue "shared-policy-arn"/,
+    ],
+    [
+      'a Deny statement with an imported Resource (the whole policy proves nothing)',
+      'POLICY_UNREADABLE',
+      '              - Sid: Settings\n',
+      '              - Effect: Deny\n                Action: s3:*\n                Resource: !ImportValue audit-bucket\n              - Sid: Settings\n',
+      /^The inline policy fetch-report-secrets cannot be read \(it depends on values the template does not determine: PolicyDocument\.Statement\[1\]\.Resource: Fn::ImportValue "audit-bucket"/,
+    ],
+    [
+      "an imported KmsKeyId of the template's secret",
+      'KMS_DECRYPT',
+      'KmsKeyId: !GetAtt SecretsKey.Arn',
+      'KmsKeyId: !ImportValue shared-key',
+      /cannot be checked: the KmsKeyId of the secret is not determined by the template \(Fn::ImportValue "shared-key"/,
     ],
     [
       'Fn::ImportValue as a secret the job reads',
@@ -166,6 +180,30 @@ describe('audit --template: what the template does not determine fails closed, b
     expect(report?.compliance).toBe('NON_COMPLIANT');
     const finding = report?.findings.find((candidate) => candidate.id === id);
     expect(finding?.message).toMatch(message);
+  });
+
+  it.each<[string, string, string, string[]]>([
+    [
+      'an unknown Allow: only that statement is left out',
+      'Resource: !Ref DatabaseSecret',
+      'Resource: !ImportValue shared-secret-arn',
+      ['SECRETS_MANAGER', 'POLICY_UNREADABLE'],
+    ],
+    [
+      'an unknown Deny: the whole policy is left out',
+      '              - Sid: Settings\n',
+      '              - Effect: Deny\n                Action: s3:*\n                Resource: !ImportValue audit-bucket\n              - Sid: Settings\n',
+      ['POLICY_UNREADABLE', 'SECRETS_MANAGER', 'KMS_DECRYPT', 'SECRETS_SSM'],
+    ],
+  ])('%s: the findings of the report role', async (_name, from, to, expected) => {
+    // Arrange
+    const files = changedSample(from, to);
+
+    // Act
+    const { roles } = await auditJson(['--template', TEMPLATE, '--assume-aws-managed-keys'], { files });
+
+    // Assert
+    expect(ids(byLogicalId(roles, 'ReportExecutionRole'))).toEqual(expected);
   });
 
   it('an unknown registry credentials parameter is a REGISTRY_CREDENTIALS finding naming it', async () => {
