@@ -136,8 +136,12 @@ export function templateAccount(
       noteUnknownRole(notes, facts.file, task.logicalId, needs);
     }
     for (const role of facts.roles) {
-      const { snapshot, origin } = roleSnapshot(role, facts, documents, unknownManaged);
+      const {
+        snapshot,
+        origin: { notes: roleNotes, ...origin },
+      } = roleSnapshot(role, facts, documents, unknownManaged);
       roles.push(snapshot);
+      notes.push(...roleNotes);
       origins.set(snapshot.arn, {
         ...origin,
         consumers: consumers.filter((consumer) => consumer.roleLogicalIds.includes(role.logicalId)),
@@ -177,7 +181,7 @@ function roleSnapshot(
   facts: TemplateFacts,
   documents: ReadonlyMap<string, { readonly document: RawPolicyDocument }>,
   unknownManaged: ReadonlyMap<string, readonly UnknownAt[]>,
-): { snapshot: RoleSnapshot; origin: Omit<TemplateRoleOrigin, 'consumers'> } {
+): { snapshot: RoleSnapshot; origin: Omit<TemplateRoleOrigin, 'consumers'> & { notes: string[] } } {
   const described = role.description;
   const policyUnknowns = new Map<string, PolicyUnknowns>();
   const documentOf = (policyName: string, document: unknown, path: string): RawPolicyDocument => {
@@ -222,11 +226,16 @@ function roleSnapshot(
     });
   } else permissionsBoundaryArn = boundary;
 
+  // A tag grants nothing: an unknown value only matters to RoleTagKey=VALUE candidacy, and is noted.
   const tags: Record<string, string> = {};
-  const otherUnknowns: UnknownAt[] = [];
+  const notes: string[] = [];
   for (const [key, value] of Object.entries(described.tags)) {
-    if (isUnknown(value)) otherUnknowns.push({ path: `Tags.${key}`, reason: value.reason });
-    else tags[key] = value;
+    if (isUnknown(value)) {
+      notes.push(
+        `${facts.file}: ${role.logicalId}.Tags.${key} is not determined by the template (${value.reason}): ` +
+          'a RoleTagKey parameter naming its value cannot match it',
+      );
+    } else tags[key] = value;
   }
   const description: RoleDescription = {
     roleName: role.roleName,
@@ -239,10 +248,26 @@ function roleSnapshot(
     ...(permissionsBoundaryArn !== undefined && { permissionsBoundaryArn }),
     tags,
   };
-  const { snapshot } = snapshotFromDescription(description, documents);
+  const { snapshot, missingPolicyArns } = snapshotFromDescription(description, documents);
+  for (const missing of missingPolicyArns) {
+    const kind = missing === permissionsBoundaryArn ? 'boundary' : 'managed';
+    const name = `${kind}:${missing.slice(missing.lastIndexOf('/') + 1)}`;
+    if (policyUnknowns.has(name)) continue;
+    policyUnknowns.set(name, {
+      whole: true,
+      unknowns: [
+        {
+          path: missing,
+          reason:
+            'neither declared in the template nor an AWS managed policy known offline ' +
+            '(of those, only AmazonECSTaskExecutionRolePolicy is)',
+        },
+      ],
+    });
+  }
   // Unknowns the description does not show: policies attached to roles the template does not determine.
   const shown = new Set(unknownsIn(described).map((unknown) => unknown.reason));
-  otherUnknowns.push(...role.unknowns.filter((unknown) => !shown.has(unknown.reason)));
+  const otherUnknowns = role.unknowns.filter((unknown) => !shown.has(unknown.reason));
   return {
     snapshot,
     origin: {
@@ -251,6 +276,7 @@ function roleSnapshot(
       location: role.location,
       policyUnknowns,
       otherUnknowns,
+      notes,
     },
   };
 }

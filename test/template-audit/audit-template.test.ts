@@ -206,6 +206,42 @@ describe('audit --template: what the template does not determine fails closed, b
     expect(ids(byLogicalId(roles, 'ReportExecutionRole'))).toEqual(expected);
   });
 
+  it('an AWS managed policy not known offline proves nothing and is named', async () => {
+    // Arrange
+    const files = changedSample(
+      '      Policies:\n        - PolicyName: fetch-report-secrets',
+      '        - arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess\n      Policies:\n        - PolicyName: fetch-report-secrets',
+    );
+
+    // Act
+    const { roles } = await auditJson(['--template', TEMPLATE, '--assume-aws-managed-keys'], { files });
+
+    // Assert
+    expect(byLogicalId(roles, 'ReportExecutionRole')?.findings.map((finding) => finding.message)).toEqual([
+      expect.stringMatching(
+        /^The managed policy AmazonS3ReadOnlyAccess cannot be read .*arn:aws:iam::aws:policy\/AmazonS3ReadOnlyAccess: neither declared in the template nor an AWS managed policy known offline/,
+      ),
+    ]);
+  });
+
+  it('an unknown tag value grants nothing: a note, not a finding', async () => {
+    // Arrange
+    const files = changedSample(
+      '      Policies:\n        - PolicyName: fetch-report-secrets',
+      '      Tags:\n        - Key: team\n          Value: !ImportValue team-name\n      Policies:\n        - PolicyName: fetch-report-secrets',
+    );
+
+    // Act
+    const table = await audit(['--template', TEMPLATE, '--assume-aws-managed-keys'], { files });
+    const { roles } = await auditJson(['--template', TEMPLATE, '--assume-aws-managed-keys'], { files });
+
+    // Assert
+    expect(byLogicalId(roles, 'ReportExecutionRole')?.compliance).toBe('COMPLIANT');
+    expect(table.stdout).toContain(
+      'Note: stack.yaml: ReportExecutionRole.Tags.team is not determined by the template (Fn::ImportValue "team-name"',
+    );
+  });
+
   it('an unknown registry credentials parameter is a REGISTRY_CREDENTIALS finding naming it', async () => {
     // Arrange
     const files = changedSample(
