@@ -93,6 +93,7 @@ Template (before deploy; no AWS calls):
                             every role a job or task definition of it uses, or that the rule parameters
                             match. Values the template does not determine (imports, parameters without
                             defaults) never prove a grant: their roles are NON_COMPLIANT, naming them.
+                            Its ECS task definitions are read unless --discover-ecs-task-definitions false.
   --account ID              AWS::AccountId for the template (default: a placeholder, 000000000000)
   --region REGION           AWS::Region for the template (default: a placeholder, xx-placeholder-1)
   --keys FILE, --assume-aws-managed-keys   KMS keys of secrets and parameters the template does not declare
@@ -245,6 +246,10 @@ function ruleParametersFrom(flags: AuditFlags): RuleParameters {
         '--task-definitions contradicts --discover-ecs-task-definitions false: drop one of them',
       );
     }
+    raw['DiscoverEcsTaskDefinitions'] = 'true';
+  }
+  // A template's task definitions are there to be judged: discovered unless the flag says false.
+  if (flags.templates.length > 0 && raw['DiscoverEcsTaskDefinitions'] === undefined) {
     raw['DiscoverEcsTaskDefinitions'] = 'true';
   }
   try {

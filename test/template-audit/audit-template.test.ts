@@ -1,10 +1,11 @@
 /** `audit --template` in-process: verdicts, unknowns failed closed by name, bad input, SARIF and JUnit. */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { AuditRoleJson } from '../../cli/audit-report';
 import { fileUri, type SarifLog } from '../../cli/formats/sarif';
 import { audit, auditJson, ids, SAMPLE_FILES } from '../cli/audit-support';
 import { sarifProblems } from './sarif-schema';
-import { SAMPLE } from './support';
+import { FIXTURES, SAMPLE } from './support';
 import { parseXml, type XmlElement } from './xml';
 
 const sample = readFileSync(SAMPLE, 'utf8');
@@ -81,6 +82,17 @@ describe('audit --template: the sample stack', () => {
     expect(byLogicalId(roles, 'ExportExecutionRole')?.findings[0]?.resource).toBe(
       'arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/report/db-password-XXXXXX',
     );
+  });
+
+  it.each<[string, string[], string[]]>([
+    ['by default', [], ['TaskDefExecutionRoleB4775C97']],
+    ['not with --discover-ecs-task-definitions false', ['--discover-ecs-task-definitions', 'false'], []],
+  ])('judges the execution role of a cdk synth task definition %s', async (_name, extra, judged) => {
+    // Act
+    const { roles } = await auditJson(['--template', join(FIXTURES, 'cdk-synth.json'), ...extra]);
+
+    // Assert
+    expect(roles.map((role) => role.logicalId)).toEqual(judged);
   });
 
   it('reads --template more than once, judging the roles of every file', async () => {
