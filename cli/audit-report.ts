@@ -14,6 +14,8 @@ export interface AuditRow {
 
 /** The JSON shape of one role, one element of `--output json`. */
 export interface AuditRoleJson {
+  /** Set for roles read from a template (`--template`). */
+  readonly logicalId?: string;
   readonly roleName: string;
   readonly roleId: string;
   readonly arn: string;
@@ -81,11 +83,15 @@ export function sortRows(rows: readonly AuditRow[]): AuditRow[] {
   );
 }
 
-/** The JSON elements for `--output json`, sorted by role name. */
-export function toJson(rows: readonly AuditRow[]): AuditRoleJson[] {
+/** The JSON elements for `--output json`, sorted by role name; `logicalIdOf` names template roles. */
+export function toJson(
+  rows: readonly AuditRow[],
+  logicalIdOf: (row: AuditRow) => string | undefined = () => undefined,
+): AuditRoleJson[] {
   return [...rows]
     .sort((a, b) => a.role.roleName.localeCompare(b.role.roleName, 'en'))
     .map((row) => ({
+      ...(logicalIdOf(row) !== undefined && { logicalId: logicalIdOf(row) as string }),
       roleName: row.role.roleName,
       roleId: row.role.roleId,
       arn: row.role.arn,

@@ -20,6 +20,7 @@ import { AwsCallError, InvalidRuleParametersError, MissingPermissionError } from
 import type { RawPolicyDocument, RoleSnapshot } from '../lib/core/model';
 import { parseRuleParameters, type RuleParameterName, type RuleParameters } from '../lib/parameters';
 import { EXECUTION_POLICY_DOCUMENT, executionPolicyArn } from '../lib/remediation/plan';
+import { SPEC_URL } from '../lib/findings/registry';
 import type {
   BatchJobDefinition,
   EcsTaskDefinition,
@@ -37,6 +38,10 @@ import {
   taskDefinitionsFrom,
 } from './audit-input';
 import { renderTable, summaryLine, toAuditRow, toJson, type AuditRow } from './audit-report';
+import { failTemplateUnknownsClosed, readTemplates, toJudgedRole } from './audit-template';
+import type { TemplateAccount } from '../lib/facts/template-account';
+import { toJUnit } from './formats/junit';
+import { toSarif } from './formats/sarif';
 import type { Command, CommandIo } from './main';
 
 export { AuditInputError } from './audit-input';
@@ -61,8 +66,9 @@ const DEFAULT_REGION = 'us-east-1';
 
 export const AUDIT_USAGE = `usage: execution-role-check audit [--input FILE [--job-definitions FILE] [--task-definitions FILE]
                                   [--keys FILE | --assume-aws-managed-keys]]
+                                 [--template FILE ... [--account ID] [--keys FILE | --assume-aws-managed-keys]]
                                  [--live [--profile NAME]] [--region REGION]
-                                 [rule parameter flags] [--output table|json] [--all] [--progress]
+                                 [rule parameter flags] [--output table|json|sarif|junit] [--all] [--progress]
 
 Judges every IAM role of an account as the Config rule does. Exit code: 0 nothing NON_COMPLIANT,
 1 a role is NON_COMPLIANT, 2 the audit could not run (bad flags or files, or AWS calls that failed).
@@ -82,6 +88,15 @@ Offline (no AWS calls):
                             findings (fail closed), unless
   --assume-aws-managed-keys treat every secret and parameter not in --keys as using the AWS managed key
   --region REGION           where SSM parameter and secret names resolve (default: AWS_REGION, else us-east-1)
+Template (before deploy; no AWS calls):
+  --template FILE           a CloudFormation, SAM or cdk synth template (YAML or JSON); repeatable. Judges
+                            every role a job or task definition of it uses, or that the rule parameters
+                            match. Values the template does not determine (imports, parameters without
+                            defaults) never prove a grant: their roles are NON_COMPLIANT, naming them.
+                            Its ECS task definitions are read unless --discover-ecs-task-definitions false.
+  --account ID              AWS::AccountId for the template (default: a placeholder, 000000000000)
+  --region REGION           AWS::Region for the template (default: a placeholder, xx-placeholder-1)
+  --keys FILE, --assume-aws-managed-keys   KMS keys of secrets and parameters the template does not declare
 Live (read-only: iam:GetAccountAuthorizationDetails, iam:GetPolicy(Version), batch:DescribeJobDefinitions,
       ecs:ListTaskDefinitionFamilies/DescribeTaskDefinition, secretsmanager:DescribeSecret, ssm:DescribeParameters):
   --live                    read the account the credentials belong to
@@ -100,7 +115,9 @@ Rule parameters (as the deployed rule's InputParameters):
   --parameter-arns ARNS                 ParameterArns
   --kms-key-arns ARNS                   KmsKeyArns
 Output:
-  --output table|json       a table (default) or a JSON array of roles with their findings
+  --output table|json|sarif|junit
+                            a table (default), a JSON array of roles with their findings, SARIF 2.1.0
+                            (code scanning) or JUnit XML (CI test reports)
   --all                     list NOT_APPLICABLE roles too
 `;
 
@@ -134,14 +151,22 @@ const VALUE_FLAGS = [
   '--region',
   '--profile',
   '--output',
+  '--account',
 ] as const;
 type ValueFlag = (typeof VALUE_FLAGS)[number];
+
+const OUTPUTS = ['table', 'json', 'sarif', 'junit'] as const;
+
+/** The SARIF driver's documentation link: the page the findings' requirements come from. */
+const SARIF_OPTIONS = { informationUri: SPEC_URL } as const;
 
 const SWITCHES = ['--live', '--all', '--progress', '--assume-aws-managed-keys'] as const;
 type Switch = (typeof SWITCHES)[number];
 
 interface AuditFlags {
   readonly values: Partial<Record<ValueFlag, string>>;
+  /** `--template`, the one flag that may be given more than once. */
+  readonly templates: readonly string[];
   readonly switches: ReadonlySet<Switch>;
   readonly parameters: Partial<Record<ParameterFlag, string>>;
 }
@@ -159,6 +184,7 @@ function parseFlags(argv: readonly string[]): AuditFlags | 'help' {
   const values: Partial<Record<ValueFlag, string>> = {};
   const switches = new Set<Switch>();
   const parameters: Partial<Record<ParameterFlag, string>> = {};
+  const templates: string[] = [];
   const seen = new Set<string>();
 
   for (let i = 0; i < argv.length; i++) {
@@ -172,6 +198,14 @@ function parseFlags(argv: readonly string[]): AuditFlags | 'help' {
     const eq = arg.indexOf('=');
     const name = eq === -1 ? arg : arg.slice(0, eq);
     const inline = eq === -1 ? undefined : arg.slice(eq + 1);
+    const next = argv[i + 1];
+    const hasNext = next !== undefined && !next.startsWith('--');
+    if (name === '--template') {
+      const path = inline ?? (hasNext ? (argv[++i] as string) : '');
+      if (path === '') throw new AuditInputError('--template needs a value');
+      templates.push(path);
+      continue;
+    }
     if (seen.has(name)) throw new AuditInputError(`${name} given twice`);
     seen.add(name);
 
@@ -180,8 +214,6 @@ function parseFlags(argv: readonly string[]): AuditFlags | 'help' {
       switches.add(name);
       continue;
     }
-    const next = argv[i + 1];
-    const hasNext = next !== undefined && !next.startsWith('--');
     if (isParameterFlag(name)) {
       if (inline !== undefined) parameters[name] = inline;
       else if (hasNext) parameters[name] = argv[++i] as string;
@@ -198,7 +230,7 @@ function parseFlags(argv: readonly string[]): AuditFlags | 'help' {
     }
     throw new AuditInputError(`unknown flag ${name} (see --help)`);
   }
-  return { values, switches, parameters };
+  return { values, templates, switches, parameters };
 }
 
 /** The flags as `ruleParameters`, validated by the rule's own parser; errors name the flag. */
@@ -214,6 +246,10 @@ function ruleParametersFrom(flags: AuditFlags): RuleParameters {
         '--task-definitions contradicts --discover-ecs-task-definitions false: drop one of them',
       );
     }
+    raw['DiscoverEcsTaskDefinitions'] = 'true';
+  }
+  // A template's task definitions are there to be judged: discovered unless the flag says false.
+  if (flags.templates.length > 0 && raw['DiscoverEcsTaskDefinitions'] === undefined) {
     raw['DiscoverEcsTaskDefinitions'] = 'true';
   }
   try {
@@ -246,6 +282,8 @@ interface AuditFacts {
   readonly unknownKeys: number;
   /** Offline: how many secrets are named without their suffix and have no full ARN in --keys. */
   readonly unresolvedSecretNames: number;
+  /** Set for `--template` audits: where each role is written and what the templates leave unknown. */
+  readonly template?: TemplateAccount;
 }
 
 /** Secrets referenced by name (no suffix) that no full ARN was given for: checked as `NAME-??????`. */
@@ -353,6 +391,70 @@ async function offlineFacts(
     missingPolicyArns: new Set(converted.missingPolicyArns),
     unknownKeys: new Set(wanted.filter((arn) => !keys.has(arn))).size,
     unresolvedSecretNames: unresolvedSecretNames(index),
+  };
+}
+
+const ACCOUNT_ID = /^\d{12}$/;
+
+/**
+ * Facts of `--template` files, gathered like an account's: the templates' secrets know their own KMS keys;
+ * `--keys` and `--assume-aws-managed-keys` speak for secrets and parameters the templates do not declare.
+ */
+async function templateFacts(flags: AuditFlags, params: RuleParameters, io: CommandIo): Promise<AuditFacts> {
+  const region = flags.values['--region'];
+  const accountId = flags.values['--account'];
+  if (accountId !== undefined && !ACCOUNT_ID.test(accountId)) {
+    throw new AuditInputError(`--account: ${JSON.stringify(accountId)} is not a 12-digit account id`);
+  }
+  const template = await readTemplates(
+    io,
+    flags.templates,
+    { ...(region !== undefined && { region }), ...(accountId !== undefined && { accountId }) },
+    KNOWN_AWS_MANAGED_DOCUMENTS,
+  );
+  const keysFile = flags.values['--keys'];
+  const given: SecretMetadata =
+    keysFile === undefined
+      ? { keys: new Map(), resolvedArns: new Map() }
+      : secretMetadataFrom(await readJson(io, '--keys', keysFile), `--keys ${keysFile}`);
+  const declared = template.account.secretMetadata;
+  const readers = savedAccountReaders({
+    ...template.account,
+    // A secret the template declares takes the key the template gives it (or stays unknown).
+    secretMetadata: {
+      keys: new Map([
+        ...[...given.keys].filter(([arn]) => !template.declaredSecretArns.has(arn)),
+        ...declared.keys,
+      ]),
+      resolvedArns: given.resolvedArns,
+    },
+  });
+  const roles = await readers.iam.loadAllRoles();
+  const gathered = await gatherUsage(readers.usage, params, template.location);
+  let keys = gathered.keys;
+  const refs = secretRefsOf(gathered.index);
+  const wanted = [
+    ...refs.secretArns,
+    ...refs.parameterArns,
+    ...params.secretArns,
+    ...params.parameterArns,
+  ].filter((arn) => !arn.includes('*') && !arn.includes('?'));
+  if (flags.switches.has('--assume-aws-managed-keys')) {
+    keys = assumeAwsManagedKeys(
+      keys,
+      wanted.filter((arn) => !template.declaredSecretArns.has(arn)),
+    );
+  }
+  return {
+    roles,
+    index: gathered.index,
+    keys,
+    location: template.location,
+    missingPolicyArns: new Set(),
+    // A declared secret's unknown KmsKeyId is named on its finding: --keys cannot speak for it.
+    unknownKeys: new Set(wanted.filter((arn) => !keys.has(arn) && !template.unknownSecretKeys.has(arn))).size,
+    unresolvedSecretNames: unresolvedSecretNames(gathered.index),
+    template,
   };
 }
 
@@ -502,19 +604,30 @@ async function runAudit(argv: readonly string[], io: CommandIo, deps: AuditDepen
   }
   const { values, switches } = flags;
   const output = values['--output'] ?? 'table';
-  if (output !== 'table' && output !== 'json') {
-    throw new AuditInputError(`--output: expected table or json, got ${JSON.stringify(output)}`);
+  if (!isOneOf(OUTPUTS, output)) {
+    throw new AuditInputError(
+      `--output: expected table, json, sarif or junit, got ${JSON.stringify(output)}`,
+    );
   }
   const live = switches.has('--live');
+  const fromTemplates = flags.templates.length > 0;
+  if (fromTemplates) {
+    for (const flag of ['--input', '--job-definitions', '--task-definitions', '--profile'] as const) {
+      if (values[flag] !== undefined) throw new AuditInputError(`--template and ${flag} exclude each other`);
+    }
+    if (live) throw new AuditInputError('--template and --live exclude each other');
+  } else if (values['--account'] !== undefined) {
+    throw new AuditInputError('--account needs --template (it stands in for AWS::AccountId)');
+  }
   const offlineOnly = ['--job-definitions', '--task-definitions', '--keys'] as const;
   if (live && values['--input'] !== undefined)
     throw new AuditInputError('--input and --live exclude each other');
   for (const flag of offlineOnly) {
-    if (values[flag] === undefined) continue;
+    if (values[flag] === undefined || fromTemplates) continue;
     if (live) throw new AuditInputError(`${flag} is for --input; --live reads the account instead`);
     if (values['--input'] === undefined) throw new AuditInputError(`${flag} needs --input`);
   }
-  if (switches.has('--assume-aws-managed-keys') && values['--input'] === undefined) {
+  if (switches.has('--assume-aws-managed-keys') && values['--input'] === undefined && !fromTemplates) {
     throw new AuditInputError(
       '--assume-aws-managed-keys needs --input (the sample and --live know their keys)',
     );
@@ -522,10 +635,12 @@ async function runAudit(argv: readonly string[], io: CommandIo, deps: AuditDepen
   if (values['--profile'] !== undefined && !live) throw new AuditInputError('--profile needs --live');
   if (values['--region'] !== undefined) checkedRegion(values['--region']);
   const params = ruleParametersFrom(flags);
-  const sample = !live && values['--input'] === undefined;
+  const sample = !live && !fromTemplates && values['--input'] === undefined;
 
   let facts: AuditFacts;
-  if (live) {
+  if (fromTemplates) {
+    facts = await templateFacts(flags, params, io);
+  } else if (live) {
     facts = await liveFacts(flags, params, deps, io);
   } else {
     const files: OfflineFiles = sample
@@ -546,11 +661,16 @@ async function runAudit(argv: readonly string[], io: CommandIo, deps: AuditDepen
     facts = await offlineFacts(files, region, params, switches.has('--assume-aws-managed-keys'), io);
   }
 
+  const origins = facts.template?.roles;
   const rows: AuditRow[] = facts.location
     ? facts.roles.map((role) =>
-        toAuditRow(
-          assessRole(role, facts.index, facts.keys, params, facts.location as RuleLocation),
-          facts.missingPolicyArns,
+        failTemplateUnknownsClosed(
+          toAuditRow(
+            assessRole(role, facts.index, facts.keys, params, facts.location as RuleLocation),
+            facts.missingPolicyArns,
+          ),
+          origins?.get(role.arn),
+          facts.template ?? { unknownSecretKeys: new Map() },
         ),
       )
     : [];
@@ -559,15 +679,28 @@ async function runAudit(argv: readonly string[], io: CommandIo, deps: AuditDepen
   const nonCompliant = rows.some((row) => row.compliance === 'NON_COMPLIANT');
 
   const banner = sample ? sampleBanner(facts, deps) : '';
-  if (output === 'json') {
-    // JSON on stdout stays parseable: the sample's explanation goes to stderr.
+  const nothingToJudge =
+    fromTemplates && rows.every((row) => row.compliance === 'NOT_APPLICABLE')
+      ? `Nothing to judge: no role in ${flags.templates.join(', ')} is used as an execution role by a job or ` +
+        'task definition there, or matches the rule parameters.\n'
+      : '';
+  const logicalIds = (row: AuditRow) => origins?.get(row.role.arn)?.logicalId;
+  if (output !== 'table') {
+    // Machine output on stdout stays parseable: explanations go to stderr.
     if (banner) io.stderr(banner);
-    io.stdout(`${JSON.stringify(toJson(shown), null, 2)}\n`);
+    if (nothingToJudge) io.stderr(nothingToJudge);
+    if (output === 'json') io.stdout(`${JSON.stringify(toJson(shown, logicalIds), null, 2)}\n`);
+    const judged = shown.map((row) => toJudgedRole(row, origins?.get(row.role.arn)));
+    if (output === 'sarif') io.stdout(`${JSON.stringify(toSarif(judged, SARIF_OPTIONS), null, 2)}\n`);
+    if (output === 'junit') io.stdout(toJUnit(judged));
+  } else if (nothingToJudge) {
+    io.stdout(nothingToJudge);
   } else {
     io.stdout(banner);
     io.stdout(shown.length > 0 ? renderTable(shown) : 'No roles to show.\n');
     io.stdout(`\n${summaryLine(rows, all)}`);
     for (const note of notes(facts, rows, switches.has('--assume-aws-managed-keys'))) io.stdout(`${note}\n`);
+    for (const note of facts.template?.notes ?? []) io.stdout(`Note: ${note}\n`);
     if (sample) {
       io.stdout(
         'This sample run exits 0; a real audit (--input or --live) exits 1 when a role is NON_COMPLIANT.\n',

@@ -31,7 +31,7 @@ export interface JudgedFinding {
   readonly neededBy?: readonly { readonly kind: string; readonly name: string }[];
 }
 
-/** One role's verdict. A later adapter fills it from the audit's report (template, `--input` or `--live`). */
+/** One role's verdict, filled from the audit's report by cli/audit-template.ts (template, `--input` or `--live`). */
 export interface JudgedRole {
   readonly roleName: string;
   /** Set for roles read from a template. */

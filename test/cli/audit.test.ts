@@ -651,7 +651,7 @@ describe('audit: bad input -> one line on stderr, exit 2', () => {
     [
       'an unknown output format',
       [...SAMPLE_FILES, '--output', 'yaml'],
-      '--output: expected table or json, got "yaml"',
+      '--output: expected table, json, sarif or junit, got "yaml"',
     ],
     [
       'a region that is not one',

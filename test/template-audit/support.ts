@@ -106,7 +106,7 @@ export function resolveProbe(
 }
 
 /**
- * A template judged by the engine, as the later `audit --template` adapter would: SSM parameters outside
+ * A template judged by the engine directly (the CLI goes through lib/facts/template-account.ts): SSM parameters outside
  * the template stated as using AWS managed keys (what `--assume-aws-managed-keys` states);
  * AmazonECSTaskExecutionRolePolicy known offline, as the audit knows it. Facts go in as extracted, unknowns
  * included: this is how the tests show an unknown cannot prove a grant.

@@ -1,0 +1,171 @@
+/**
+ * `audit --template`: templates read into facts (lib/template), served to lib/facts/gather.ts by the saved
+ * account readers (lib/facts/template-account.ts), judged by lib/rule/assess-role.ts, then every value the
+ * template does not determine failed closed by name on the role it reaches.
+ */
+import {
+  templateAccount,
+  type TemplateAccount,
+  type TemplateRoleOrigin,
+} from '../lib/facts/template-account';
+import type { Finding, RawPolicyDocument } from '../lib/core/model';
+import {
+  POLICY_KIND_TEXT,
+  unreadablePolicyMessage,
+  unreadableTrustMessage,
+  unverifiableMessage,
+} from '../lib/findings/render';
+import { extractTemplateFacts, parseTemplate, TemplateParseError, type TemplateFacts } from '../lib/template';
+import type { UnknownAt } from '../lib/template';
+import { AuditInputError, messageOf } from './audit-input';
+import type { AuditRow } from './audit-report';
+import type { JudgedRole, RelatedConsumer } from './formats/judged-role';
+import type { CommandIo } from './main';
+
+/** Reads, parses and extracts each template; a broken one names its file and line (exit 2). */
+export async function readTemplates(
+  io: CommandIo,
+  paths: readonly string[],
+  environment: { readonly region?: string; readonly accountId?: string },
+  awsManagedDocuments: ReadonlyMap<string, RawPolicyDocument>,
+): Promise<TemplateAccount> {
+  const facts: TemplateFacts[] = [];
+  for (const path of paths) {
+    let text: string;
+    try {
+      text = await io.readFile(path);
+    } catch (error) {
+      throw new AuditInputError(`--template ${path}: cannot read it (${messageOf(error)})`);
+    }
+    try {
+      facts.push(extractTemplateFacts(parseTemplate(text, path), environment));
+    } catch (error) {
+      if (error instanceof TemplateParseError) throw new AuditInputError(`--template ${error.message}`);
+      throw error;
+    }
+  }
+  return templateAccount(facts, awsManagedDocuments);
+}
+
+const UNKNOWN_PROBLEM = 'is not determined by the template, so no grant can be proven for it';
+
+function unknownsText(unknowns: readonly UnknownAt[]): string {
+  return unknowns.map((unknown) => `${unknown.path}: ${unknown.reason}`).join('; ');
+}
+
+/**
+ * A template role's row with its unknowns failed closed: each policy that lost its document names the
+ * expressions it holds, each unknown need of a consumer becomes its requirement's finding with an
+ * `unverifiable` reason, and any of them makes the role NON_COMPLIANT.
+ */
+export function failTemplateUnknownsClosed(
+  row: AuditRow,
+  origin: TemplateRoleOrigin | undefined,
+  template: Pick<TemplateAccount, 'unknownSecretKeys'>,
+): AuditRow {
+  if (origin === undefined || row.compliance === 'NOT_APPLICABLE') return row;
+  const unreadable = (policyName: string, unknowns: readonly UnknownAt[], whole: boolean): Finding => {
+    const problem = whole
+      ? `it depends on values the template does not determine: ${unknownsText(unknowns)}`
+      : `Allow statements that depend on values the template does not determine prove nothing: ${unknownsText(unknowns)}`;
+    const colon = policyName.indexOf(':');
+    const kind = policyName.slice(0, colon) as 'inline' | 'managed' | 'boundary';
+    const what =
+      policyName === 'trust'
+        ? 'The trust policy'
+        : `The ${POLICY_KIND_TEXT[kind]} ${policyName.slice(colon + 1)}`;
+    return {
+      id: policyName === 'trust' ? 'TRUST_ECS_TASKS' : 'POLICY_UNREADABLE',
+      reason: { kind: 'unreadable', policyName, problem },
+      neededBy: [],
+      message: !whole
+        ? `${what} has Allow statements that depend on values the template does not determine, so they ` +
+          `prove no grant: ${unknownsText(unknowns)}`
+        : policyName === 'trust'
+          ? unreadableTrustMessage(problem)
+          : unreadablePolicyMessage(kind, policyName.slice(colon + 1), problem),
+    };
+  };
+  const named = new Set<string>();
+  const findings: Finding[] = row.findings.map((finding) => {
+    if (finding.reason.kind === 'unverifiable' && finding.id === 'KMS_DECRYPT') {
+      const reason = template.unknownSecretKeys.get(finding.reason.subject);
+      if (reason === undefined) return finding;
+      const problem = `cannot be checked: the KmsKeyId of the secret is not determined by the template (${reason})`;
+      return {
+        ...finding,
+        reason: { ...finding.reason, problem },
+        message: unverifiableMessage(finding.action, finding.reason.subject, problem, finding.neededBy),
+      };
+    }
+    const trust = origin.policyUnknowns.get('trust');
+    // Trust refused for want of an Allow the template left unknown: say which.
+    if (finding.id === 'TRUST_ECS_TASKS' && trust && finding.reason.kind === 'noAllow') {
+      named.add('trust');
+      return unreadable('trust', trust.unknowns, trust.whole);
+    }
+    if (finding.reason.kind !== 'unreadable') return finding;
+    const policy = origin.policyUnknowns.get(finding.reason.policyName);
+    if (policy === undefined) return finding;
+    named.add(finding.reason.policyName);
+    return { ...unreadable(finding.reason.policyName, policy.unknowns, policy.whole), id: finding.id };
+  });
+  // Policies that still parsed (only unknown Allow statements left out) get a finding of their own.
+  for (const [policyName, policy] of origin.policyUnknowns) {
+    if (!named.has(policyName)) findings.push(unreadable(policyName, policy.unknowns, policy.whole));
+  }
+  for (const unknown of origin.otherUnknowns) {
+    const problem = `it depends on values the template does not determine: ${unknown.reason}`;
+    findings.push({
+      id: 'POLICY_UNREADABLE',
+      reason: { kind: 'unreadable', policyName: unknown.path, problem },
+      neededBy: [],
+      message: `${unknown.path}: ${problem}, so no grant can be proven`,
+    });
+  }
+  for (const { consumer, unknownNeeds } of origin.consumers) {
+    for (const need of unknownNeeds) {
+      const subject = `${need.path} (${need.reason})`;
+      findings.push({
+        id: need.id,
+        reason: { kind: 'unverifiable', subject, problem: UNKNOWN_PROBLEM },
+        neededBy: [consumer],
+        message: unverifiableMessage(undefined, subject, UNKNOWN_PROBLEM, [consumer]),
+      });
+    }
+  }
+  return {
+    ...row,
+    compliance: findings.length > 0 ? 'NON_COMPLIANT' : row.compliance,
+    findings,
+  };
+}
+
+/** A row as the SARIF and JUnit writers take it: template roles located in their file, others by ARN. */
+export function toJudgedRole(row: AuditRow, origin: TemplateRoleOrigin | undefined): JudgedRole {
+  const related: RelatedConsumer[] = origin
+    ? origin.consumers.map(({ consumer, logicalId, location }) => ({ ...consumer, logicalId, location }))
+    : uniqueConsumers(row.findings);
+  return {
+    roleName: row.role.roleName,
+    ...(origin ? { logicalId: origin.logicalId, location: origin.location } : { arn: row.role.arn }),
+    compliance: row.compliance,
+    findings: row.findings.map((finding) => ({
+      id: finding.id,
+      message: finding.message,
+      neededBy: finding.neededBy,
+      ...(finding.action !== undefined && { action: finding.action }),
+      ...(finding.resource !== undefined && { resource: finding.resource }),
+    })),
+    related,
+    reason: row.reason,
+  };
+}
+
+function uniqueConsumers(findings: readonly Finding[]): RelatedConsumer[] {
+  const seen = new Map<string, RelatedConsumer>();
+  for (const consumer of findings.flatMap((finding) => finding.neededBy)) {
+    seen.set(`${consumer.kind}\u0000${consumer.name}`, { kind: consumer.kind, name: consumer.name });
+  }
+  return [...seen.values()];
+}

@@ -1,0 +1,372 @@
+/**
+ * Templates as an account the reader ports can serve (lib/facts/saved-account.ts): the roles, job and task
+ * definitions and secrets `extractTemplateFacts` reads, with every value the template does not determine
+ * taken out of the facts and kept beside them, so that the audit judges templates through
+ * lib/facts/gather.ts and lib/rule/assess-role.ts like any account, then fails each unknown closed by name.
+ */
+import type { Consumer, FindingId, RawPolicyDocument, RoleSnapshot } from '../core/model';
+import type { TemplateFacts, TemplateLocation, TemplateRole } from '../template';
+import { isUnknown, unknownsIn, type UnknownAt } from '../template';
+import type { BatchJobDefinition, EcsTaskDefinition, RuleLocation } from '../usage/types';
+import { snapshotFromDescription } from './authorization-details';
+import type { RoleDescription } from './ports';
+import type { SavedAccount } from './saved-account';
+
+/** A job or task definition of a template, as findings name it (`neededBy`) and where it is written. */
+export interface TemplateConsumer {
+  readonly consumer: Consumer;
+  readonly logicalId: string;
+  readonly location: TemplateLocation;
+  /** Logical ids of the template roles it names as execution role. */
+  readonly roleLogicalIds: readonly string[];
+  /** What it needs that the template does not determine, each with the finding id it would be. */
+  readonly unknownNeeds: readonly UnknownNeed[];
+}
+
+/** A need of a consumer that the template leaves unknown: the requirement it belongs to, and why. */
+export interface UnknownNeed {
+  readonly id: FindingId;
+  /** Where in the definition (camelCase, as the API names it): `containerProperties.secrets[0].valueFrom`. */
+  readonly path: string;
+  /** The expression and why it is unknown: `Fn::ImportValue "shared-secret-arn": ...`. */
+  readonly reason: string;
+}
+
+/** A template role, keyed by the ARN its snapshot carries. */
+export interface TemplateRoleOrigin {
+  readonly logicalId: string;
+  readonly roleName: string;
+  readonly location: TemplateLocation;
+  /**
+   * Unknowns per policy, by the name findings give it (`trust`, `inline:NAME`, `managed:NAME`,
+   * `boundary:NAME`). `whole`: the policy entered the snapshot without a document, so it proves nothing;
+   * otherwise only its Allow statements that hold an unknown were left out (an Allow left out can only
+   * prove less; a Deny or an unknown Effect could forbid anything, so those take the whole document).
+   */
+  readonly policyUnknowns: ReadonlyMap<string, PolicyUnknowns>;
+  /** Unknowns that do not sit in one policy (a policy attached to roles the template does not determine). */
+  readonly otherUnknowns: readonly UnknownAt[];
+  readonly consumers: readonly TemplateConsumer[];
+}
+
+/** What a policy of a template role holds that the template does not determine. */
+export interface PolicyUnknowns {
+  readonly whole: boolean;
+  readonly unknowns: readonly UnknownAt[];
+}
+
+/** One or more templates as a saved account, with what they leave unknown. */
+export interface TemplateAccount {
+  readonly account: SavedAccount;
+  readonly location: RuleLocation;
+  readonly roles: ReadonlyMap<string, TemplateRoleOrigin>;
+  /** ARNs of the secrets the templates declare: their KMS keys come from the template or stay unknown. */
+  readonly declaredSecretArns: ReadonlySet<string>;
+  /** Declared secrets whose `KmsKeyId` the template does not determine, with the expression's reason. */
+  readonly unknownSecretKeys: ReadonlyMap<string, string>;
+  /** What was not read (SAM resources, nested stacks) and definitions whose execution role is unknown. */
+  readonly notes: readonly string[];
+}
+
+/**
+ * Builds the account. `awsManagedDocuments` are the AWS managed policies known offline
+ * (AmazonECSTaskExecutionRolePolicy); any other managed policy outside the templates has no document and
+ * fails its role closed (POLICY_UNREADABLE). Throws when the templates were read in different environments.
+ */
+export function templateAccount(
+  templates: readonly TemplateFacts[],
+  awsManagedDocuments: ReadonlyMap<string, RawPolicyDocument>,
+): TemplateAccount {
+  const first = templates[0];
+  if (first === undefined) throw new Error('templateAccount: no template');
+  const location: RuleLocation = { ...first.environment };
+
+  const documents = new Map<string, { readonly document: RawPolicyDocument }>();
+  for (const [arn, document] of awsManagedDocuments) documents.set(arn, { document });
+  // A template's managed policy with an unknown document is left out: its attachments then prove nothing.
+  const unknownManaged = new Map<string, UnknownAt[]>();
+  for (const facts of templates) {
+    for (const managed of facts.managedPolicies) {
+      const arn = managed.policy.arn;
+      if (!isUnknown(arn)) {
+        const unknowns = unknownsIn(managed.policy.document, 'PolicyDocument');
+        if (unknowns.length === 0) documents.set(arn, { document: managed.policy.document });
+        else unknownManaged.set(arn, unknowns);
+      }
+    }
+  }
+
+  const roles: RoleSnapshot[] = [];
+  const origins = new Map<string, TemplateRoleOrigin>();
+  const jobDefinitions: BatchJobDefinition[] = [];
+  const taskDefinitions: EcsTaskDefinition[] = [];
+  const keys = new Map<string, string | null>();
+  const declaredSecretArns = new Set<string>();
+  const unknownSecretKeys = new Map<string, string>();
+  const notes: string[] = [];
+
+  for (const facts of templates) {
+    const consumers: TemplateConsumer[] = [];
+    for (const job of facts.jobDefinitions) {
+      const { value, needs } = withoutUnknowns(job.definition);
+      const definition = value as BatchJobDefinition;
+      const named = { ...definition, jobDefinitionName: textOr(definition.jobDefinitionName, job.logicalId) };
+      jobDefinitions.push(named);
+      consumers.push({
+        consumer: { kind: 'batch-job-definition', name: `${named.jobDefinitionName}:${named.revision}` },
+        logicalId: job.logicalId,
+        location: job.location,
+        roleLogicalIds: job.executionRoleLogicalIds,
+        unknownNeeds: needs,
+      });
+      noteUnknownRole(notes, facts.file, job.logicalId, needs);
+    }
+    for (const task of facts.taskDefinitions) {
+      const { value, needs } = withoutUnknowns(task.definition);
+      const definition = value as EcsTaskDefinition;
+      const named = { ...definition, family: textOr(definition.family, task.logicalId) };
+      taskDefinitions.push(named);
+      consumers.push({
+        consumer: { kind: 'ecs-task-definition', name: `${named.family}:${named.revision}` },
+        logicalId: task.logicalId,
+        location: task.location,
+        roleLogicalIds: task.executionRoleLogicalIds,
+        unknownNeeds: needs,
+      });
+      noteUnknownRole(notes, facts.file, task.logicalId, needs);
+    }
+    for (const role of facts.roles) {
+      const {
+        snapshot,
+        origin: { notes: roleNotes, ...origin },
+      } = roleSnapshot(role, facts, documents, unknownManaged);
+      roles.push(snapshot);
+      notes.push(...roleNotes);
+      origins.set(snapshot.arn, {
+        ...origin,
+        consumers: consumers.filter((consumer) => consumer.roleLogicalIds.includes(role.logicalId)),
+      });
+    }
+    for (const secret of facts.secrets) {
+      if (isUnknown(secret.arn)) continue;
+      declaredSecretArns.add(secret.arn);
+      // An unknown key stays out of the metadata: the requirement then reports it unverifiable.
+      if (isUnknown(secret.kmsKeyId)) unknownSecretKeys.set(secret.arn, secret.kmsKeyId.reason);
+      else keys.set(secret.arn, secret.kmsKeyId);
+    }
+    notes.push(...facts.notes.map((note) => `${facts.file}: ${note}`));
+  }
+
+  return {
+    account: {
+      roles,
+      jobDefinitions,
+      taskDefinitions,
+      secretMetadata: { keys, resolvedArns: new Map() },
+    },
+    location,
+    roles: origins,
+    declaredSecretArns,
+    unknownSecretKeys,
+    notes,
+  };
+}
+
+/**
+ * The role as a snapshot without a single unknown: a policy holding one loses its document (so it proves
+ * nothing and is reported unreadable), an unknown policy name or ARN gets a label that names its place.
+ */
+function roleSnapshot(
+  role: TemplateRole,
+  facts: TemplateFacts,
+  documents: ReadonlyMap<string, { readonly document: RawPolicyDocument }>,
+  unknownManaged: ReadonlyMap<string, readonly UnknownAt[]>,
+): { snapshot: RoleSnapshot; origin: Omit<TemplateRoleOrigin, 'consumers'> & { notes: string[] } } {
+  const described = role.description;
+  const policyUnknowns = new Map<string, PolicyUnknowns>();
+  const documentOf = (policyName: string, document: unknown, path: string): RawPolicyDocument => {
+    const unknowns = unknownsIn(document, path);
+    if (unknowns.length === 0) return document as RawPolicyDocument;
+    const known = withoutUnknownAllows(document);
+    policyUnknowns.set(policyName, { whole: known === undefined, unknowns });
+    return known;
+  };
+  const { environment } = facts;
+  const arn = textOr(
+    described.arn,
+    `arn:${environment.partition}:iam::${environment.accountId}:role/${role.logicalId}`,
+  );
+
+  const inlinePolicies = described.inlinePolicies.map((policy, index) => {
+    const name = textOr(policy.name, `Policies[${index}]`);
+    return { name, document: documentOf(`inline:${name}`, policy.document, 'PolicyDocument') };
+  });
+  const managedArns = described.attachedManagedPolicyArns.map((managed, index) => {
+    if (!isUnknown(managed)) return managed;
+    const label = `arn:${environment.partition}:iam::${environment.accountId}:policy/ManagedPolicyArns[${index}]`;
+    policyUnknowns.set(`managed:${label.slice(label.lastIndexOf('/') + 1)}`, {
+      whole: true,
+      unknowns: [{ path: `ManagedPolicyArns[${index}]`, reason: managed.reason }],
+    });
+    return label;
+  });
+  for (const managed of managedArns) {
+    const unknowns = unknownManaged.get(managed);
+    if (unknowns) {
+      policyUnknowns.set(`managed:${managed.slice(managed.lastIndexOf('/') + 1)}`, { whole: true, unknowns });
+    }
+  }
+  const boundary = described.permissionsBoundaryArn;
+  let permissionsBoundaryArn: string | undefined;
+  if (isUnknown(boundary)) {
+    permissionsBoundaryArn = `arn:${environment.partition}:iam::${environment.accountId}:policy/PermissionsBoundary`;
+    policyUnknowns.set('boundary:PermissionsBoundary', {
+      whole: true,
+      unknowns: [{ path: 'PermissionsBoundary', reason: boundary.reason }],
+    });
+  } else permissionsBoundaryArn = boundary;
+
+  // A tag grants nothing: an unknown value only matters to RoleTagKey=VALUE candidacy, and is noted.
+  const tags: Record<string, string> = {};
+  const notes: string[] = [];
+  for (const [key, value] of Object.entries(described.tags)) {
+    if (isUnknown(value)) {
+      notes.push(
+        `${facts.file}: ${role.logicalId}.Tags.${key} is not determined by the template (${value.reason}): ` +
+          'a RoleTagKey parameter naming its value cannot match it',
+      );
+    } else tags[key] = value;
+  }
+  const description: RoleDescription = {
+    roleName: role.roleName,
+    roleId: textOr(described.roleId, `TEMPLATE-${role.logicalId}`),
+    arn,
+    path: textOr(described.path, '/'),
+    trustPolicy: documentOf('trust', described.trustPolicy, 'AssumeRolePolicyDocument'),
+    inlinePolicies,
+    attachedManagedPolicyArns: managedArns,
+    ...(permissionsBoundaryArn !== undefined && { permissionsBoundaryArn }),
+    tags,
+  };
+  const { snapshot, missingPolicyArns } = snapshotFromDescription(description, documents);
+  for (const missing of missingPolicyArns) {
+    const kind = missing === permissionsBoundaryArn ? 'boundary' : 'managed';
+    const name = `${kind}:${missing.slice(missing.lastIndexOf('/') + 1)}`;
+    if (policyUnknowns.has(name)) continue;
+    policyUnknowns.set(name, {
+      whole: true,
+      unknowns: [
+        {
+          path: missing,
+          reason:
+            'neither declared in the template nor an AWS managed policy known offline ' +
+            '(of those, only AmazonECSTaskExecutionRolePolicy is)',
+        },
+      ],
+    });
+  }
+  // Unknowns the description does not show: policies attached to roles the template does not determine.
+  const shown = new Set(unknownsIn(described).map((unknown) => unknown.reason));
+  const otherUnknowns = role.unknowns.filter((unknown) => !shown.has(unknown.reason));
+  return {
+    snapshot,
+    origin: {
+      logicalId: role.logicalId,
+      roleName: role.roleName,
+      location: role.location,
+      policyUnknowns,
+      otherUnknowns,
+      notes,
+    },
+  };
+}
+
+/**
+ * The document without its Allow statements that hold an unknown, or undefined (no document) when an
+ * unknown sits anywhere else: outside `Statement`, in a Deny, or in `Effect` itself.
+ */
+function withoutUnknownAllows(document: unknown): RawPolicyDocument {
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) return undefined;
+  const { Statement: statement, ...rest } = document as Record<string, unknown>;
+  if (unknownsIn(rest).length > 0 || isUnknown(statement)) return undefined;
+  const statements = Array.isArray(statement) ? statement : [statement];
+  const kept: unknown[] = [];
+  for (const entry of statements) {
+    if (unknownsIn(entry).length === 0) {
+      kept.push(entry);
+      continue;
+    }
+    const effect =
+      typeof entry === 'object' && entry !== null ? (entry as Record<string, unknown>)['Effect'] : undefined;
+    if (effect !== 'Allow') return undefined;
+  }
+  return { ...rest, Statement: kept } as RawPolicyDocument;
+}
+
+/**
+ * A definition with every unknown taken out, and the needs they stand for. A secret whose `valueFrom` is
+ * unknown, or registry credentials whose parameter is, are dropped whole: their need is reported by name.
+ */
+function withoutUnknowns(definition: unknown): { value: unknown; needs: UnknownNeed[] } {
+  const needs: UnknownNeed[] = [];
+  const strip = (value: unknown, path: string): unknown => {
+    if (Array.isArray(value)) {
+      return value.flatMap((item, index) => {
+        const itemPath = `${path}[${index}]`;
+        if (isUnknown(item)) {
+          needs.push({ id: needIdOf(itemPath), path: itemPath, reason: item.reason });
+          return [];
+        }
+        // A secret with an unknown reference or name is one need: drop it and report it once.
+        const unknowns = /\.(secrets|secretOptions)$/.test(path) ? unknownsIn(item, itemPath) : [];
+        if (unknowns.length > 0) {
+          for (const unknown of unknowns) needs.push({ id: needIdOf(unknown.path), ...unknown });
+          return [];
+        }
+        return [strip(item, itemPath)];
+      });
+    }
+    if (typeof value === 'object' && value !== null && !isUnknown(value)) {
+      const out: Record<string, unknown> = {};
+      for (const [key, item] of Object.entries(value)) {
+        const itemPath = path === '' ? key : `${path}.${key}`;
+        if (isUnknown(item)) {
+          needs.push({ id: needIdOf(itemPath), path: itemPath, reason: item.reason });
+          continue;
+        }
+        if (key === 'repositoryCredentials') {
+          const unknowns = unknownsIn(item, itemPath);
+          if (unknowns.length > 0) {
+            for (const unknown of unknowns) needs.push({ id: needIdOf(unknown.path), ...unknown });
+            continue;
+          }
+        }
+        out[key] = strip(item, itemPath);
+      }
+      return out;
+    }
+    return value;
+  };
+  return { value: strip(definition, ''), needs };
+}
+
+/** The requirement an unknown field of a definition belongs to. */
+function needIdOf(path: string): FindingId {
+  if (path.includes('repositoryCredentials')) return 'REGISTRY_CREDENTIALS';
+  if (/secretOptions|\.secrets\[/.test(path)) return 'SECRETS_MANAGER';
+  // The image (ECR pulls), the log configuration (log group) and the execution role itself.
+  return 'EXEC_PERMISSIONS';
+}
+
+function noteUnknownRole(notes: string[], file: string, logicalId: string, needs: readonly UnknownNeed[]) {
+  for (const need of needs.filter((candidate) => /executionRoleArn$/.test(candidate.path))) {
+    notes.push(
+      `${file}: ${logicalId}.${need.path} is not determined by the template (${need.reason}): ` +
+        'the role it names is not judged',
+    );
+  }
+}
+
+function textOr(value: unknown, fallback: string): string {
+  return typeof value === 'string' ? value : fallback;
+}
