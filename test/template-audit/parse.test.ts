@@ -133,6 +133,13 @@ describe('parseTemplate: broken input is a TemplateParseError naming the file an
     ['Resources that is a list', yamlOf('Resources:', '  - a'), 1, /Resources must be a mapping/],
     ['a document that is not a mapping', '- a\n- b\n', 1, /expected a template/],
     ['an empty file', '  \n', undefined, /the file is empty/],
+    [
+      'a mapping key that is a mapping',
+      yamlOf('Resources:', '  R:', '    Properties:', '      ? { a: 1 }', '      : x'),
+      4,
+      /a mapping key must be a scalar/,
+    ],
+    ['JSON Resources that is null', '{\n  "Resources": null\n}\n', undefined, /no Resources section/],
   ])('%s', (_name, text, line, problem) => {
     // Act
     const parse = () => parseTemplate(text, 'bad.yaml');

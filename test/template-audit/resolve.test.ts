@@ -120,6 +120,24 @@ describe('intrinsic functions the template does not determine are unknown, namin
     ['a Split without its text', '!Split [","]', /expected \[delimiter, text\]/],
     ['a GetAtt of one name without a dot', '!GetAtt Role', /expected \[logicalId, attribute\]/],
     ['Cidr', '!Cidr [10.0.0.0/16, 2, 8]', /not evaluated offline/],
+    ['Base64 of a list', '!Base64 [a, b]', /expected text/],
+    ['a condition function used as a value, undecidable', '!Equals [!Ref NoDefault, x]', /Ref NoDefault/],
+    [
+      'an If whose condition is an empty mapping',
+      '{ "Fn::If": [{}, a, b] }',
+      /expected a name|no such condition|Fn::If/,
+    ],
+    ['a condition naming a Condition by a list', '!Not [{ Condition: [a] }]', /expected a name/],
+    [
+      'a condition that is not a condition function',
+      '!Not [{ "Fn::Join": ["", [a]] }]',
+      /Fn::Join is not a condition function/,
+    ],
+    [
+      'a condition of two functions at once',
+      '!Not [{ "Fn::Equals": [a, a], "Fn::Not": [true] }]',
+      /expected one condition function/,
+    ],
   ])('%s: %s', (_name, expression, reason) => {
     // Act
     const value = resolveProbe(expression, GIVEN);
