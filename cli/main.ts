@@ -45,15 +45,28 @@ export async function runCli(argv: readonly string[], io: CommandIo): Promise<nu
   }
 }
 
-const nodeIo: CommandIo = {
-  stdout: (text) => void process.stdout.write(text),
-  stderr: (text) => void process.stderr.write(text),
-  readFile: (path) => readFile(path, 'utf8'),
-};
+/**
+ * The process's own streams. A reader that closes stdout early (`audit ... | head -1`) makes further writes
+ * fail with EPIPE: the rest of the output is dropped, quietly, and the exit code stays the command's.
+ */
+export function nodeIo(stdout: NodeJS.WritableStream = process.stdout): CommandIo {
+  let stdoutClosed = false;
+  stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    stdoutClosed = true;
+  });
+  return {
+    stdout: (text) => {
+      if (!stdoutClosed) stdout.write(text);
+    },
+    stderr: (text) => void process.stderr.write(text),
+    readFile: (path) => readFile(path, 'utf8'),
+  };
+}
 
 // Run only as the program itself (the bundle), not when a test imports this module.
 if (require.main === module) {
-  void runCli(process.argv.slice(2), nodeIo).then((code) => {
+  void runCli(process.argv.slice(2), nodeIo()).then((code) => {
     process.exitCode = code;
   });
 }

@@ -1,0 +1,43 @@
+/** The built CLI as a process: what its streams and exit code do around the commands (npm test builds dist). */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { ROOT, SAMPLE_FILES } from './audit-support';
+
+const bin = join(ROOT, 'dist', 'cli', 'index.js');
+const isolatedEnv = (extra: Record<string, string> = {}) => ({
+  PATH: process.env['PATH'] ?? '',
+  AWS_CONFIG_FILE: join(ROOT, 'no-such-aws-config'),
+  AWS_SHARED_CREDENTIALS_FILE: join(ROOT, 'no-such-aws-credentials'),
+  AWS_EC2_METADATA_DISABLED: 'true',
+  ...extra,
+});
+
+/** Runs the CLI with its stdout's reader gone before it writes (as `| head -1` once head has exited). */
+function runWithClosedStdout(argv: readonly string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [bin, ...argv], { cwd: ROOT, env: isolatedEnv() });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolvePromise({ code, stderr }));
+  });
+}
+
+describe('the built CLI with a stdout closed early (audit ... | head -1)', () => {
+  it.each([
+    ['the sample audit (exit 0)', ['audit'], 0],
+    ['a NON_COMPLIANT audit as JSON (exit 1)', ['audit', ...SAMPLE_FILES, '--output', 'json'], 1],
+    ['a NON_COMPLIANT audit as a table (exit 1)', ['audit', ...SAMPLE_FILES], 1],
+    ['audit --help (exit 0)', ['audit', '--help'], 0],
+  ])('%s: ends quietly with the exit code it would have had', async (_name, argv, expected) => {
+    // Act
+    const { code, stderr } = await runWithClosedStdout(argv);
+
+    // Assert
+    expect(stderr).not.toMatch(/EPIPE|\n\s+at /);
+    expect(stderr).toBe('');
+    expect(code).toBe(expected);
+  });
+});
