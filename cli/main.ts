@@ -66,6 +66,9 @@ export function nodeIo(stdout: NodeJS.WritableStream = process.stdout): CommandI
 
 // Run only as the program itself (the bundle), not when a test imports this module.
 if (require.main === module) {
+  // The SDK's NodeVersionSupportWarning (8 lines on every run under Node 20, which `engines` allows) is
+  // about the SDK's future releases, not this run: off unless the user asks for it. Other warnings stay.
+  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
   void runCli(process.argv.slice(2), nodeIo()).then((code) => {
     process.exitCode = code;
   });

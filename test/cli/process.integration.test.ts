@@ -1,5 +1,7 @@
 /** The built CLI as a process: what its streams and exit code do around the commands (npm test builds dist). */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, SAMPLE_FILES } from './audit-support';
 
@@ -39,5 +41,47 @@ describe('the built CLI with a stdout closed early (audit ... | head -1)', () =>
     expect(stderr).not.toMatch(/EPIPE|\n\s+at /);
     expect(stderr).toBe('');
     expect(code).toBe(expected);
+  });
+});
+
+describe("the built CLI's process warnings", () => {
+  // A warning of another kind, emitted once the CLI runs: it must still show.
+  const preload = join(mkdtempSync(join(tmpdir(), 'erc-warning-')), 'other-warning.cjs');
+  writeFileSync(
+    preload,
+    "setImmediate(() => process.emitWarning('an unrelated warning', 'OtherTestWarning'));\n",
+  );
+
+  it.each([
+    ['audit --live (SDK clients are built)', ['audit', '--live', '--region', 'eu-west-1']],
+    ['audit of the sample account', ['audit']],
+  ])('%s: no NodeVersionSupportWarning, while another warning still shows', (_name, argv) => {
+    // Act
+    const result = spawnSync(process.execPath, ['--require', preload, bin, ...argv], {
+      encoding: 'utf8',
+      cwd: ROOT,
+      env: isolatedEnv(),
+      timeout: 30000,
+    });
+
+    // Assert
+    expect(result.stderr).not.toContain('NodeVersionSupportWarning');
+    expect(result.stderr).toContain('OtherTestWarning: an unrelated warning');
+  });
+
+  it('AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=false set by the user is kept', () => {
+    // Arrange
+    const major = Number(process.versions.node.split('.')[0]);
+
+    // Act
+    const result = spawnSync(process.execPath, [bin, 'audit', '--live', '--region', 'eu-west-1'], {
+      encoding: 'utf8',
+      cwd: ROOT,
+      env: isolatedEnv({ AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'false' }),
+      timeout: 30000,
+    });
+
+    // Assert: the SDK warns below Node 22 only.
+    expect(result.stderr.includes('NodeVersionSupportWarning')).toBe(major < 22);
   });
 });
