@@ -1,7 +1,7 @@
 /** Command-line entry point: `execution-role-check <command> [flags]`. */
-import { readFile } from 'node:fs/promises';
 import { audit } from './audit';
 import { simulate } from './simulate';
+import { readTextFile } from './text-file';
 
 /** What a command may touch: output streams and files. Tests pass fakes and run commands in-process. */
 export interface CommandIo {
@@ -60,7 +60,7 @@ export function nodeIo(stdout: NodeJS.WritableStream = process.stdout): CommandI
       if (!stdoutClosed) stdout.write(text);
     },
     stderr: (text) => void process.stderr.write(text),
-    readFile: (path) => readFile(path, 'utf8'),
+    readFile: readTextFile,
   };
 }
 

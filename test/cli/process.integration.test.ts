@@ -1,9 +1,9 @@
 /** The built CLI as a process: what its streams and exit code do around the commands (npm test builds dist). */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, SAMPLE_FILES } from './audit-support';
+import { AUTH, JOBS, KEYS, ROOT, SAMPLE_FILES } from './audit-support';
 
 const bin = join(ROOT, 'dist', 'cli', 'index.js');
 const isolatedEnv = (extra: Record<string, string> = {}) => ({
@@ -83,5 +83,36 @@ describe("the built CLI's process warnings", () => {
 
     // Assert: the SDK warns below Node 22 only.
     expect(result.stderr.includes('NodeVersionSupportWarning')).toBe(major < 22);
+  });
+});
+
+describe('the built CLI reads files as Windows PowerShell writes them (UTF-16LE with BOM)', () => {
+  it.each([
+    ['UTF-8', (text: string) => Buffer.from(text, 'utf8')],
+    ['UTF-16LE with BOM', (text: string) => Buffer.from(`\uFEFF${text}`, 'utf16le')],
+  ])('%s: the sample verdicts, exit 1', (name, encode) => {
+    // Arrange
+    const dir = mkdtempSync(join(tmpdir(), 'erc-encoding-'));
+    const argv: string[] = [];
+    for (const [flag, source] of [
+      ['--input', AUTH],
+      ['--job-definitions', JOBS],
+      ['--keys', KEYS],
+    ] as const) {
+      const path = join(dir, `${flag.slice(2)}.json`);
+      writeFileSync(path, encode(readFileSync(source, 'utf8')));
+      argv.push(flag, path);
+    }
+
+    // Act
+    const result = spawnSync(process.execPath, [bin, 'audit', ...argv, '--output', 'json'], {
+      encoding: 'utf8',
+      env: isolatedEnv(),
+    });
+
+    // Assert
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(1);
+    expect((JSON.parse(result.stdout) as unknown[]).length).toBeGreaterThan(0);
   });
 });
