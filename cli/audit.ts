@@ -62,7 +62,6 @@ const SAMPLE_FILES = {
   keys: 'keys.json',
 } as const;
 const SAMPLE_REGION = 'us-east-1';
-const DEFAULT_REGION = 'us-east-1';
 
 export const AUDIT_USAGE = `usage: execution-role-check audit [--input FILE [--job-definitions FILE] [--task-definitions FILE]
                                   [--keys FILE | --assume-aws-managed-keys]]
@@ -87,7 +86,8 @@ Offline (no AWS calls):
                             Without it, kms:Decrypt needs are unknown and reported as KMS_DECRYPT
                             findings (fail closed), unless
   --assume-aws-managed-keys treat every secret and parameter not in --keys as using the AWS managed key
-  --region REGION           where SSM parameter and secret names resolve (default: AWS_REGION, else us-east-1)
+  --region REGION           where SSM parameter and secret names resolve (default: AWS_REGION, else
+                            AWS_DEFAULT_REGION, else the region of the job and task definitions' ARNs)
 Template (before deploy; no AWS calls):
   --template FILE           a CloudFormation, SAM or cdk synth template (YAML or JSON); repeatable. Judges
                             every role a job or task definition of it uses, or that the rule parameters
@@ -270,6 +270,11 @@ function checkedRegion(region: string): string {
   return region;
 }
 
+/** An offline audit's region when given (flag or environment), checked; else undefined. */
+function offlineRegion(region: string | undefined): string | undefined {
+  return region === undefined || region === '' ? undefined : checkedRegion(region);
+}
+
 /** What the audit judges: the same facts the rule gathers. */
 interface AuditFacts {
   readonly roles: readonly RoleSnapshot[];
@@ -301,7 +306,10 @@ function unresolvedSecretNames(index: UsageIndex): number {
 }
 
 /** Where the roles live: partition and account from their ARNs (one account per audit). */
-function locationOf(roles: readonly RoleSnapshot[], region: string): RuleLocation | undefined {
+function locationOf(
+  roles: readonly RoleSnapshot[],
+  region: string | (() => string),
+): RuleLocation | undefined {
   const accounts = [...new Set(roles.map((role) => role.accountId))];
   if (accounts.length > 1) {
     throw new AuditInputError(
@@ -309,7 +317,12 @@ function locationOf(roles: readonly RoleSnapshot[], region: string): RuleLocatio
     );
   }
   const first = roles[0];
-  return first === undefined ? undefined : { region, accountId: first.accountId, partition: first.partition };
+  if (first === undefined) return undefined;
+  return {
+    region: typeof region === 'string' ? region : region(),
+    accountId: first.accountId,
+    partition: first.partition,
+  };
 }
 
 interface OfflineFiles {
@@ -329,9 +342,43 @@ async function readJson(io: CommandIo, flag: string, path: string): Promise<unkn
   return parseJsonFile(text, flag, path);
 }
 
+const DEFINITION_ARN = /^arn:[^:]+:(?:batch|ecs):([^:]+):/;
+
+/**
+ * The region of the job and task definitions' own ARNs, for an offline audit given no region: the one their
+ * secret and parameter names resolve in. Several regions, or none, ask for --region.
+ */
+function regionOfDefinitions(
+  jobDefinitions: readonly BatchJobDefinition[],
+  taskDefinitions: readonly EcsTaskDefinition[],
+  files: OfflineFiles,
+): string {
+  const regions = new Set<string>();
+  const arns = [
+    ...jobDefinitions.map((job) => job.jobDefinitionArn),
+    ...taskDefinitions.map((task) => task.taskDefinitionArn),
+  ];
+  for (const arn of arns) {
+    const region = typeof arn === 'string' ? DEFINITION_ARN.exec(arn)?.[1] : undefined;
+    if (region !== undefined && region !== '') regions.add(region);
+  }
+  const [only, ...others] = [...regions].sort();
+  if (only !== undefined && others.length === 0) return checkedRegion(only);
+  const read = [files.jobDefinitions, files.taskDefinitions].filter((path) => path !== undefined).join(', ');
+  const why =
+    only !== undefined
+      ? `the job and task definitions are in several regions (${[only, ...others].join(', ')})`
+      : read === ''
+        ? 'no job or task definitions were read to take it from'
+        : `the job and task definitions of ${read} name none in their ARNs`;
+  throw new AuditInputError(
+    `no region to resolve secret and parameter names in: ${why}; pass --region REGION (or set AWS_REGION)`,
+  );
+}
+
 async function offlineFacts(
   files: OfflineFiles,
-  region: string,
+  givenRegion: string | undefined,
   params: RuleParameters,
   assumeAwsManaged: boolean,
   io: CommandIo,
@@ -368,7 +415,10 @@ async function offlineFacts(
     secretMetadata: metadata,
   });
   const roles = await readers.iam.loadAllRoles();
-  const location = locationOf(roles, region);
+  const location = locationOf(
+    roles,
+    () => givenRegion ?? regionOfDefinitions(jobDefinitions, taskDefinitions, files),
+  );
   // The same gathering as the rule's: consumers the parameters do not discover are not read, and secrets
   // named without their suffix take the full ARN the --keys file gives them.
   const gathered = location ? await gatherUsage(readers.usage, params, location) : undefined;
@@ -655,9 +705,7 @@ async function runAudit(argv: readonly string[], io: CommandIo, deps: AuditDepen
         };
     const region = sample
       ? (values['--region'] ?? SAMPLE_REGION)
-      : checkedRegion(
-          values['--region'] ?? deps.env['AWS_REGION'] ?? deps.env['AWS_DEFAULT_REGION'] ?? DEFAULT_REGION,
-        );
+      : offlineRegion(values['--region'] ?? deps.env['AWS_REGION'] ?? deps.env['AWS_DEFAULT_REGION']);
     facts = await offlineFacts(files, region, params, switches.has('--assume-aws-managed-keys'), io);
   }
 
@@ -717,7 +765,8 @@ function sampleBanner(facts: AuditFacts, deps: AuditDependencies): string {
   const account = facts.location?.accountId ?? 'unknown';
   return (
     `Sample account ${account} (${shown}): audit your own with "npm start -- --live [--profile NAME]" ` +
-    `or "npm start -- --input auth.json" (aws iam get-account-authorization-details > auth.json); --help for more.\n\n`
+    `or "npm start -- --input auth.json --job-definitions jobs.json" (aws iam get-account-authorization-details > ` +
+    `auth.json; aws batch describe-job-definitions --status ACTIVE > jobs.json); --help for more.\n\n`
   );
 }
 

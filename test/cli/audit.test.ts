@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AUDIT_USAGE, findSampleDir } from '../../cli/audit';
@@ -336,20 +337,60 @@ describe('audit: facts the offline files do not carry', () => {
     ]);
   });
 
-  it.each([
-    ['--region', ['--region', 'eu-west-1'], {}],
-    ['AWS_REGION', [], { AWS_REGION: 'eu-west-1' }],
-  ])('parameter names resolve in the region from %s', async (_label, flags, env) => {
-    // Act
-    const { byName } = await auditJson([...SAMPLE_FILES, ...flags], { deps: { env } });
+  const jobsIn = (region: string) =>
+    readFileSync(JOBS, 'utf8').replace(/arn:aws:batch:us-east-1:/g, `arn:aws:batch:${region}:`);
+  const regionFiles = {
+    'jobs-eu-west-1.json': jobsIn('eu-west-1'),
+    'jobs-eu-west-2.json': jobsIn('eu-west-2'),
+  };
+  const withJobs = (file: string) => ['--input', AUTH, '--job-definitions', file, '--keys', KEYS];
 
-    // Assert: /ml/prod/... now names eu-west-1 parameters, which the role's us-east-1 grant does not cover.
+  it.each<[string, string[], Record<string, string>, string]>([
+    ['--region', [...SAMPLE_FILES, '--region', 'eu-west-1'], {}, 'eu-west-1'],
+    ['AWS_REGION', SAMPLE_FILES, { AWS_REGION: 'eu-west-1' }, 'eu-west-1'],
+    ['AWS_DEFAULT_REGION', SAMPLE_FILES, { AWS_DEFAULT_REGION: 'eu-west-1' }, 'eu-west-1'],
+    [
+      'AWS_REGION before AWS_DEFAULT_REGION',
+      SAMPLE_FILES,
+      { AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'ap-south-1' },
+      'eu-west-1',
+    ],
+    ["the job definitions' own ARNs", withJobs('jobs-eu-west-1.json'), {}, 'eu-west-1'],
+    [
+      "AWS_DEFAULT_REGION before the job definitions' ARNs",
+      withJobs('jobs-eu-west-2.json'),
+      { AWS_DEFAULT_REGION: 'eu-west-1' },
+      'eu-west-1',
+    ],
+    [
+      "--region before the job definitions' ARNs",
+      [...withJobs('jobs-eu-west-2.json'), '--region', 'eu-west-1'],
+      {},
+      'eu-west-1',
+    ],
+  ])('parameter names resolve in the region from %s', async (_label, argv, env, region) => {
+    // Act
+    const { byName, code, stderr } = await auditJson(argv, { files: regionFiles, deps: { env } });
+
+    // Assert: /ml/prod/... now names parameters of that region, which the role's us-east-1 grant does not cover.
+    expect(stderr).toBe('');
+    expect(code).toBe(1);
     expect(byName.get('ml-training-execution')?.findings).toContainEqual(
       expect.objectContaining({
         id: 'SECRETS_SSM',
-        resource: 'arn:aws:ssm:eu-west-1:111122223333:parameter/ml/prod/wandb-api-key',
+        resource: `arn:aws:ssm:${region}:111122223333:parameter/ml/prod/wandb-api-key`,
       }),
     );
+  });
+
+  it("the job definitions' own region (us-east-1 here) is used when none is given: no finding for it", async () => {
+    // Act
+    const { byName } = await auditJson(SAMPLE_FILES);
+
+    // Assert
+    expect(
+      byName.get('ml-training-execution')?.findings.filter((finding) => finding.id === 'SECRETS_SSM'),
+    ).toEqual([]);
   });
 });
 
@@ -460,6 +501,7 @@ describe('audit --keys: secrets a job names without their suffix', () => {
     'jobs.json': JSON.stringify({
       jobDefinitions: [
         {
+          jobDefinitionArn: `arn:aws:batch:us-east-1:${SAMPLE_ACCOUNT}:job-definition/web:4`,
           jobDefinitionName: 'web',
           revision: 4,
           status: 'ACTIVE',
@@ -576,6 +618,11 @@ describe('audit: bad input -> one line on stderr, exit 2', () => {
         { jobDefinitionName: 'etl', revision: 1, containerProperties: { secrets: { name: 'x' } } },
       ],
     }),
+    'jobs-no-arn.json': readFileSync(JOBS, 'utf8').replace(/"jobDefinitionArn": "[^"]*",/g, ''),
+    'jobs-two-regions.json': readFileSync(JOBS, 'utf8').replace(
+      /arn:aws:batch:us-east-1:(\d+):job-definition\/ingest-events/,
+      'arn:aws:batch:eu-west-1:$1:job-definition/ingest-events',
+    ),
     'keys-not-arn.json': JSON.stringify({ '/prod/db/password': null }),
     'keys-bad-value.json': JSON.stringify({ 'arn:aws:ssm:us-east-1:111122223333:parameter/x': 5 }),
     'two-accounts.json': JSON.stringify({
@@ -622,6 +669,21 @@ describe('audit: bad input -> one line on stderr, exit 2', () => {
       'a keys value that is not a key',
       ['--input', AUTH, '--keys', 'keys-bad-value.json'],
       /^--keys keys-bad-value\.json: "arn:aws:ssm:[^"]+": expected a KMS key ARN, key id or alias, or null/,
+    ],
+    [
+      'no region and no job or task definitions to take it from',
+      ['--input', AUTH],
+      'no region to resolve secret and parameter names in: no job or task definitions were read to take it from; pass --region REGION (or set AWS_REGION)',
+    ],
+    [
+      'no region and job definitions without ARNs',
+      ['--input', AUTH, '--job-definitions', 'jobs-no-arn.json'],
+      'no region to resolve secret and parameter names in: the job and task definitions of jobs-no-arn.json name none in their ARNs; pass --region REGION (or set AWS_REGION)',
+    ],
+    [
+      'no region and job definitions in two regions',
+      ['--input', AUTH, '--job-definitions', 'jobs-two-regions.json'],
+      'no region to resolve secret and parameter names in: the job and task definitions are in several regions (eu-west-1, us-east-1); pass --region REGION (or set AWS_REGION)',
     ],
     [
       'roles of two accounts',
