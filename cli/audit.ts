@@ -63,7 +63,7 @@ const SAMPLE_FILES = {
 } as const;
 const SAMPLE_REGION = 'us-east-1';
 
-export const AUDIT_USAGE = `usage: execution-role-check audit [--input FILE [--job-definitions FILE] [--task-definitions FILE]
+export const AUDIT_USAGE = `usage: execution-role-check audit [--input FILE [--job-definitions FILE | --no-job-definitions] [--task-definitions FILE]
                                   [--keys FILE | --assume-aws-managed-keys]]
                                  [--template FILE ... [--account ID] [--keys FILE | --assume-aws-managed-keys]]
                                  [--live [--profile NAME]] [--region REGION]
@@ -77,6 +77,9 @@ Offline (no AWS calls):
   --input FILE              aws iam get-account-authorization-details > FILE (without --filter, so
                             attached AWS managed policies are included; missing ones fail their role closed)
   --job-definitions FILE    aws batch describe-job-definitions --status ACTIVE > FILE
+  --no-job-definitions      audit without job definitions, on purpose: roles used only as a job's execution
+                            role are then not found (only roles the rule parameters match are judged).
+                            --input needs one of the two, unless --discover-batch-job-definitions false
   --task-definitions FILE   a JSON array of ECS task definitions, or {"taskDefinitions": [...]}
                             (implies --discover-ecs-task-definitions true)
   --keys FILE               KMS key of each secret and SecureString parameter: {"ARN": "key ARN" | null}
@@ -160,7 +163,13 @@ const OUTPUTS = ['table', 'json', 'sarif', 'junit'] as const;
 /** The SARIF driver's documentation link: the page the findings' requirements come from. */
 const SARIF_OPTIONS = { informationUri: SPEC_URL } as const;
 
-const SWITCHES = ['--live', '--all', '--progress', '--assume-aws-managed-keys'] as const;
+const SWITCHES = [
+  '--live',
+  '--all',
+  '--progress',
+  '--assume-aws-managed-keys',
+  '--no-job-definitions',
+] as const;
 type Switch = (typeof SWITCHES)[number];
 
 interface AuditFlags {
@@ -683,10 +692,30 @@ async function runAudit(argv: readonly string[], io: CommandIo, deps: AuditDepen
     );
   }
   if (values['--profile'] !== undefined && !live) throw new AuditInputError('--profile needs --live');
+  const withoutJobs = switches.has('--no-job-definitions');
+  if (withoutJobs && values['--input'] === undefined) {
+    throw new AuditInputError(
+      '--no-job-definitions needs --input (the sample, --live and --template read theirs)',
+    );
+  }
+  if (withoutJobs && values['--job-definitions'] !== undefined) {
+    throw new AuditInputError('--job-definitions and --no-job-definitions exclude each other');
+  }
   if (values['--region'] !== undefined) checkedRegion(values['--region']);
   const params = ruleParametersFrom(flags);
   const sample = !live && !fromTemplates && values['--input'] === undefined;
-
+  const unreadJobs =
+    values['--input'] !== undefined &&
+    values['--job-definitions'] === undefined &&
+    params.discoverBatchJobDefinitions;
+  if (unreadJobs && !withoutJobs) {
+    throw new AuditInputError(
+      '--input without --job-definitions: no Batch job definitions are read, so roles used only as their ' +
+        'execution roles would not be found (only roles the rule parameters match would be judged); pass ' +
+        '--job-definitions FILE (aws batch describe-job-definitions --status ACTIVE > FILE), or ' +
+        '--no-job-definitions to audit without them',
+    );
+  }
   let facts: AuditFacts;
   if (fromTemplates) {
     facts = await templateFacts(flags, params, io);
@@ -707,6 +736,14 @@ async function runAudit(argv: readonly string[], io: CommandIo, deps: AuditDepen
       ? (values['--region'] ?? SAMPLE_REGION)
       : offlineRegion(values['--region'] ?? deps.env['AWS_REGION'] ?? deps.env['AWS_DEFAULT_REGION']);
     facts = await offlineFacts(files, region, params, switches.has('--assume-aws-managed-keys'), io);
+  }
+
+  if (unreadJobs) {
+    const tasks = values['--task-definitions'] === undefined ? ' (nor ECS task definitions)' : '';
+    io.stderr(
+      `Note: --no-job-definitions: no Batch job definitions were read${tasks}, so roles used only as ` +
+        'execution roles were not found: only roles the rule parameters match were judged.\n',
+    );
   }
 
   const origins = facts.template?.roles;

@@ -102,7 +102,7 @@ describe('audit --input with files in other encodings', () => {
     writeFileSync(path, bytes);
 
     // Act
-    const result = await run(['--input', path]);
+    const result = await run(['--input', path, '--no-job-definitions']);
 
     // Assert
     expect(result.code).toBe(2);
