@@ -4,6 +4,7 @@
  */
 import { ExecutionRoleCheckError } from '../lib/core/errors';
 import { isFullSecretArnOf } from '../lib/usage';
+import { encodingHint } from './text-file';
 import type {
   BatchJobDefinition,
   ContainerLike,
@@ -39,9 +40,12 @@ export function messageOf(error: unknown): string {
 /** Parses JSON text read for `flag`, naming the flag and file on failure. */
 export function parseJsonFile(text: string, flag: string, path: string): unknown {
   try {
-    return JSON.parse(text) as unknown;
+    return JSON.parse(text.startsWith('\uFEFF') ? text.slice(1) : text) as unknown;
   } catch (error) {
-    throw new AuditInputError(`${flag} ${path}: not valid JSON (${messageOf(error)})`);
+    const hint = encodingHint(text);
+    throw new AuditInputError(
+      `${flag} ${path}: not valid JSON (${messageOf(error)})${hint === undefined ? '' : `; ${hint}`}`,
+    );
   }
 }
 

@@ -62,9 +62,8 @@ const SAMPLE_FILES = {
   keys: 'keys.json',
 } as const;
 const SAMPLE_REGION = 'us-east-1';
-const DEFAULT_REGION = 'us-east-1';
 
-export const AUDIT_USAGE = `usage: execution-role-check audit [--input FILE [--job-definitions FILE] [--task-definitions FILE]
+export const AUDIT_USAGE = `usage: execution-role-check audit [--input FILE [--job-definitions FILE | --no-job-definitions] [--task-definitions FILE]
                                   [--keys FILE | --assume-aws-managed-keys]]
                                  [--template FILE ... [--account ID] [--keys FILE | --assume-aws-managed-keys]]
                                  [--live [--profile NAME]] [--region REGION]
@@ -78,6 +77,9 @@ Offline (no AWS calls):
   --input FILE              aws iam get-account-authorization-details > FILE (without --filter, so
                             attached AWS managed policies are included; missing ones fail their role closed)
   --job-definitions FILE    aws batch describe-job-definitions --status ACTIVE > FILE
+  --no-job-definitions      audit without job definitions, on purpose: roles used only as a job's execution
+                            role are then not found (only roles the rule parameters match are judged).
+                            --input needs one of the two, unless --discover-batch-job-definitions false
   --task-definitions FILE   a JSON array of ECS task definitions, or {"taskDefinitions": [...]}
                             (implies --discover-ecs-task-definitions true)
   --keys FILE               KMS key of each secret and SecureString parameter: {"ARN": "key ARN" | null}
@@ -87,7 +89,8 @@ Offline (no AWS calls):
                             Without it, kms:Decrypt needs are unknown and reported as KMS_DECRYPT
                             findings (fail closed), unless
   --assume-aws-managed-keys treat every secret and parameter not in --keys as using the AWS managed key
-  --region REGION           where SSM parameter and secret names resolve (default: AWS_REGION, else us-east-1)
+  --region REGION           where SSM parameter and secret names resolve (default: AWS_REGION, else
+                            AWS_DEFAULT_REGION, else the region of the job and task definitions' ARNs)
 Template (before deploy; no AWS calls):
   --template FILE           a CloudFormation, SAM or cdk synth template (YAML or JSON); repeatable. Judges
                             every role a job or task definition of it uses, or that the rule parameters
@@ -160,7 +163,13 @@ const OUTPUTS = ['table', 'json', 'sarif', 'junit'] as const;
 /** The SARIF driver's documentation link: the page the findings' requirements come from. */
 const SARIF_OPTIONS = { informationUri: SPEC_URL } as const;
 
-const SWITCHES = ['--live', '--all', '--progress', '--assume-aws-managed-keys'] as const;
+const SWITCHES = [
+  '--live',
+  '--all',
+  '--progress',
+  '--assume-aws-managed-keys',
+  '--no-job-definitions',
+] as const;
 type Switch = (typeof SWITCHES)[number];
 
 interface AuditFlags {
@@ -270,6 +279,11 @@ function checkedRegion(region: string): string {
   return region;
 }
 
+/** An offline audit's region when given (flag or environment), checked; else undefined. */
+function offlineRegion(region: string | undefined): string | undefined {
+  return region === undefined || region === '' ? undefined : checkedRegion(region);
+}
+
 /** What the audit judges: the same facts the rule gathers. */
 interface AuditFacts {
   readonly roles: readonly RoleSnapshot[];
@@ -301,7 +315,10 @@ function unresolvedSecretNames(index: UsageIndex): number {
 }
 
 /** Where the roles live: partition and account from their ARNs (one account per audit). */
-function locationOf(roles: readonly RoleSnapshot[], region: string): RuleLocation | undefined {
+function locationOf(
+  roles: readonly RoleSnapshot[],
+  region: string | (() => string),
+): RuleLocation | undefined {
   const accounts = [...new Set(roles.map((role) => role.accountId))];
   if (accounts.length > 1) {
     throw new AuditInputError(
@@ -309,7 +326,12 @@ function locationOf(roles: readonly RoleSnapshot[], region: string): RuleLocatio
     );
   }
   const first = roles[0];
-  return first === undefined ? undefined : { region, accountId: first.accountId, partition: first.partition };
+  if (first === undefined) return undefined;
+  return {
+    region: typeof region === 'string' ? region : region(),
+    accountId: first.accountId,
+    partition: first.partition,
+  };
 }
 
 interface OfflineFiles {
@@ -329,9 +351,43 @@ async function readJson(io: CommandIo, flag: string, path: string): Promise<unkn
   return parseJsonFile(text, flag, path);
 }
 
+const DEFINITION_ARN = /^arn:[^:]+:(?:batch|ecs):([^:]+):/;
+
+/**
+ * The region of the job and task definitions' own ARNs, for an offline audit given no region: the one their
+ * secret and parameter names resolve in. Several regions, or none, ask for --region.
+ */
+function regionOfDefinitions(
+  jobDefinitions: readonly BatchJobDefinition[],
+  taskDefinitions: readonly EcsTaskDefinition[],
+  files: OfflineFiles,
+): string {
+  const regions = new Set<string>();
+  const arns = [
+    ...jobDefinitions.map((job) => job.jobDefinitionArn),
+    ...taskDefinitions.map((task) => task.taskDefinitionArn),
+  ];
+  for (const arn of arns) {
+    const region = typeof arn === 'string' ? DEFINITION_ARN.exec(arn)?.[1] : undefined;
+    if (region !== undefined && region !== '') regions.add(region);
+  }
+  const [only, ...others] = [...regions].sort();
+  if (only !== undefined && others.length === 0) return checkedRegion(only);
+  const read = [files.jobDefinitions, files.taskDefinitions].filter((path) => path !== undefined).join(', ');
+  const why =
+    only !== undefined
+      ? `the job and task definitions are in several regions (${[only, ...others].join(', ')})`
+      : read === ''
+        ? 'no job or task definitions were read to take it from'
+        : `the job and task definitions of ${read} name none in their ARNs`;
+  throw new AuditInputError(
+    `no region to resolve secret and parameter names in: ${why}; pass --region REGION (or set AWS_REGION)`,
+  );
+}
+
 async function offlineFacts(
   files: OfflineFiles,
-  region: string,
+  givenRegion: string | undefined,
   params: RuleParameters,
   assumeAwsManaged: boolean,
   io: CommandIo,
@@ -368,7 +424,10 @@ async function offlineFacts(
     secretMetadata: metadata,
   });
   const roles = await readers.iam.loadAllRoles();
-  const location = locationOf(roles, region);
+  const location = locationOf(
+    roles,
+    () => givenRegion ?? regionOfDefinitions(jobDefinitions, taskDefinitions, files),
+  );
   // The same gathering as the rule's: consumers the parameters do not discover are not read, and secrets
   // named without their suffix take the full ARN the --keys file gives them.
   const gathered = location ? await gatherUsage(readers.usage, params, location) : undefined;
@@ -633,10 +692,30 @@ async function runAudit(argv: readonly string[], io: CommandIo, deps: AuditDepen
     );
   }
   if (values['--profile'] !== undefined && !live) throw new AuditInputError('--profile needs --live');
+  const withoutJobs = switches.has('--no-job-definitions');
+  if (withoutJobs && values['--input'] === undefined) {
+    throw new AuditInputError(
+      '--no-job-definitions needs --input (the sample, --live and --template read theirs)',
+    );
+  }
+  if (withoutJobs && values['--job-definitions'] !== undefined) {
+    throw new AuditInputError('--job-definitions and --no-job-definitions exclude each other');
+  }
   if (values['--region'] !== undefined) checkedRegion(values['--region']);
   const params = ruleParametersFrom(flags);
   const sample = !live && !fromTemplates && values['--input'] === undefined;
-
+  const unreadJobs =
+    values['--input'] !== undefined &&
+    values['--job-definitions'] === undefined &&
+    params.discoverBatchJobDefinitions;
+  if (unreadJobs && !withoutJobs) {
+    throw new AuditInputError(
+      '--input without --job-definitions: no Batch job definitions are read, so roles used only as their ' +
+        'execution roles would not be found (only roles the rule parameters match would be judged); pass ' +
+        '--job-definitions FILE (aws batch describe-job-definitions --status ACTIVE > FILE), or ' +
+        '--no-job-definitions to audit without them',
+    );
+  }
   let facts: AuditFacts;
   if (fromTemplates) {
     facts = await templateFacts(flags, params, io);
@@ -655,10 +734,16 @@ async function runAudit(argv: readonly string[], io: CommandIo, deps: AuditDepen
         };
     const region = sample
       ? (values['--region'] ?? SAMPLE_REGION)
-      : checkedRegion(
-          values['--region'] ?? deps.env['AWS_REGION'] ?? deps.env['AWS_DEFAULT_REGION'] ?? DEFAULT_REGION,
-        );
+      : offlineRegion(values['--region'] ?? deps.env['AWS_REGION'] ?? deps.env['AWS_DEFAULT_REGION']);
     facts = await offlineFacts(files, region, params, switches.has('--assume-aws-managed-keys'), io);
+  }
+
+  if (unreadJobs) {
+    const tasks = values['--task-definitions'] === undefined ? ' (nor ECS task definitions)' : '';
+    io.stderr(
+      `Note: --no-job-definitions: no Batch job definitions were read${tasks}, so roles used only as ` +
+        'execution roles were not found: only roles the rule parameters match were judged.\n',
+    );
   }
 
   const origins = facts.template?.roles;
@@ -717,7 +802,8 @@ function sampleBanner(facts: AuditFacts, deps: AuditDependencies): string {
   const account = facts.location?.accountId ?? 'unknown';
   return (
     `Sample account ${account} (${shown}): audit your own with "npm start -- --live [--profile NAME]" ` +
-    `or "npm start -- --input auth.json" (aws iam get-account-authorization-details > auth.json); --help for more.\n\n`
+    `or "npm start -- --input auth.json --job-definitions jobs.json" (aws iam get-account-authorization-details > ` +
+    `auth.json; aws batch describe-job-definitions --status ACTIVE > jobs.json); --help for more.\n\n`
   );
 }
 

@@ -1,7 +1,7 @@
 /** Command-line entry point: `execution-role-check <command> [flags]`. */
-import { readFile } from 'node:fs/promises';
 import { audit } from './audit';
 import { simulate } from './simulate';
+import { readTextFile } from './text-file';
 
 /** What a command may touch: output streams and files. Tests pass fakes and run commands in-process. */
 export interface CommandIo {
@@ -45,15 +45,31 @@ export async function runCli(argv: readonly string[], io: CommandIo): Promise<nu
   }
 }
 
-const nodeIo: CommandIo = {
-  stdout: (text) => void process.stdout.write(text),
-  stderr: (text) => void process.stderr.write(text),
-  readFile: (path) => readFile(path, 'utf8'),
-};
+/**
+ * The process's own streams. A reader that closes stdout early (`audit ... | head -1`) makes further writes
+ * fail with EPIPE: the rest of the output is dropped, quietly, and the exit code stays the command's.
+ */
+export function nodeIo(stdout: NodeJS.WritableStream = process.stdout): CommandIo {
+  let stdoutClosed = false;
+  stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    stdoutClosed = true;
+  });
+  return {
+    stdout: (text) => {
+      if (!stdoutClosed) stdout.write(text);
+    },
+    stderr: (text) => void process.stderr.write(text),
+    readFile: readTextFile,
+  };
+}
 
 // Run only as the program itself (the bundle), not when a test imports this module.
 if (require.main === module) {
-  void runCli(process.argv.slice(2), nodeIo).then((code) => {
+  // The SDK's NodeVersionSupportWarning (8 lines on every run under Node 20, which `engines` allows) is
+  // about the SDK's future releases, not this run: off unless the user asks for it. Other warnings stay.
+  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+  void runCli(process.argv.slice(2), nodeIo()).then((code) => {
     process.exitCode = code;
   });
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AUDIT_USAGE, findSampleDir } from '../../cli/audit';
@@ -336,20 +337,60 @@ describe('audit: facts the offline files do not carry', () => {
     ]);
   });
 
-  it.each([
-    ['--region', ['--region', 'eu-west-1'], {}],
-    ['AWS_REGION', [], { AWS_REGION: 'eu-west-1' }],
-  ])('parameter names resolve in the region from %s', async (_label, flags, env) => {
-    // Act
-    const { byName } = await auditJson([...SAMPLE_FILES, ...flags], { deps: { env } });
+  const jobsIn = (region: string) =>
+    readFileSync(JOBS, 'utf8').replace(/arn:aws:batch:us-east-1:/g, `arn:aws:batch:${region}:`);
+  const regionFiles = {
+    'jobs-eu-west-1.json': jobsIn('eu-west-1'),
+    'jobs-eu-west-2.json': jobsIn('eu-west-2'),
+  };
+  const withJobs = (file: string) => ['--input', AUTH, '--job-definitions', file, '--keys', KEYS];
 
-    // Assert: /ml/prod/... now names eu-west-1 parameters, which the role's us-east-1 grant does not cover.
+  it.each<[string, string[], Record<string, string>, string]>([
+    ['--region', [...SAMPLE_FILES, '--region', 'eu-west-1'], {}, 'eu-west-1'],
+    ['AWS_REGION', SAMPLE_FILES, { AWS_REGION: 'eu-west-1' }, 'eu-west-1'],
+    ['AWS_DEFAULT_REGION', SAMPLE_FILES, { AWS_DEFAULT_REGION: 'eu-west-1' }, 'eu-west-1'],
+    [
+      'AWS_REGION before AWS_DEFAULT_REGION',
+      SAMPLE_FILES,
+      { AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'ap-south-1' },
+      'eu-west-1',
+    ],
+    ["the job definitions' own ARNs", withJobs('jobs-eu-west-1.json'), {}, 'eu-west-1'],
+    [
+      "AWS_DEFAULT_REGION before the job definitions' ARNs",
+      withJobs('jobs-eu-west-2.json'),
+      { AWS_DEFAULT_REGION: 'eu-west-1' },
+      'eu-west-1',
+    ],
+    [
+      "--region before the job definitions' ARNs",
+      [...withJobs('jobs-eu-west-2.json'), '--region', 'eu-west-1'],
+      {},
+      'eu-west-1',
+    ],
+  ])('parameter names resolve in the region from %s', async (_label, argv, env, region) => {
+    // Act
+    const { byName, code, stderr } = await auditJson(argv, { files: regionFiles, deps: { env } });
+
+    // Assert: /ml/prod/... now names parameters of that region, which the role's us-east-1 grant does not cover.
+    expect(stderr).toBe('');
+    expect(code).toBe(1);
     expect(byName.get('ml-training-execution')?.findings).toContainEqual(
       expect.objectContaining({
         id: 'SECRETS_SSM',
-        resource: 'arn:aws:ssm:eu-west-1:111122223333:parameter/ml/prod/wandb-api-key',
+        resource: `arn:aws:ssm:${region}:111122223333:parameter/ml/prod/wandb-api-key`,
       }),
     );
+  });
+
+  it("the job definitions' own region (us-east-1 here) is used when none is given: no finding for it", async () => {
+    // Act
+    const { byName } = await auditJson(SAMPLE_FILES);
+
+    // Assert
+    expect(
+      byName.get('ml-training-execution')?.findings.filter((finding) => finding.id === 'SECRETS_SSM'),
+    ).toEqual([]);
   });
 });
 
@@ -386,7 +427,15 @@ describe('audit --task-definitions', () => {
     'tasks.json': JSON.stringify(tasks),
     'keys.json': JSON.stringify({ [secret]: null }),
   });
-  const argv = ['--input', 'auth.json', '--task-definitions', 'tasks.json', '--keys', 'keys.json'];
+  const argv = [
+    '--input',
+    'auth.json',
+    '--no-job-definitions',
+    '--task-definitions',
+    'tasks.json',
+    '--keys',
+    'keys.json',
+  ];
 
   it.each<[string, unknown, Compliance, FindingId[]]>([
     [
@@ -460,6 +509,7 @@ describe('audit --keys: secrets a job names without their suffix', () => {
     'jobs.json': JSON.stringify({
       jobDefinitions: [
         {
+          jobDefinitionArn: `arn:aws:batch:us-east-1:${SAMPLE_ACCOUNT}:job-definition/web:4`,
           jobDefinitionName: 'web',
           revision: 4,
           status: 'ACTIVE',
@@ -567,6 +617,43 @@ describe('audit --keys: secrets a job names without their suffix', () => {
   });
 });
 
+const JOBS_NOT_READ =
+  '--input without --job-definitions: no Batch job definitions are read, so roles used only as their ' +
+  'execution roles would not be found (only roles the rule parameters match would be judged); pass ' +
+  '--job-definitions FILE (aws batch describe-job-definitions --status ACTIVE > FILE), or ' +
+  '--no-job-definitions to audit without them';
+
+describe('audit --input without job definitions: only on purpose', () => {
+  const NOTE = (tasks: string) =>
+    `Note: --no-job-definitions: no Batch job definitions were read${tasks}, so roles used only as ` +
+    'execution roles were not found: only roles the rule parameters match were judged.\n';
+
+  it.each<[string, string[], string]>([
+    ['--no-job-definitions', ['--no-job-definitions'], NOTE(' (nor ECS task definitions)')],
+    [
+      '--no-job-definitions with --task-definitions',
+      ['--no-job-definitions', '--task-definitions', 'tasks-none.json'],
+      NOTE(''),
+    ],
+    ['--discover-batch-job-definitions false', ['--discover-batch-job-definitions', 'false'], ''],
+  ])('%s: judged, saying on stderr what was not read', async (_name, flags, note) => {
+    // Arrange
+    const argv = ['--input', AUTH, '--keys', KEYS, '--region', 'us-east-1', ...flags];
+    const files = { 'tasks-none.json': JSON.stringify({ taskDefinitions: [] }) };
+
+    // Act
+    const table = await audit(argv, { files });
+    const json = await auditJson(argv, { files });
+
+    // Assert: the sample's name-matched ecsTaskExecutionRole is judged, its job-only roles are not.
+    expect(table.stderr).toBe(note);
+    expect(json.stderr).toBe(note);
+    expect(table.code).toBe(0);
+    expect(json.byName.get('ecsTaskExecutionRole')?.compliance).toBe('COMPLIANT');
+    expect(json.byName.has('batch-ingest-execution-role')).toBe(false);
+  });
+});
+
 describe('audit: bad input -> one line on stderr, exit 2', () => {
   const files = {
     'not-json.json': 'RoleDetailList: []',
@@ -576,6 +663,12 @@ describe('audit: bad input -> one line on stderr, exit 2', () => {
         { jobDefinitionName: 'etl', revision: 1, containerProperties: { secrets: { name: 'x' } } },
       ],
     }),
+    'jobs-no-arn.json': readFileSync(JOBS, 'utf8').replace(/"jobDefinitionArn": "[^"]*",/g, ''),
+    'jobs-two-regions.json': readFileSync(JOBS, 'utf8').replace(
+      /arn:aws:batch:us-east-1:(\d+):job-definition\/ingest-events/,
+      'arn:aws:batch:eu-west-1:$1:job-definition/ingest-events',
+    ),
+    'tasks-none.json': JSON.stringify({ taskDefinitions: [] }),
     'keys-not-arn.json': JSON.stringify({ '/prod/db/password': null }),
     'keys-bad-value.json': JSON.stringify({ 'arn:aws:ssm:us-east-1:111122223333:parameter/x': 5 }),
     'two-accounts.json': JSON.stringify({
@@ -591,11 +684,19 @@ describe('audit: bad input -> one line on stderr, exit 2', () => {
   };
 
   it.each<[string, string[], string | RegExp]>([
-    ['a missing file', ['--input', 'missing.json'], /^--input missing\.json: cannot read it \(ENOENT/],
-    ['a file that is not JSON', ['--input', 'not-json.json'], /^--input not-json\.json: not valid JSON \(/],
+    [
+      'a missing file',
+      ['--input', 'missing.json', '--no-job-definitions'],
+      /^--input missing\.json: cannot read it \(ENOENT/,
+    ],
+    [
+      'a file that is not JSON',
+      ['--input', 'not-json.json', '--no-job-definitions'],
+      /^--input not-json\.json: not valid JSON \(/,
+    ],
     [
       'a file that is not authorization details',
-      ['--input', JOBS],
+      ['--input', JOBS, '--no-job-definitions'],
       `--input ${JOBS}: RoleDetailList: expected an array, got nothing (is this the output of aws iam get-account-authorization-details?)`,
     ],
     [
@@ -615,17 +716,58 @@ describe('audit: bad input -> one line on stderr, exit 2', () => {
     ],
     [
       'a keys entry that is not an ARN',
-      ['--input', AUTH, '--keys', 'keys-not-arn.json'],
+      ['--input', AUTH, '--no-job-definitions', '--keys', 'keys-not-arn.json'],
       '--keys keys-not-arn.json: "/prod/db/password": expected a Secrets Manager secret or SSM parameter ARN',
     ],
     [
       'a keys value that is not a key',
-      ['--input', AUTH, '--keys', 'keys-bad-value.json'],
+      ['--input', AUTH, '--no-job-definitions', '--keys', 'keys-bad-value.json'],
       /^--keys keys-bad-value\.json: "arn:aws:ssm:[^"]+": expected a KMS key ARN, key id or alias, or null/,
     ],
     [
+      'no region and no job or task definitions to take it from',
+      ['--input', AUTH, '--no-job-definitions'],
+      'no region to resolve secret and parameter names in: no job or task definitions were read to take it from; pass --region REGION (or set AWS_REGION)',
+    ],
+    [
+      'no region and job definitions without ARNs',
+      ['--input', AUTH, '--job-definitions', 'jobs-no-arn.json'],
+      'no region to resolve secret and parameter names in: the job and task definitions of jobs-no-arn.json name none in their ARNs; pass --region REGION (or set AWS_REGION)',
+    ],
+    [
+      'no region and job definitions in two regions',
+      ['--input', AUTH, '--job-definitions', 'jobs-two-regions.json'],
+      'no region to resolve secret and parameter names in: the job and task definitions are in several regions (eu-west-1, us-east-1); pass --region REGION (or set AWS_REGION)',
+    ],
+    ['--input without --job-definitions', ['--input', AUTH, '--region', 'us-east-1'], JOBS_NOT_READ],
+    [
+      '--input with --task-definitions but without --job-definitions',
+      ['--input', AUTH, '--task-definitions', 'tasks-none.json', '--region', 'us-east-1'],
+      JOBS_NOT_READ,
+    ],
+    [
+      '--input without --job-definitions, asking to discover them',
+      ['--input', AUTH, '--discover-batch-job-definitions', 'true', '--region', 'us-east-1'],
+      JOBS_NOT_READ,
+    ],
+    [
+      '--no-job-definitions with --job-definitions',
+      [...SAMPLE_FILES, '--no-job-definitions'],
+      '--job-definitions and --no-job-definitions exclude each other',
+    ],
+    [
+      '--no-job-definitions without --input',
+      ['--no-job-definitions'],
+      '--no-job-definitions needs --input (the sample, --live and --template read theirs)',
+    ],
+    [
+      '--no-job-definitions with --live',
+      ['--live', '--no-job-definitions'],
+      '--no-job-definitions needs --input (the sample, --live and --template read theirs)',
+    ],
+    [
       'roles of two accounts',
-      ['--input', 'two-accounts.json'],
+      ['--input', 'two-accounts.json', '--no-job-definitions'],
       'the roles belong to several accounts (111122223333, 444455556666); audit one at a time',
     ],
     [
