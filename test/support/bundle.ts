@@ -47,9 +47,13 @@ export interface LambdaArtifact {
 
 const ROOT = join(__dirname, '..', '..');
 
+let lambdaFunctions: ReturnType<typeof readLambdaFunctions> | undefined;
+
 /** What `npm run build` made for the function whose bundle is `name`, with the template's `Handler`. */
 export function distArtifact(name: 'evaluate' | 'remediate'): LambdaArtifact {
-  const fn = readLambdaFunctions(join(ROOT, 'template.yaml')).find((candidate) => candidate.module === name);
+  // Read once per test process: every invocation of a built function needs it, and the template does not change.
+  lambdaFunctions ??= readLambdaFunctions(join(ROOT, 'template.yaml'));
+  const fn = lambdaFunctions.find((candidate) => candidate.module === name);
   if (fn === undefined) throw new Error(`template.yaml builds no ${name} module`);
   return { dir: join(ROOT, 'dist', fn.module), handler: fn.handler };
 }
