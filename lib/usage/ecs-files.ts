@@ -46,14 +46,18 @@ export function parseS3ObjectArn(value: unknown): { objectArn: string; bucketArn
   const [, partition = '', , region = '', account = ''] = parts;
   if (!PARTITION.test(partition)) return `has an unknown partition ${JSON.stringify(partition)}`;
   // S3 object ARNs carry neither region nor account.
-  if (region !== '' || account !== '') return 'is not an S3 object ARN (its region and account must be empty)';
+  if (region !== '' || account !== '')
+    return 'is not an S3 object ARN (its region and account must be empty)';
   const resource = parts.slice(5).join(':');
   const slash = resource.indexOf('/');
   const bucket = slash < 0 ? resource : resource.slice(0, slash);
   const key = slash < 0 ? '' : resource.slice(slash + 1);
   if (!BUCKET.test(bucket)) return `names no valid S3 bucket (${JSON.stringify(bucket)})`;
   if (key === '') return 'names a bucket, not an object (expected arn:aws:s3:::BUCKET/KEY)';
-  return { objectArn: `arn:${partition}:s3:::${bucket}/${key}`, bucketArn: `arn:${partition}:s3:::${bucket}` };
+  return {
+    objectArn: `arn:${partition}:s3:::${bucket}/${key}`,
+    bucketArn: `arn:${partition}:s3:::${bucket}`,
+  };
 }
 
 /** Adds the S3 reads of one S3-hosted file, or an invalid reference naming the field. */
@@ -149,7 +153,8 @@ function addCredentialSpec(sink: EcsFileSink, spec: unknown, field: string, loca
       id,
       field,
       valueFrom: String(spec ?? ''),
-      problem: 'is not credentialspec:ARN or credentialspecdomainless:ARN with an S3 object or SSM parameter ARN',
+      problem:
+        'is not credentialspec:ARN or credentialspecdomainless:ARN with an S3 object or SSM parameter ARN',
     });
     return;
   }
@@ -174,11 +179,7 @@ function addCredentialSpec(sink: EcsFileSink, spec: unknown, field: string, loca
  * Secrets Manager secret or SSM parameter ARN) and describes the file system
  * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/wfsx-volumes.html).
  */
-export function addTaskVolumes(
-  sink: EcsFileSink,
-  volumes: unknown,
-  location: RuleLocation,
-): void {
+export function addTaskVolumes(sink: EcsFileSink, volumes: unknown, location: RuleLocation): void {
   const id = 'FSX_WINDOWS_CREDENTIALS' as const;
   (Array.isArray(volumes) ? (volumes as EcsVolume[]) : []).forEach((volume, index) => {
     const configuration = volume?.fsxWindowsFileServerVolumeConfiguration;

@@ -121,10 +121,7 @@ export interface SecretMetadata {
 
 /** The needs of ECS task definitions that the Batch page does not list, one finding id each. */
 export type EcsFileNeed =
-  | 'ENVIRONMENT_FILES'
-  | 'FIRELENS_CONFIG'
-  | 'GMSA_CREDENTIAL_SPECS'
-  | 'FSX_WINDOWS_CREDENTIALS';
+  'ENVIRONMENT_FILES' | 'FIRELENS_CONFIG' | 'GMSA_CREDENTIAL_SPECS' | 'FSX_WINDOWS_CREDENTIALS';
 
 /** An S3 object the ECS agent downloads with the execution role before the container starts. */
 export interface S3ObjectReference {
