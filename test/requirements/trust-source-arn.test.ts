@@ -11,7 +11,10 @@ const CLUSTER = `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/prod`;
 const EVERY_ECS_ARN = `arn:aws:ecs:${REGION}:${ACCOUNT}:*`;
 const ECS_TASKS = { Service: 'ecs-tasks.amazonaws.com' };
 
-const trusting = (condition: Record<string, Record<string, string | string[]>>, sid?: string): StatementJson => ({
+const trusting = (
+  condition: Record<string, Record<string, string | string[]>>,
+  sid?: string,
+): StatementJson => ({
   ...(sid ? { Sid: sid } : {}),
   Effect: 'Allow',
   Principal: ECS_TASKS,
