@@ -526,7 +526,14 @@ function ecsContainerFieldsOf(value: Resolved): MaybeUnknown<ContainerLike> {
                 ),
               }),
             }
-          : { options: { 'config-file-type': asText(firelens), 'config-file-value': asText(firelens) } },
+          : // Not an object: whether it fetches a file at all is unknown, so it is one need.
+            {
+              options: {
+                'config-file-type': isUnknown(firelens)
+                  ? firelens
+                  : new Unknown('FirelensConfiguration: expected an object'),
+              },
+            },
       }),
     ...(specs !== undefined && { credentialSpecs: listAt(specs).map(asText) }),
   };

@@ -301,6 +301,16 @@ describe('values that name nothing fetchable fail closed, naming the field', () 
       `ENVIRONMENT_FILES unverifiable ${field('containerDefinitions[app].environmentFiles[0].value', 'arn:aws:s3:eu-west-1::acme-config/a.env')}`,
     ],
     [
+      'an environment file in an unknown partition',
+      task(envFile('arn:cloud:s3:::acme-config/a.env')),
+      `ENVIRONMENT_FILES unverifiable ${field('containerDefinitions[app].environmentFiles[0].value', 'arn:cloud:s3:::acme-config/a.env')}`,
+    ],
+    [
+      'an environment file in a bucket no bucket can be called',
+      task(envFile('arn:aws:s3:::Acme_Config/a.env')),
+      `ENVIRONMENT_FILES unverifiable ${field('containerDefinitions[app].environmentFiles[0].value', 'arn:aws:s3:::Acme_Config/a.env')}`,
+    ],
+    [
       'an environment file of an unknown type',
       task(envFile(OBJECT, 'ssm')),
       `ENVIRONMENT_FILES unverifiable ${field('containerDefinitions[app].environmentFiles[0].type', 'ssm')}`,
@@ -371,6 +381,47 @@ describe('values that name nothing fetchable fail closed, naming the field', () 
     expect(findings({ tasks: [odd] })).toEqual([
       `FSX_WINDOWS_CREDENTIALS unverifiable ${field('volumes[1].fsxWindowsFileServerVolumeConfiguration.fileSystemId', '')}`,
       `FSX_WINDOWS_CREDENTIALS unverifiable ${field('volumes[1].fsxWindowsFileServerVolumeConfiguration.authorizationConfig.credentialsParameter', '')}`,
+    ]);
+  });
+});
+
+describe('FSx credentials named by partial secret ARN', () => {
+  const PARTIAL = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:fsx/admin`;
+  const facts = (resolvedArns: ReadonlyMap<string, string>) => ({
+    tasks: [task({}, [fsxVolume(PARTIAL)])],
+    keys: new Map([[PARTIAL, null]]),
+    resolvedArns,
+    params: { DiscoverEcsTaskDefinitions: 'true' },
+  });
+  const secretFindings = (resolvedArns: ReadonlyMap<string, string>): string[] =>
+    assess(aRole(), facts(resolvedArns))
+      .assessment.evaluation.findings.filter((f) => f.action === 'secretsmanager:GetSecretValue')
+      .map((f) => `${f.id} ${f.resource ?? ''}`);
+
+  it('are checked as NAME-?????? until DescribeSecret resolves them, then on the full ARN', () => {
+    expect(secretFindings(new Map())).toEqual([`FSX_WINDOWS_CREDENTIALS ${PARTIAL}-??????`]);
+    expect(secretFindings(new Map([[PARTIAL, FSX_SECRET]]))).toEqual([
+      `FSX_WINDOWS_CREDENTIALS ${FSX_SECRET}`,
+    ]);
+  });
+
+  it('the remediation grants the resolved ARN, and refuses the pattern', () => {
+    const role = aRole();
+    const unresolved = assess(role, facts(new Map()));
+    const refused = planRemediation(unresolved.assessment, role, unresolved.params, { region: REGION });
+    expect(refused.refusals).toEqual([
+      expect.objectContaining({
+        findingId: 'FSX_WINDOWS_CREDENTIALS',
+        message: expect.stringMatching(/never grants a wildcard/),
+      }),
+    ]);
+    const resolved = assess(role, facts(new Map([[PARTIAL, FSX_SECRET]])));
+    const plan = planRemediation(resolved.assessment, role, resolved.params, { region: REGION });
+    expect(plan.refusals).toEqual([]);
+    expect(plan.changes).toEqual([
+      expect.objectContaining({
+        added: expect.arrayContaining([{ action: 'secretsmanager:GetSecretValue', resource: FSX_SECRET }]),
+      }),
     ]);
   });
 });

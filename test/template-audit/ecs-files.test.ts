@@ -137,6 +137,22 @@ describe('audit --template: ECS task definition needs', () => {
       ],
     ],
     [
+      'an imported Volumes list (any volume may be FSx: one need, named)',
+      [],
+      ['      Volumes: !ImportValue shared-volumes'],
+      [
+        /^FSX_WINDOWS_CREDENTIALS volumes\[0\]\.fsxWindowsFileServerVolumeConfiguration\.authorizationConfig\.credentialsParameter \(Fn::ImportValue "shared-volumes"/,
+      ],
+    ],
+    [
+      'an imported FirelensConfiguration (one need, named)',
+      ['          FirelensConfiguration: !ImportValue shared-firelens'],
+      [],
+      [
+        /^FIRELENS_CONFIG containerDefinitions\[0\]\.firelensConfiguration\.options\.config-file-type \(Fn::ImportValue "shared-firelens"/,
+      ],
+    ],
+    [
       'an imported environment file (one need, named)',
       ['          EnvironmentFiles:', '            - { Type: s3, Value: !ImportValue web-env-file }'],
       [],
