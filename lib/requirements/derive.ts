@@ -145,7 +145,8 @@ export function requirementsFor(
     head.push(...basePermissions(role.partition, location.region, role.accountId));
   } else {
     addExecutionPermissions(collector, consumers);
-    for (const { consumer, secrets, registryCredentials, invalidReferences } of consumers) {
+    for (const usage of consumers) {
+      const { consumer, secrets, registryCredentials, invalidReferences } = usage;
       for (const reference of registryCredentials) {
         collector.permission(
           'REGISTRY_CREDENTIALS',
@@ -156,9 +157,7 @@ export function requirementsFor(
         addDecrypt(collector, reference.arn, 'secretsmanager', reference, keys, role, consumer);
       }
       for (const reference of secrets) addSecret(collector, reference, keys, role, consumer);
-    }
-    for (const usage of consumers) addEcsFileNeeds(collector, usage, keys, role);
-    for (const { consumer, invalidReferences } of consumers) {
+      addEcsFileNeeds(collector, usage, keys, role);
       for (const invalid of invalidReferences) {
         collector.unverifiable(
           invalid.id,
