@@ -148,7 +148,7 @@ export class FakeIam implements IamReader, IamWriter {
 export function fakeUsage(facts: Facts = {}): UsageReader {
   return {
     listActiveJobDefinitions: async () => [...(facts.jobs ?? [])],
-    listLatestTaskDefinitions: async () => [],
+    listLatestTaskDefinitions: async () => [...(facts.tasks ?? [])],
     describeKeys: async () => ({
       keys: facts.keys ?? new Map(),
       resolvedArns: facts.resolvedArns ?? new Map(),

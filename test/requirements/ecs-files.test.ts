@@ -29,7 +29,8 @@ import {
   REGION,
   type StatementJson,
 } from '../builders';
-import { assess } from '../remediation/support';
+import { remediate } from '../../lib/remediation/apply';
+import { assess, fakeUsage, FakeIam } from '../remediation/support';
 
 const ECS_IDS: readonly FindingId[] = [
   'ENVIRONMENT_FILES',
@@ -477,6 +478,51 @@ describe('remediation', () => {
     const after = assess(repaired, facts).assessment;
     expect(after.applicable && after.evaluation.compliance).toBe('COMPLIANT');
     expect(planRemediation(after, repaired, params, { region: REGION }).changes).toEqual([]);
+  });
+
+  it('is applied through IAM past the remediation guard, then nothing is left to do', async () => {
+    // Arrange
+    const role = aRole();
+    const iam = new FakeIam(role);
+    const deps = {
+      iam,
+      writer: iam,
+      usage: fakeUsage(facts),
+      location: LOCATION,
+      ruleParameters: JSON.stringify(facts.params),
+      log: () => undefined,
+    };
+
+    // Act
+    const report = await remediate({ ResourceId: role.roleId, DryRun: false }, deps);
+    const second = await remediate({ ResourceId: role.roleId, DryRun: false }, deps);
+
+    // Assert
+    expect(report).toMatchObject({ outcome: 'applied', refusals: [] });
+    expect(JSON.parse(report.after.ownedInlinePolicy ?? 'null')).toMatchObject({
+      Statement: expect.arrayContaining([
+        {
+          Sid: 'ExecutionRoleCheckS3Objects',
+          Effect: 'Allow',
+          Action: 's3:GetObject',
+          Resource: [FLUENT, OBJECT],
+        },
+        {
+          Sid: 'ExecutionRoleCheckS3Buckets',
+          Effect: 'Allow',
+          Action: 's3:GetBucketLocation',
+          Resource: [BUCKET],
+        },
+        {
+          Sid: 'ExecutionRoleCheckFsx',
+          Effect: 'Allow',
+          Action: 'fsx:DescribeFileSystems',
+          Resource: [FILE_SYSTEM],
+        },
+      ]),
+    });
+    expect(second.outcome).toBe('compliant');
+    expect(iam.writes.map((write) => write.call)).toEqual(['putRolePolicy']);
   });
 
   it('merges into the statements it already owns (resources sorted)', () => {
