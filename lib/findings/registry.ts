@@ -240,7 +240,7 @@ export const FINDINGS: Readonly<Record<FindingId, FindingDefinition>> = {
   TRUST_SOURCE_ARN: define({
     title: 'Trust aws:SourceArn not limited to one cluster',
     section: 'execution-IAM-role',
-    docUrl: 'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html',
+    docUrl: 'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html',
     description:
       'No statement trusting ecs-tasks.amazonaws.com limits aws:SourceArn to a specific cluster (or other ECS ' +
       'resource): ECS does not support it, and AWS says to use arn:aws:ecs:REGION:ACCOUNT:* instead.',
