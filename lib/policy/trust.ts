@@ -207,10 +207,10 @@ export interface UnsupportedSourceArn {
 
 /**
  * Allow statements trusting `query.service` whose `aws:SourceArn` condition can only match specific ECS
- * resources (`...:cluster/prod`, `...:cluster/*`): ECS does not support a SourceArn naming a cluster and
- * documents `arn:aws:ecs:REGION:ACCOUNT:*` instead (Amazon ECS developer guide, task execution IAM role and
- * task IAM role pages). A condition that also holds a value covering every ECS ARN of the account still
- * works and is not reported.
+ * resources (`...:cluster/prod`, `...:cluster/*`): "Using the aws:SourceArn condition key to specify a
+ * specific cluster is not currently supported", AWS says, and documents `arn:aws:ecs:REGION:ACCOUNT:*`
+ * instead (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html). A condition
+ * that also holds a value covering every ECS ARN of the account still works and is not reported.
  */
 export function findUnsupportedSourceArns(trust: PolicyDocument, query: TrustQuery): UnsupportedSourceArn[] {
   const partition = query.partition ?? 'aws';
