@@ -365,7 +365,8 @@ function needIdOf(path: string): FindingId {
   if (path.includes('repositoryCredentials')) return 'REGISTRY_CREDENTIALS';
   if (path.includes('environmentFiles')) return 'ENVIRONMENT_FILES';
   if (path.includes('firelensConfiguration')) return 'FIRELENS_CONFIG';
-  if (path.includes('credentialSpecs')) return 'GMSA_CREDENTIAL_SPECS';
+  if (path.includes('credentialSpecs') || path.includes('dockerSecurityOptions'))
+    return 'GMSA_CREDENTIAL_SPECS';
   if (path.includes('fsxWindowsFileServerVolumeConfiguration')) return 'FSX_WINDOWS_CREDENTIALS';
   if (/secretOptions|\.secrets\[/.test(path)) return 'SECRETS_MANAGER';
   // The image (ECR pulls), the log configuration (log group) and the execution role itself.

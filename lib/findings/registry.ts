@@ -218,7 +218,8 @@ export const FINDINGS: Readonly<Record<FindingId, FindingDefinition>> = {
     section: 'execution-IAM-role',
     docUrl: 'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/linux-gmsa.html',
     description:
-      'For each credentialSpecs entry (credentialspec:ARN or credentialspecdomainless:ARN): s3:GetObject on ' +
+      'For each credentialSpecs entry (credentialspec:ARN or credentialspecdomainless:ARN; or credentialspec:ARN ' +
+      'in dockerSecurityOptions): s3:GetObject on ' +
       'an S3 object, or ssm:GetParameters on an SSM parameter (and kms:Decrypt on its customer managed key). ' +
       'The domainless secret named inside the spec is not visible offline and is not checked.',
     annotationPriority: 5,

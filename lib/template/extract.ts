@@ -504,6 +504,7 @@ function ecsContainerFieldsOf(value: Resolved): MaybeUnknown<ContainerLike> {
   const files = value['EnvironmentFiles'];
   const firelens = value['FirelensConfiguration'];
   const specs = value['CredentialSpecs'];
+  const securityOptions = value['DockerSecurityOptions'];
   return {
     ...(files !== undefined && {
       environmentFiles: listAt(files).map((file) =>
@@ -536,6 +537,7 @@ function ecsContainerFieldsOf(value: Resolved): MaybeUnknown<ContainerLike> {
             },
       }),
     ...(specs !== undefined && { credentialSpecs: listAt(specs).map(asText) }),
+    ...(securityOptions !== undefined && { dockerSecurityOptions: listAt(securityOptions).map(asText) }),
   };
 }
 

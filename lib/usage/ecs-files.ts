@@ -97,8 +97,10 @@ function addFeatureSecret(
  * the FireLens file need s3:GetObject on the object and s3:GetBucketLocation on its bucket
  * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/use-environment-file.html,
  * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/firelens-taskdef.html); a credential spec
- * needs s3:GetObject on its object or ssm:GetParameters on its parameter
- * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/linux-gmsa.html).
+ * needs s3:GetObject on its object or ssm:GetParameters on its parameter, in `credentialSpecs` or (Windows,
+ * the older form) `dockerSecurityOptions`
+ * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/linux-gmsa.html,
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/windows-gmsa.html).
  */
 export function addContainerFiles(
   sink: EcsFileSink,
@@ -141,6 +143,16 @@ export function addContainerFiles(
 
   (Array.isArray(container.credentialSpecs) ? container.credentialSpecs : []).forEach((spec, index) => {
     addCredentialSpec(sink, spec, `${path}.credentialSpecs[${index}]`, location);
+  });
+  // The older form: a credential spec among the Docker security options. Other options (`no-new-privileges`,
+  // SELinux labels) and a spec file on the instance (`credentialspec:file://...`) fetch nothing.
+  const securityOptions = Array.isArray(container.dockerSecurityOptions)
+    ? container.dockerSecurityOptions
+    : [];
+  securityOptions.forEach((option: unknown, index) => {
+    if (typeof option !== 'string' || !option.trim().startsWith('credentialspec:')) return;
+    if (option.trim().startsWith('credentialspec:file://')) return;
+    addCredentialSpec(sink, option, `${path}.dockerSecurityOptions[${index}]`, location);
   });
 }
 

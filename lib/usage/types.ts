@@ -33,6 +33,8 @@ export interface ContainerLike {
   };
   /** ECS task definitions only: `credentialspec:ARN` or `credentialspecdomainless:ARN` (S3 object or SSM parameter). */
   readonly credentialSpecs?: readonly string[];
+  /** ECS task definitions only: the older place of a credential spec (`credentialspec:ARN`, `credentialspec:file://...`). */
+  readonly dockerSecurityOptions?: readonly string[];
 }
 
 /** A task definition volume; only FSx for Windows File Server volumes involve the execution role. */

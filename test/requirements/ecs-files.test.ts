@@ -51,7 +51,10 @@ const FILE_SYSTEM = `arn:aws:fsx:${REGION}:${ACCOUNT}:file-system/fs-0123456789a
 const KEY = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
 
 /** ECS-only container fields, beside what aContainer builds. */
-type EcsContainer = Pick<ContainerLike, 'environmentFiles' | 'firelensConfiguration' | 'credentialSpecs'>;
+type EcsContainer = Pick<
+  ContainerLike,
+  'environmentFiles' | 'firelensConfiguration' | 'credentialSpecs' | 'dockerSecurityOptions'
+>;
 
 /** Task definition `web:12` whose container `app` has `extra`, and the task `volumes`. */
 function task(extra: EcsContainer = {}, volumes?: readonly EcsVolume[]): EcsTaskDefinition {
@@ -153,6 +156,16 @@ describe('which task definitions need what', () => {
       'a domainless credential spec in Parameter Store',
       task({ credentialSpecs: [`credentialspecdomainless:${SPEC_PARAMETER}`] }),
       [`GMSA_CREDENTIAL_SPECS ssm:GetParameters ${SPEC_PARAMETER} noAllow`],
+    ],
+    [
+      'a credential spec among the Docker security options (the older Windows form)',
+      task({ dockerSecurityOptions: ['no-new-privileges', `credentialspec:${SPEC_PARAMETER}`] }),
+      [`GMSA_CREDENTIAL_SPECS ssm:GetParameters ${SPEC_PARAMETER} noAllow`],
+    ],
+    [
+      'a credential spec file on the instance, and other security options',
+      task({ dockerSecurityOptions: ['credentialspec:file://web.json', 'label:type:container_t'] }),
+      [],
     ],
     [
       'an FSx for Windows volume with a Secrets Manager secret',
@@ -350,6 +363,11 @@ describe('values that name nothing fetchable fail closed, naming the field', () 
       'a credential spec with a malformed SSM ARN',
       task({ credentialSpecs: ['credentialspec:arn:aws:ssm:eu-west-1:1:parameter/x'] }),
       `GMSA_CREDENTIAL_SPECS unverifiable ${field('containerDefinitions[app].credentialSpecs[0]', 'arn:aws:ssm:eu-west-1:1:parameter/x')}`,
+    ],
+    [
+      'a Docker security option naming a credential spec in Secrets Manager',
+      task({ dockerSecurityOptions: [`credentialspec:${FSX_SECRET}`] }),
+      `GMSA_CREDENTIAL_SPECS unverifiable ${field('containerDefinitions[app].dockerSecurityOptions[0]', FSX_SECRET)}`,
     ],
     [
       'FSx credentials given by name, not ARN',

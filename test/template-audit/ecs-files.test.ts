@@ -107,6 +107,14 @@ describe('audit --template: ECS task definition needs', () => {
       [/^GMSA_CREDENTIAL_SPECS ssm:GetParameters on arn:aws:ssm:eu-west-1:\d{12}:parameter\/gmsa\/web /],
     ],
     [
+      'a credential spec among the Docker security options',
+      [
+        "          DockerSecurityOptions: [ 'no-new-privileges', !Sub 'credentialspec:arn:aws:ssm:${AWS::Region}:${AWS::AccountId}:parameter/gmsa/web' ]",
+      ],
+      [],
+      [/^GMSA_CREDENTIAL_SPECS ssm:GetParameters on arn:aws:ssm:eu-west-1:\d{12}:parameter\/gmsa\/web /],
+    ],
+    [
       'an FSx for Windows volume',
       [],
       [
