@@ -186,7 +186,7 @@ function ruleParametersFrom(flags: AuditFlags): RuleParameters {
   }
   // So are the sample account's (no --input, --live or --template): discovered unless the flag says false.
   const sample =
-    flags.values['--input'] === undefined && !flags.switches.has('--live') && flags.templates.length === 0;
+    flags['--input'] === undefined && flags['--live'] !== true && (flags['--template'] ?? []).length === 0;
   if (sample && raw['DiscoverEcsTaskDefinitions'] === undefined) raw['DiscoverEcsTaskDefinitions'] = 'true';
   // A template's task definitions are there to be judged: discovered unless the flag says false.
   if ((flags['--template'] ?? []).length > 0 && raw['DiscoverEcsTaskDefinitions'] === undefined) {

@@ -121,7 +121,13 @@ describe('audit: flags spelled --flag value or --flag=value, in any order, decid
   it.each<[string, string[], string[]]>([
     [
       '--flag=value',
-      [`--input=${AUTH}`, `--job-definitions=${JOBS}`, `--keys=${KEYS}`, '--output=json'],
+      [
+        `--input=${AUTH}`,
+        `--job-definitions=${JOBS}`,
+        `--task-definitions=${TASKS}`,
+        `--keys=${KEYS}`,
+        '--output=json',
+      ],
       [...SAMPLE_FILES, '--output', 'json'],
     ],
     [
