@@ -141,14 +141,19 @@ function readTrust(role: RoleSnapshot): PolicyDocument | Finding {
 }
 
 /**
- * The trust findings: TRUST_SOURCE_ARN for each statement whose aws:SourceArn names a cluster, then
+ * The trust findings: TRUST_SOURCE_ARN for each statement whose aws:SourceArn names a cluster (when no other
+ * statement trusts ECS tasks without one), then
  * TRUST_ECS_TASKS or TRUST_CONFUSED_DEPUTY. A trust left conditional only by those SourceArn conditions
  * reports them alone: they are the cause, and naming it tells the owner what to change.
  */
 function checkTrust(trust: PolicyDocument, requirement: TrustRequirement, role: RoleSnapshot): Finding[] {
   const query = { service: requirement.service, accountId: role.accountId, partition: role.partition };
   const result = evaluateTrust(trust, query);
-  const findings: Finding[] = findUnsupportedSourceArns(trust, query).map((unsupported) => {
+  // A statement without such a condition already lets tasks assume the role: the cluster-limited one is dead
+  // weight, not a reason the task cannot start, so it is not a finding (the verdict is about starting tasks).
+  const trusted = result.decision === 'allowed' && !result.conditional;
+  const unsupportedSourceArns = trusted ? [] : findUnsupportedSourceArns(trust, query);
+  const findings: Finding[] = unsupportedSourceArns.map((unsupported) => {
     const reason: FindingReason = {
       kind: 'unsupportedSourceArn',
       statement: statementName(unsupported.statement),
