@@ -233,7 +233,7 @@ export const FINDINGS: Readonly<Record<FindingId, FindingDefinition>> = {
     description:
       'For each fsxWindowsFileServerVolumeConfiguration: secretsmanager:GetSecretValue or ssm:GetParameters on ' +
       'authorizationConfig.credentialsParameter (and kms:Decrypt on its customer managed key), and ' +
-      'fsx:DescribeFileSystems on the file system.',
+      'fsx:DescribeFileSystems on * (only * is proof: whether the action takes a resource is not settled).',
     annotationPriority: 5,
     annotationSentence: unusable('FSx volume setting'),
     remediation: { fix: 'grant', when: 'noAllow' },
