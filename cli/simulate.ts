@@ -8,15 +8,18 @@ import {
   parsePolicyDocument,
   PolicyParseError,
   statementSpans,
-  type EvaluationResult,
   type NamedPolicy,
   type RequestContext,
   type StatementRef,
   type StatementSpan,
+  type UnresolvedCondition,
 } from '../lib/policy';
 import { parseDate, parseIpRange, parseNumber } from '../lib/policy/values';
 import { parseFlags, type FlagTable } from './flags';
 import type { CommandIo } from './main';
+import { toEvaluationResult, type MatchedStatementJson, type ResourceVerdict } from './simulate-results';
+
+export type { EvaluationResultJson } from './simulate-results';
 
 /** Bad flags or documents: reported on one line, exit code 2. */
 export class SimulateInputError extends ExecutionRoleCheckError {
@@ -86,7 +89,7 @@ async function loadPolicies(
     const text = await policyText(values[i] as string, io, flag, i + 1);
     let document;
     try {
-      document = parsePolicyDocument(text, { kind: 'identity' });
+      document = parsePolicyDocument(text, { kind: 'identity', strict: true });
     } catch (error) {
       if (error instanceof PolicyParseError)
         throw new SimulateInputError(`${flag} ${i + 1}: ${error.message}`);
@@ -263,23 +266,6 @@ function parseContext(values: readonly string[]): RequestContext {
   return context;
 }
 
-interface MatchedStatementJson {
-  readonly SourcePolicyId: string;
-  readonly SourcePolicyType: string;
-  readonly StartPosition?: { readonly Line: number; readonly Column: number };
-  readonly EndPosition?: { readonly Line: number; readonly Column: number };
-}
-
-/** One entry of `EvaluationResults`, with AWS's field names. */
-export interface EvaluationResultJson {
-  readonly EvalActionName: string;
-  readonly EvalResourceName: string;
-  readonly EvalDecision: EvaluationResult['decision'];
-  readonly MatchedStatements: readonly MatchedStatementJson[];
-  readonly MissingContextValues: readonly string[];
-  readonly PermissionsBoundaryDecisionDetail?: { readonly AllowedByPermissionsBoundary: boolean };
-}
-
 function matchedJson(
   ref: StatementRef,
   spans: ReadonlyMap<string, StatementSpan[] | undefined>,
@@ -291,6 +277,43 @@ function matchedJson(
     SourcePolicyType: 'IAM Policy',
     ...(span ? { StartPosition: span.start, EndPosition: span.end } : {}),
   };
+}
+
+// SimulateCustomPolicy's ActionNames: "Each operation must include the service identifier, such as
+// iam:CreateUser. This operation does not support using wildcards (*) in an action name."
+const ACTION_NAME = /^[A-Za-z0-9-]+:[A-Za-z0-9_-]+$/;
+const ARN = /^arn:[a-z-]+:[A-Za-z0-9-]+:[^:]*:[^:]*:.+$/;
+
+function checkedActions(actions: readonly string[]): readonly string[] {
+  actions.forEach((action, i) => {
+    if (!ACTION_NAME.test(action)) {
+      throw new SimulateInputError(
+        `--action-names ${i + 1}: ${JSON.stringify(action)} is not an action name: expected service:Action, such as s3:GetObject (no wildcards)`,
+      );
+    }
+  });
+  return actions;
+}
+
+function checkedResources(resources: readonly string[]): readonly string[] {
+  resources.forEach((resource, i) => {
+    if (resource !== '*' && !ARN.test(resource)) {
+      throw new SimulateInputError(
+        `--resource-arns ${i + 1}: ${JSON.stringify(resource)} is not an ARN (arn:partition:service:region:account:resource) or "*"`,
+      );
+    }
+  });
+  return resources;
+}
+
+/** A decision that rests on conditions the simulator cannot evaluate is no decision: say which. */
+function undecidable(action: string, resource: string, unresolved: readonly UnresolvedCondition[]): never {
+  const what = unresolved
+    .map((u) => `${u.policyName} Statement[${u.statementIndex}] ${u.operator} ${u.key}`.trim())
+    .join('; ');
+  throw new SimulateInputError(
+    `${action} on ${resource} cannot be decided: it depends on ${what}, which this simulator cannot evaluate`,
+  );
 }
 
 /**
@@ -305,14 +328,17 @@ export async function simulate(argv: readonly string[], io: CommandIo): Promise<
       return 0;
     }
     const policies = flags['--policy-input-list'];
-    const actions = flags['--action-names'];
     const boundaries = flags['--permissions-boundary-policy-input-list'] ?? [];
     if (!policies) throw new SimulateInputError('--policy-input-list is required');
-    if (!actions) throw new SimulateInputError('--action-names is required');
+    if (!flags['--action-names']) throw new SimulateInputError('--action-names is required');
     // The API takes a list but accepts a single permissions boundary.
     if (boundaries.length > 1) {
       throw new SimulateInputError('--permissions-boundary-policy-input-list takes one policy');
     }
+    const actions = checkedActions(flags['--action-names']);
+    const resources = checkedResources(flags['--resource-arns'] ?? ['*']);
+    // Listed resources are nested under ResourceSpecificResults; "*" alone is the default, not a list.
+    const listed = !(resources.length === 1 && resources[0] === '*');
     const identity = await loadPolicies(policies, io, '--policy-input-list', 'PolicyInputList', 'custom');
     const boundary = await loadPolicies(
       boundaries,
@@ -322,37 +348,26 @@ export async function simulate(argv: readonly string[], io: CommandIo): Promise<
       'boundary',
     );
     const context = flags['--context-entries'] ? parseContext(flags['--context-entries']) : {};
-    const resources = flags['--resource-arns'] ?? ['*'];
     const spans = new Map([...identity, ...boundary].map((p) => [p.policy.name, p.spans]));
     const policySet = {
       identity: identity.map((p) => p.policy),
       ...(boundary[0] ? { boundary: boundary[0].policy } : {}),
     };
 
-    const results: EvaluationResultJson[] = [];
-    for (const action of actions) {
-      for (const resource of resources) {
+    const results = actions.map((action) => {
+      const verdicts = resources.map((resource): ResourceVerdict => {
         const result = evaluateRequest({ action, resource, context, missingKeys: 'absent' }, policySet);
-        if (result.conditional) {
-          const what = result.unresolvedConditions.map((u) => `${u.operator} ${u.key}`).join('; ');
-          io.stderr(
-            `simulate: warning: ${action} on ${resource} also depends on conditions this simulator cannot evaluate: ${what}\n`,
-          );
-        }
-        results.push({
-          EvalActionName: action,
-          EvalResourceName: resource,
-          EvalDecision: result.decision,
-          MatchedStatements: result.matchedStatements.map((ref) => matchedJson(ref, spans)),
-          MissingContextValues: result.missingContextKeys,
-          ...(result.allowedByBoundary !== undefined
-            ? {
-                PermissionsBoundaryDecisionDetail: { AllowedByPermissionsBoundary: result.allowedByBoundary },
-              }
-            : {}),
-        });
-      }
-    }
+        if (result.conditional) undecidable(action, resource, result.unresolvedConditions);
+        return {
+          resource,
+          decision: result.decision,
+          matched: result.matchedStatements.map((ref) => matchedJson(ref, spans)),
+          missing: result.missingContextKeys,
+          ...(result.allowedByBoundary !== undefined && { allowedByBoundary: result.allowedByBoundary }),
+        };
+      });
+      return toEvaluationResult(action, verdicts, listed);
+    });
     io.stdout(`${JSON.stringify({ EvaluationResults: results }, null, 4)}\n`);
     return 0;
   } catch (error) {
