@@ -1,36 +1,5 @@
-import { runCli, type CommandIo } from '../../cli/main';
-import { simulate, type EvaluationResultJson } from '../../cli/simulate';
-import { context, DYNAMO_POLICY } from './simulate-support';
-
-/** An in-memory CommandIo: captured output and a map of readable files. */
-function fakeIo(files: Record<string, string> = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CommandIo = {
-    stdout: (t) => void out.push(t),
-    stderr: (t) => void err.push(t),
-    readFile: (path) =>
-      path in files
-        ? Promise.resolve(files[path] as string)
-        : Promise.reject(new Error(`ENOENT: no such file or directory, open '${path}'`)),
-  };
-  return { io, stdout: () => out.join(''), stderr: () => err.join('') };
-}
-
-async function run(argv: string[], files: Record<string, string> = {}) {
-  const fake = fakeIo(files);
-  const code = await simulate(argv, fake.io);
-  const text = fake.stdout();
-  return {
-    code,
-    stdout: text,
-    stderr: fake.stderr(),
-    results:
-      code === 0 && text.startsWith('{')
-        ? (JSON.parse(text) as { EvaluationResults: EvaluationResultJson[] }).EvaluationResults
-        : [],
-  };
-}
+import { runCli } from '../../cli/main';
+import { context, DYNAMO_POLICY, fakeIo, run } from './simulate-support';
 
 const EXEC_POLICY = JSON.stringify({
   Version: '2012-10-17',
