@@ -15,7 +15,7 @@ import type {
 } from '../core/model';
 import { BoundedCache } from '../core/cache';
 import {
-  conditionText,
+  conditionalReason,
   confusedDeputyMessage,
   notAttachedMessage,
   notGrantedMessage,
@@ -148,8 +148,7 @@ function checkTrust(
   });
   let reason: FindingReason | undefined;
   if (result.decision === 'explicitDeny') reason = denyReason(result.matchedStatements);
-  else if (result.conditional)
-    reason = { kind: 'conditional', conditions: result.unresolvedConditions.map(conditionText) };
+  else if (result.conditional) reason = conditionalReason(result.unresolvedConditions);
   else if (result.decision !== 'allowed') reason = { kind: 'noAllow' };
   if (reason !== undefined) {
     return {
@@ -200,8 +199,7 @@ function checkPermission(
 
   let reason: FindingReason;
   if (result.decision === 'explicitDeny') reason = denyReason(result.matchedStatements);
-  else if (result.conditional)
-    reason = { kind: 'conditional', conditions: result.unresolvedConditions.map(conditionText) };
+  else if (result.conditional) reason = conditionalReason(result.unresolvedConditions);
   else if (result.deniedBy === 'boundary' && policies.boundary)
     reason = { kind: 'boundary', policyName: `boundary:${policies.boundary.name}` };
   else reason = { kind: 'noAllow' };
