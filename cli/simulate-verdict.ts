@@ -177,6 +177,7 @@ export function decideResource(action: string, resource: string, simulation: Sim
       })
     : undefined;
   if (resourceSide?.conditional) undecidable(request, resourceSide.unresolvedConditions);
+  // Keys the resource policy's statements for this action and resource need, whichever principal they name.
   const resourceKeys = evaluateRequest(request, {
     identity: [{ ...resourcePolicy, document: withImplicitResource(resourcePolicy.document) }],
   }).missingContextKeys;
