@@ -102,7 +102,8 @@ export const FINDINGS: Readonly<Record<FindingId, FindingDefinition>> = {
       if (reason.kind === 'explicitDeny')
         return `Trust policy denies ecs-tasks.amazonaws.com (statement ${reason.statement})`;
       if (reason.kind === 'conditional') {
-        return `Trust for ecs-tasks.amazonaws.com only under conditions on ${conditionKeys(reason.conditions)}`;
+        const how = reason.deny ? 'denied' : 'only';
+        return `Trust for ecs-tasks.amazonaws.com ${how} under conditions on ${conditionKeys(reason.conditions)}`;
       }
       if (reason.kind === 'unreadable') return 'Unreadable trust policy';
       return 'Trust policy does not allow ecs-tasks.amazonaws.com';

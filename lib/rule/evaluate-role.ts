@@ -15,7 +15,7 @@ import type {
 } from '../core/model';
 import { BoundedCache } from '../core/cache';
 import {
-  conditionText,
+  conditionalReason,
   confusedDeputyMessage,
   notAttachedMessage,
   notGrantedMessage,
@@ -178,7 +178,7 @@ function checkTrust(trust: PolicyDocument, requirement: TrustRequirement, role: 
   let reason: FindingReason | undefined;
   if (result.decision === 'explicitDeny') reason = denyReason(result.matchedStatements);
   else if (result.conditional && !result.unresolvedConditions.every(explained))
-    reason = { kind: 'conditional', conditions: result.unresolvedConditions.map(conditionText) };
+    reason = conditionalReason(result.unresolvedConditions);
   else if (result.decision !== 'allowed' && !result.conditional) reason = { kind: 'noAllow' };
   if (reason !== undefined) {
     findings.push({
@@ -240,8 +240,7 @@ function checkPermission(
 
   let reason: FindingReason;
   if (result.decision === 'explicitDeny') reason = denyReason(result.matchedStatements);
-  else if (result.conditional)
-    reason = { kind: 'conditional', conditions: result.unresolvedConditions.map(conditionText) };
+  else if (result.conditional) reason = conditionalReason(result.unresolvedConditions);
   else if (result.deniedBy === 'boundary' && policies.boundary)
     reason = { kind: 'boundary', policyName: `boundary:${policies.boundary.name}` };
   else reason = { kind: 'noAllow' };
