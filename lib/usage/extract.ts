@@ -75,6 +75,7 @@ class ConsumerBuilder {
   readonly secrets = new Map<string, SecretReference>();
   readonly registry = new Map<string, SecretReference>();
   readonly invalid: InvalidReference[] = [];
+  fargateRegion: string | undefined;
 
   constructor(readonly consumer: Consumer) {}
 
@@ -84,6 +85,8 @@ class ConsumerBuilder {
       ecrRepositories: [...this.ecr],
       logGroups: [...this.logGroups],
       createdLogGroups: [...this.createdLogGroups],
+      pullThroughCacheRepositories: [],
+      ...(this.fargateRegion !== undefined && { fargateRegion: this.fargateRegion }),
       secrets: [...this.secrets.values()],
       registryCredentials: [...this.registry.values()],
       invalidReferences: this.invalid,
@@ -119,9 +122,12 @@ export function extractUsage(
       kind: 'batch-job-definition',
       name: `${job.jobDefinitionName}:${job.revision}`,
     };
+    const fargate = runsOnFargate(job.platformCapabilities, job.jobDefinitionArn, location);
     for (const { roleReference, containers } of batchContainers(job)) {
       const builder = builderFor(roleReference, consumer);
-      if (builder) for (const located of containers) addContainer(builder, located, 'batch', location);
+      if (!builder) continue;
+      builder.fargateRegion ??= fargate;
+      for (const located of containers) addContainer(builder, located, 'batch', location);
     }
   }
 
@@ -130,6 +136,7 @@ export function extractUsage(
     const consumer: Consumer = { kind: 'ecs-task-definition', name: `${task.family}:${task.revision}` };
     const builder = builderFor(task.executionRoleArn, consumer);
     if (!builder) continue;
+    builder.fargateRegion ??= runsOnFargate(task.requiresCompatibilities, task.taskDefinitionArn, location);
     (task.containerDefinitions ?? []).forEach((container, index) => {
       const path = `containerDefinitions[${container.name ?? index}]`;
       addContainer(builder, { container, path }, 'ecs', location);
@@ -141,6 +148,21 @@ export function extractUsage(
     index.set(key, { roleArn: key, consumers: [...consumers.values()].map((builder) => builder.build()) });
   }
   return index;
+}
+
+/**
+ * The region a consumer runs in on Fargate (`FARGATE` among its platform capabilities or compatibilities):
+ * its ARN's region, else the rule's. Undefined when it does not run on Fargate.
+ */
+function runsOnFargate(
+  capabilities: readonly string[] | undefined,
+  arn: string | undefined,
+  location: RuleLocation,
+): string | undefined {
+  if (!(capabilities ?? []).some((capability) => capability.trim().toUpperCase() === 'FARGATE'))
+    return undefined;
+  const region = arn?.split(':')[3];
+  return region !== undefined && region !== '' ? region : location.region;
 }
 
 /** Every place a Batch job definition names an execution role, with the containers that role serves. */

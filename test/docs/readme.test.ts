@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { indexUsage } from '../../lib/facts/gather';
+import { applyPullThroughCacheRules } from '../../lib/usage';
 import { assessRole } from '../../lib/rule/assess-role';
 import type { FindingId } from '../../lib/core/model';
 import { DEFAULT_RULE_PARAMETERS, RULE_PARAMETER_NAMES, type RuleParameters } from '../../lib/parameters';
 import { FINDING_IDS, FINDINGS } from '../../lib/findings/registry';
-import type { BatchJobDefinition, KeyMetadata } from '../../lib/usage/types';
+import type { BatchJobDefinition, KeyMetadata, PullThroughCachePrefixes } from '../../lib/usage/types';
 import {
   ACCOUNT,
   aJobDefinition,
@@ -13,6 +14,7 @@ import {
   aRole,
   deny,
   LOCATION,
+  OTHER_ACCOUNT,
   policy,
   REGION,
   trustFor,
@@ -45,7 +47,23 @@ interface Scenario {
   readonly jobs?: readonly BatchJobDefinition[];
   readonly keys?: KeyMetadata;
   readonly params?: Partial<RuleParameters>;
+  readonly pullThroughCachePrefixes?: PullThroughCachePrefixes;
 }
+
+// A role whose ECR grants name the team's own account only, as least-privilege roles often do.
+const OWN_REPOSITORIES_ONLY: RoleOptions = {
+  managed: [],
+  inline: {
+    exec: policy(
+      allow('ecr:GetAuthorizationToken'),
+      allow(
+        ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'],
+        `arn:aws:ecr:*:${ACCOUNT}:repository/*`,
+      ),
+      allow(['logs:CreateLogStream', 'logs:PutLogEvents'], `arn:aws:logs:*:${ACCOUNT}:log-group:*`),
+    ),
+  },
+};
 
 // One realistic role per finding id; the README's example annotation must be what the rule writes for it.
 const SCENARIOS: Record<FindingId, Scenario> = {
@@ -99,6 +117,22 @@ const SCENARIOS: Record<FindingId, Scenario> = {
       }),
     ],
   },
+  PULL_THROUGH_CACHE: {
+    role: {},
+    jobs: [
+      aJobDefinition({ image: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/docker-hub/library/python:3.12` }),
+    ],
+    pullThroughCachePrefixes: new Map([[REGION, ['docker-hub']]]),
+  },
+  CROSS_ACCOUNT_IMAGE: {
+    role: OWN_REPOSITORIES_ONLY,
+    jobs: [aJobDefinition({ image: `${OTHER_ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/platform/base:2` })],
+  },
+  GUARDDUTY_AGENT_IMAGE: {
+    role: OWN_REPOSITORIES_ONLY,
+    jobs: [{ ...aJobDefinition(), platformCapabilities: ['FARGATE'] }],
+    params: { guardDutyRuntimeMonitoring: true },
+  },
   POLICY_UNREADABLE: {
     role: {
       inline: {
@@ -110,7 +144,11 @@ const SCENARIOS: Record<FindingId, Scenario> = {
 
 function annotationFor(scenario: Scenario): { annotation: string; ids: FindingId[] } {
   const params = { ...DEFAULT_RULE_PARAMETERS, ...scenario.params };
-  const usage = indexUsage({ jobDefinitions: scenario.jobs ?? [], taskDefinitions: [] }, LOCATION);
+  const usage = applyPullThroughCacheRules(
+    indexUsage({ jobDefinitions: scenario.jobs ?? [], taskDefinitions: [] }, LOCATION),
+    scenario.pullThroughCachePrefixes ?? new Map(),
+    ACCOUNT,
+  );
   const assessment = assessRole(aRole(scenario.role), usage, scenario.keys ?? new Map(), params, LOCATION);
   if (!assessment.applicable) throw new Error(`scenario role is not a candidate: ${assessment.reason}`);
   return { annotation: assessment.annotation, ids: assessment.evaluation.findings.map((f) => f.id) };
