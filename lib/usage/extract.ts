@@ -159,8 +159,9 @@ function runsOnFargate(
   arn: string | undefined,
   location: RuleLocation,
 ): string | undefined {
-  if (!(capabilities ?? []).some((capability) => capability.trim().toUpperCase() === 'FARGATE'))
-    return undefined;
+  // Read defensively: a saved file may hold anything here (the CLI checks its files, the API sends arrays).
+  const list: readonly unknown[] = Array.isArray(capabilities) ? capabilities : [];
+  if (!list.some((capability) => String(capability).trim().toUpperCase() === 'FARGATE')) return undefined;
   const region = arn?.split(':')[3];
   return region !== undefined && region !== '' ? region : location.region;
 }
