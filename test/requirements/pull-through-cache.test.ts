@@ -105,6 +105,32 @@ describe('ownRegistryRegions: where the rules are read', () => {
   });
 });
 
+describe('applyPullThroughCacheRules', () => {
+  it('marks the cache repositories on a plain map too, and shares what it does not change', () => {
+    const index = indexUsage(
+      {
+        jobDefinitions: [
+          job(CACHE_IMAGE),
+          aJobDefinition({
+            jobDefinitionName: 'other',
+            executionRoleArn: `${ROLE_ARN}-2`,
+            image: 'python:3',
+          }),
+        ],
+        taskDefinitions: [],
+      },
+      LOCATION,
+    );
+    const plain = new Map(index);
+
+    const applied = applyPullThroughCacheRules(plain, RULES, ACCOUNT);
+
+    expect(applied.get(ROLE_ARN)?.consumers[0]?.pullThroughCacheRepositories).toEqual([CACHE_REPO]);
+    expect(applied.get(`${ROLE_ARN}-2`)).toBe(plain.get(`${ROLE_ARN}-2`));
+    expect(applyPullThroughCacheRules(plain, new Map([[REGION, []]]), ACCOUNT)).toBe(plain);
+  });
+});
+
 describe('which consumers need the cache actions', () => {
   it.each<[string, string, PullThroughCachePrefixes, string[]]>([
     ['an image under a rule prefix', CACHE_IMAGE, RULES, both()],
