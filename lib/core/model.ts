@@ -99,7 +99,16 @@ export type FindingReason =
   | { readonly kind: 'notAttached' }
   | { readonly kind: 'noConfusedDeputyCondition' }
   | { readonly kind: 'unreadable'; readonly policyName: string; readonly problem: string }
-  | { readonly kind: 'unverifiable'; readonly subject: string; readonly problem: string };
+  | { readonly kind: 'unverifiable'; readonly subject: string; readonly problem: string }
+  | {
+      /** A trust condition ECS does not support: `aws:SourceArn` naming one cluster (TRUST_SOURCE_ARN). */
+      readonly kind: 'unsupportedSourceArn';
+      /** `trust` statement label: its Sid or index. */
+      readonly statement: string;
+      readonly values: readonly string[];
+      /** What AWS documents instead: `arn:aws:ecs:REGION:ACCOUNT:*`. */
+      readonly replacement: string;
+    };
 
 export interface Finding {
   readonly id: FindingId;

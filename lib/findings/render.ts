@@ -54,6 +54,11 @@ export function describeReason(reason: FindingReason): string {
       return `${policyText(reason.policyName)} cannot be read: ${reason.problem}`;
     case 'unverifiable':
       return reason.problem;
+    case 'unsupportedSourceArn':
+      return (
+        `statement ${reason.statement} limits aws:SourceArn to ${reason.values.join(', ')}, which ECS does not ` +
+        `support; use ${reason.replacement}`
+      );
   }
 }
 
@@ -160,6 +165,11 @@ export function untrustedMessage(service: TrustedService, reason: FindingReason)
   return `${subject}: ${describeReason(reason)}`;
 }
 
+/** A trust statement whose aws:SourceArn names one cluster, which ECS does not support (TRUST_SOURCE_ARN). */
+export function unsupportedSourceArnMessage(service: TrustedService, reason: FindingReason): string {
+  return `The trust policy's condition for ${service} cannot work: ${describeReason(reason)}`;
+}
+
 /** Trusted without aws:SourceAccount or aws:SourceArn (TRUST_CONFUSED_DEPUTY). */
 export function confusedDeputyMessage(service: TrustedService): string {
   return `The trust policy lets ${service} assume the role without aws:SourceAccount or aws:SourceArn`;
@@ -234,6 +244,13 @@ export function unfixableReasonText(finding: Finding): string | undefined {
       );
     case 'unverifiable':
       return `${reason.subject}: ${reason.problem}; the exact grant needed is unknown.`;
+    case 'unsupportedSourceArn':
+      // Rewriting a deliberate restriction is the owner's call; adding a statement would widen trust.
+      return (
+        `the trust policy's statement ${reason.statement} limits aws:SourceArn to ` +
+        `${reason.values.join(', ')}, which ECS does not support, and the remediation never edits or widens ` +
+        `trust. Replace those values with "${reason.replacement}" (with aws:SourceAccount if wanted) by hand.`
+      );
     default:
       return undefined;
   }

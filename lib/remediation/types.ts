@@ -19,6 +19,8 @@ export const GRANT_SIDS = {
   'ssm:GetParameters': 'ExecutionRoleCheckSsm',
   'kms:Decrypt': 'ExecutionRoleCheckKms',
   'logs:CreateLogGroup': 'ExecutionRoleCheckLogGroups',
+  's3:GetObject': 'ExecutionRoleCheckS3Objects',
+  's3:GetBucketLocation': 'ExecutionRoleCheckS3Buckets',
   // Pulls from repositories outside the role's own grants (another account's, the GuardDuty agent's), and the
   // two actions of a pull through cache; every one on exact repository ARNs.
   'ecr:BatchCheckLayerAvailability': 'ExecutionRoleCheckEcrLayers',

@@ -150,7 +150,8 @@ export function requirementsFor(
   } else {
     addExecutionPermissions(collector, consumers, role.accountId);
     if (params.guardDutyRuntimeMonitoring) addGuardDutyAgent(collector, consumers, role.partition);
-    for (const { consumer, secrets, registryCredentials, invalidReferences } of consumers) {
+    for (const usage of consumers) {
+      const { consumer, secrets, registryCredentials, invalidReferences } = usage;
       for (const reference of registryCredentials) {
         collector.permission(
           'REGISTRY_CREDENTIALS',
@@ -161,6 +162,7 @@ export function requirementsFor(
         addDecrypt(collector, reference.arn, 'secretsmanager', reference, keys, role, consumer);
       }
       for (const reference of secrets) addSecret(collector, reference, keys, role, consumer);
+      addEcsFileNeeds(collector, usage, keys, role);
       for (const invalid of invalidReferences) {
         collector.unverifiable(
           invalid.id,
@@ -251,16 +253,47 @@ function addGuardDutyAgent(
   }
 }
 
+/**
+ * What ECS task definitions alone ask of the role: the S3 reads of environment files, FireLens config files
+ * and gMSA credential specs, the parameters and secrets of credential specs and FSx for Windows volumes, and
+ * fsx:DescribeFileSystems for FSx volumes. Each under its own finding id.
+ */
+function addEcsFileNeeds(
+  collector: RequirementCollector,
+  { consumer, s3Objects, featureSecrets, fsxFileSystems }: ConsumerUsage,
+  keys: KeyMetadata,
+  role: RoleSnapshot,
+): void {
+  for (const object of s3Objects) {
+    collector.permission(object.id, 's3:GetObject', object.objectArn, consumer);
+    if (object.needsBucketLocation)
+      collector.permission(object.id, 's3:GetBucketLocation', object.bucketArn, consumer);
+  }
+  for (const reference of featureSecrets) {
+    addSecret(collector, reference, keys, role, consumer, reference.id);
+  }
+  // Checked on `*`, not on the file system's ARN: whether fsx:DescribeFileSystems takes a resource ("Actions,
+  // resources, and condition keys for Amazon FSx", https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonfsx.html)
+  // could not be settled from the pages at hand. If it does not, AWS weighs the request against `*` and a grant
+  // scoped to the ARN would not start the task, so only a grant covering `*` is proof (fail closed); a role scoped
+  // to the ARN is reported, which costs a false alarm at worst, never a false COMPLIANT.
+  if (fsxFileSystems.length > 0) {
+    collector.permission('FSX_WINDOWS_CREDENTIALS', 'fsx:DescribeFileSystems', '*', consumer);
+  }
+}
+
+/** The grants of one secret reference; `id` overrides the secrets' own ids for the needs of ECS features. */
 function addSecret(
   collector: RequirementCollector,
   reference: SecretReference,
   keys: KeyMetadata,
   role: RoleSnapshot,
   consumer: Consumer,
+  id?: FindingId,
 ): void {
   if (reference.service === 'secretsmanager') {
     collector.permission(
-      'SECRETS_MANAGER',
+      id ?? 'SECRETS_MANAGER',
       'secretsmanager:GetSecretValue',
       secretPattern(reference),
       consumer,
@@ -268,7 +301,7 @@ function addSecret(
     addDecrypt(collector, reference.arn, 'secretsmanager', reference, keys, role, consumer);
     return;
   }
-  collector.permission('SECRETS_SSM', 'ssm:GetParameters', reference.arn, consumer);
+  collector.permission(id ?? 'SECRETS_SSM', 'ssm:GetParameters', reference.arn, consumer);
   if (reference.passThroughSecretArn) {
     // Parameter Store fetches the secret with the caller's credentials: both grants are needed.
     const secret: SecretTarget = {
@@ -276,7 +309,12 @@ function addSecret(
       isPartial: true,
       ...(reference.resolvedSecretArn !== undefined && { resolvedSecretArn: reference.resolvedSecretArn }),
     };
-    collector.permission('SECRETS_MANAGER', 'secretsmanager:GetSecretValue', secretPattern(secret), consumer);
+    collector.permission(
+      id ?? 'SECRETS_MANAGER',
+      'secretsmanager:GetSecretValue',
+      secretPattern(secret),
+      consumer,
+    );
     addDecrypt(collector, secret.arn, 'secretsmanager', secret, keys, role, consumer);
     return;
   }

@@ -11,12 +11,15 @@ export const SAMPLE = join(ROOT, 'samples', 'account');
 export const AUTH = join(SAMPLE, 'authorization-details.json');
 export const JOBS = join(SAMPLE, 'job-definitions.json');
 export const KEYS = join(SAMPLE, 'keys.json');
+export const TASKS = join(SAMPLE, 'task-definitions.json');
 export const CACHE_RULES = join(SAMPLE, 'pull-through-cache-rules.json');
 export const SAMPLE_FILES = [
   '--input',
   AUTH,
   '--job-definitions',
   JOBS,
+  '--task-definitions',
+  TASKS,
   '--keys',
   KEYS,
   '--pull-through-cache-rules',

@@ -18,6 +18,7 @@ import {
   CACHE_RULES,
   SAMPLE_FILES,
   tableVerdicts,
+  TASKS,
   testIo,
 } from './audit-support';
 
@@ -31,6 +32,8 @@ const SAMPLE_VERDICTS: [string, Compliance, FindingId[]][] = [
   ['etl-execution-role', 'NON_COMPLIANT', ['EXEC_PERMISSIONS', 'EXEC_PERMISSIONS']],
   ['reports-execution-role', 'NON_COMPLIANT', ['SECRETS_SSM']],
   ['data-export-execution', 'COMPLIANT', []],
+  ['web-frontend-execution', 'NON_COMPLIANT', ['ENVIRONMENT_FILES']],
+  ['ledger-worker-execution', 'NON_COMPLIANT', ['TRUST_SOURCE_ARN']],
   ['python-jobs-execution', 'NON_COMPLIANT', ['PULL_THROUGH_CACHE', 'PULL_THROUGH_CACHE']],
   ['orders-api-role-7h2kq9x1', 'NOT_APPLICABLE', []],
   ['AWSServiceRoleForBatch', 'NOT_APPLICABLE', []],
@@ -63,7 +66,10 @@ describe('audit --input: the sample account', () => {
     expect(stdout).toMatch(
       /reports-execution-role\s+NON_COMPLIANT\s+SECRETS_SSM: .*permissions boundary DeveloperBoundary/,
     );
-    expect(stdout).toContain('11 roles: 3 compliant, 6 non-compliant, 2 not applicable (listed with --all).');
+    expect(stdout).toContain(
+      'ENVIRONMENT_FILES: s3:GetBucketLocation on arn:aws:s3:::acme-app-config is not granted: no statement allows it (needed by task definition web-frontend:8)',
+    );
+    expect(stdout).toContain('13 roles: 3 compliant, 8 non-compliant, 2 not applicable (listed with --all).');
   });
 
   it('table with --all lists NOT_APPLICABLE roles with the reason', async () => {
@@ -72,7 +78,7 @@ describe('audit --input: the sample account', () => {
 
     // Assert
     expect(stdout).toMatch(/AWSServiceRoleForBatch\s+NOT_APPLICABLE\s+not checked: service-linked role/);
-    expect(tableVerdicts(stdout).size).toBe(11);
+    expect(tableVerdicts(stdout).size).toBe(13);
   });
 
   it('JSON without --all leaves NOT_APPLICABLE out; each role has the documented fields', async () => {
@@ -120,6 +126,7 @@ describe('audit: flags spelled --flag value or --flag=value, in any order, decid
       [
         `--input=${AUTH}`,
         `--job-definitions=${JOBS}`,
+        `--task-definitions=${TASKS}`,
         `--keys=${KEYS}`,
         `--pull-through-cache-rules=${CACHE_RULES}`,
         '--output=json',
@@ -280,9 +287,9 @@ describe('audit: rule parameters as flags', () => {
   });
 
   it('exit 0 when nothing is NON_COMPLIANT', async () => {
-    // Act: only the compliant, hardened role is selected.
+    // Act: only the compliant, hardened role is selected (no task definitions name execution roles).
     const { code, stdout } = await audit([
-      ...SAMPLE_FILES,
+      ...['--input', AUTH, '--job-definitions', JOBS, '--keys', KEYS],
       '--discover-batch-job-definitions',
       'false',
       '--role-name-pattern',
@@ -928,7 +935,16 @@ describe('audit: bad input -> one line on stderr, exit 2', () => {
     ['a switch with a value', [...SAMPLE_FILES, '--all=yes'], '--all takes no value'],
     [
       'task definitions with their discovery off',
-      [...SAMPLE_FILES, '--task-definitions', JOBS, '--discover-ecs-task-definitions', 'false'],
+      [
+        '--input',
+        AUTH,
+        '--job-definitions',
+        JOBS,
+        '--task-definitions',
+        TASKS,
+        '--discover-ecs-task-definitions',
+        'false',
+      ],
       '--task-definitions contradicts --discover-ecs-task-definitions false: drop one of them',
     ],
   ])('%s', async (label, argv, message) => {
@@ -979,7 +995,7 @@ describe('audit with no input: the sample account', () => {
 
     // Assert
     expect(code).toBe(0);
-    expect(roles).toHaveLength(9);
+    expect(roles).toHaveLength(11);
     expect(stderr).toMatch(/^Sample account 111122223333/);
   });
 

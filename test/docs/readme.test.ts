@@ -6,12 +6,20 @@ import { assessRole } from '../../lib/rule/assess-role';
 import type { FindingId } from '../../lib/core/model';
 import { DEFAULT_RULE_PARAMETERS, RULE_PARAMETER_NAMES, type RuleParameters } from '../../lib/parameters';
 import { FINDING_IDS, FINDINGS } from '../../lib/findings/registry';
-import type { BatchJobDefinition, KeyMetadata, PullThroughCachePrefixes } from '../../lib/usage/types';
+import type {
+  BatchJobDefinition,
+  ContainerLike,
+  EcsTaskDefinition,
+  KeyMetadata,
+  PullThroughCachePrefixes,
+} from '../../lib/usage/types';
 import {
   ACCOUNT,
+  aContainer,
   aJobDefinition,
   allow,
   aRole,
+  aTaskDefinition,
   deny,
   LOCATION,
   OTHER_ACCOUNT,
@@ -41,10 +49,24 @@ const SECRET = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:prod/db-AbCdE
 const PARAMETER = `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/prod/db/password`;
 const KEY = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
 const REGISTRY_SECRET = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:dockerhub-Xy12Ab`;
+const FSX_SECRET = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:fsx/admin-AbCdEf`;
+
+/** Task definition web:12 whose container `app` also has the ECS-only `fields`. */
+function webTask(
+  fields: Partial<ContainerLike> = {},
+  extra: Partial<EcsTaskDefinition> = {},
+): EcsTaskDefinition {
+  return {
+    ...aTaskDefinition(),
+    containerDefinitions: [{ ...aContainer({ name: 'app' }), ...fields }],
+    ...extra,
+  };
+}
 
 interface Scenario {
   readonly role: RoleOptions;
   readonly jobs?: readonly BatchJobDefinition[];
+  readonly tasks?: readonly EcsTaskDefinition[];
   readonly keys?: KeyMetadata;
   readonly params?: Partial<RuleParameters>;
   readonly pullThroughCachePrefixes?: PullThroughCachePrefixes;
@@ -117,6 +139,53 @@ const SCENARIOS: Record<FindingId, Scenario> = {
       }),
     ],
   },
+  ENVIRONMENT_FILES: {
+    role: {},
+    tasks: [webTask({ environmentFiles: [{ value: 'arn:aws:s3:::acme-config/web/prod.env', type: 's3' }] })],
+  },
+  FIRELENS_CONFIG: {
+    role: { inline: { s3: policy(allow('s3:GetBucketLocation', 'arn:aws:s3:::acme-config')) } },
+    tasks: [
+      webTask({
+        firelensConfiguration: {
+          type: 'fluentbit',
+          options: { 'config-file-type': 's3', 'config-file-value': 'arn:aws:s3:::acme-config/extra.conf' },
+        },
+      }),
+    ],
+  },
+  GMSA_CREDENTIAL_SPECS: {
+    role: {},
+    tasks: [webTask({ credentialSpecs: ['credentialspecdomainless:s3://acme-gmsa/web.json'] })],
+  },
+  FSX_WINDOWS_CREDENTIALS: {
+    role: { inline: { fsx: policy(allow('secretsmanager:GetSecretValue', FSX_SECRET)) } },
+    tasks: [
+      webTask(
+        {},
+        {
+          volumes: [
+            {
+              name: 'share',
+              fsxWindowsFileServerVolumeConfiguration: {
+                fileSystemId: 'fs-0123456789abcdef0',
+                rootDirectory: 'share',
+                authorizationConfig: { credentialsParameter: FSX_SECRET, domain: 'corp.example.com' },
+              },
+            },
+          ],
+        },
+      ),
+    ],
+    keys: new Map([[FSX_SECRET, null]]),
+  },
+  TRUST_SOURCE_ARN: {
+    role: {
+      trust: trustFor('ecs-tasks.amazonaws.com', {
+        ArnEquals: { 'aws:SourceArn': `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/prod` },
+      }),
+    },
+  },
   PULL_THROUGH_CACHE: {
     role: {},
     jobs: [
@@ -143,9 +212,13 @@ const SCENARIOS: Record<FindingId, Scenario> = {
 };
 
 function annotationFor(scenario: Scenario): { annotation: string; ids: FindingId[] } {
-  const params = { ...DEFAULT_RULE_PARAMETERS, ...scenario.params };
+  const params = {
+    ...DEFAULT_RULE_PARAMETERS,
+    ...(scenario.tasks && { discoverEcsTaskDefinitions: true }),
+    ...scenario.params,
+  };
   const usage = applyPullThroughCacheRules(
-    indexUsage({ jobDefinitions: scenario.jobs ?? [], taskDefinitions: [] }, LOCATION),
+    indexUsage({ jobDefinitions: scenario.jobs ?? [], taskDefinitions: scenario.tasks ?? [] }, LOCATION),
     scenario.pullThroughCachePrefixes ?? new Map(),
     ACCOUNT,
   );
