@@ -61,6 +61,7 @@ export function jobDefinitionsFrom(json: unknown, where: string): BatchJobDefini
     stringAt(job['jobDefinitionName'], `${field}.jobDefinitionName`, where);
     numberAt(job['revision'], `${field}.revision`, where);
     optionalStringAt(job['status'], `${field}.status`, where);
+    stringListAt(job['platformCapabilities'], `${field}.platformCapabilities`, where);
     if (job['containerProperties'] !== undefined) {
       containerAt(job['containerProperties'], `${field}.containerProperties`, where);
     }
@@ -103,6 +104,7 @@ export function taskDefinitionsFrom(json: unknown, where: string): EcsTaskDefini
     const revision = numberAt(task['revision'], `${field}.revision`, where);
     const status = optionalStringAt(task['status'], `${field}.status`, where);
     optionalStringAt(task['executionRoleArn'], `${field}.executionRoleArn`, where);
+    stringListAt(task['requiresCompatibilities'], `${field}.requiresCompatibilities`, where);
     optionalArrayAt(task['containerDefinitions'], `${field}.containerDefinitions`, where).forEach(
       (container, containerIndex) =>
         containerAt(container, `${field}.containerDefinitions[${containerIndex}]`, where),
@@ -211,6 +213,41 @@ function secretEntry(
   return { arn, partialArn, ...key };
 }
 
+/** One rule of `aws ecr describe-pull-through-cache-rules`, reduced to what the audit reads. */
+export interface SavedPullThroughCacheRule {
+  readonly ecrRepositoryPrefix: string;
+  /** The registry (account) the rule belongs to, when the file says. */
+  readonly registryId?: string;
+}
+
+// ecrRepositoryPrefix as DescribePullThroughCacheRules documents it: repository-name segments, or ROOT.
+const CACHE_PREFIX = /^((?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*\/?|ROOT)$/;
+
+/**
+ * Pull through cache rules: the output of `aws ecr describe-pull-through-cache-rules`
+ * (`{"pullThroughCacheRules": [...]}`) or its array. Each rule needs its `ecrRepositoryPrefix`.
+ */
+export function pullThroughCacheRulesFrom(json: unknown, where: string): SavedPullThroughCacheRule[] {
+  const list = listIn(json, 'pullThroughCacheRules', where, 'aws ecr describe-pull-through-cache-rules');
+  return list.map((entry, index) => {
+    const field = `pullThroughCacheRules[${index}]`;
+    const rule = objectAt(entry, field, where);
+    const prefix = stringAt(rule['ecrRepositoryPrefix'], `${field}.ecrRepositoryPrefix`, where);
+    if (!CACHE_PREFIX.test(prefix)) {
+      throw new AuditInputError(
+        `${where}: ${field}.ecrRepositoryPrefix: ${JSON.stringify(prefix)} is not a repository prefix (lowercase name segments, or ROOT)`,
+      );
+    }
+    const registryId = optionalStringAt(rule['registryId'], `${field}.registryId`, where);
+    if (registryId !== undefined && !/^\d{12}$/.test(registryId)) {
+      throw new AuditInputError(
+        `${where}: ${field}.registryId: ${JSON.stringify(registryId)} is not an account id`,
+      );
+    }
+    return { ecrRepositoryPrefix: prefix, ...(registryId !== undefined && { registryId }) };
+  });
+}
+
 /** Keys of the references not described, taken as AWS managed (`--assume-aws-managed-keys`). */
 export function assumeAwsManagedKeys(keys: KeyMetadata, arns: Iterable<string>): Map<string, string | null> {
   const result = new Map(keys);
@@ -302,6 +339,13 @@ function stringAt(value: unknown, field: string, where: string): string {
     throw new AuditInputError(`${where}: ${field}: expected a string, got ${describe(value)}`);
   }
   return value;
+}
+
+/** An optional array of strings (`platformCapabilities`, `requiresCompatibilities`). */
+function stringListAt(value: unknown, field: string, where: string): void {
+  optionalArrayAt(value, field, where).forEach((entry, index) =>
+    stringAt(entry, `${field}[${index}]`, where),
+  );
 }
 
 function optionalStringAt(value: unknown, field: string, where: string): string | undefined {

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { gatherUsage, secretRefsOf, type UsageIndex } from '../lib/facts/gather';
 import { savedAccountReaders } from '../lib/facts/saved-account';
+import { ownRegistryRegions } from '../lib/usage';
 import { assessRole } from '../lib/rule/assess-role';
 import {
   AuthorizationDetailsError,
@@ -34,6 +35,7 @@ import {
   jobDefinitionsFrom,
   messageOf,
   parseJsonFile,
+  pullThroughCacheRulesFrom,
   secretMetadataFrom,
   taskDefinitionsFrom,
 } from './audit-input';
@@ -62,12 +64,14 @@ const SAMPLE_FILES = {
   jobDefinitions: 'job-definitions.json',
   taskDefinitions: 'task-definitions.json',
   keys: 'keys.json',
+  pullThroughCacheRules: 'pull-through-cache-rules.json',
 } as const;
 const SAMPLE_REGION = 'us-east-1';
 
 export const AUDIT_USAGE = `usage: execution-role-check audit [--input FILE [--job-definitions FILE | --no-job-definitions] [--task-definitions FILE]
-                                  [--keys FILE | --assume-aws-managed-keys]]
-                                 [--template FILE ... [--account ID] [--keys FILE | --assume-aws-managed-keys]]
+                                  [--keys FILE | --assume-aws-managed-keys] [--pull-through-cache-rules [REGION=]FILE ...]]
+                                 [--template FILE ... [--account ID] [--keys FILE | --assume-aws-managed-keys]
+                                  [--pull-through-cache-rules [REGION=]FILE ...]]
                                  [--live [--profile NAME]] [--region REGION]
                                  [rule parameter flags] [--output table|json|sarif|junit] [--all] [--progress]
 
@@ -91,6 +95,12 @@ Offline (no AWS calls):
                             Without it, kms:Decrypt needs are unknown and reported as KMS_DECRYPT
                             findings (fail closed), unless
   --assume-aws-managed-keys treat every secret and parameter not in --keys as using the AWS managed key
+  --pull-through-cache-rules [REGION=]FILE
+                            aws ecr describe-pull-through-cache-rules > FILE: the account's cache prefixes,
+                            for the audit's region (--region) or REGION; repeatable. Images of the account's
+                            own registry under a prefix need ecr:BatchImportUpstreamImage and
+                            ecr:CreateRepository (PULL_THROUGH_CACHE). Without it no image is taken for a
+                            cached one, and the audit says so
   --region REGION           where SSM parameter and secret names resolve (default: AWS_REGION, else
                             AWS_DEFAULT_REGION, else the region of the job and task definitions' ARNs)
 Template (before deploy; no AWS calls):
@@ -102,8 +112,10 @@ Template (before deploy; no AWS calls):
   --account ID              AWS::AccountId for the template (default: a placeholder, 000000000000)
   --region REGION           AWS::Region for the template (default: a placeholder, xx-placeholder-1)
   --keys FILE, --assume-aws-managed-keys   KMS keys of secrets and parameters the template does not declare
+  --pull-through-cache-rules [REGION=]FILE the account's pull through cache rules, as offline
 Live (read-only: iam:GetAccountAuthorizationDetails, iam:GetPolicy(Version), batch:DescribeJobDefinitions,
-      ecs:ListTaskDefinitionFamilies/DescribeTaskDefinition, secretsmanager:DescribeSecret, ssm:DescribeParameters):
+      ecs:ListTaskDefinitionFamilies/DescribeTaskDefinition, secretsmanager:DescribeSecret, ssm:DescribeParameters,
+      ecr:DescribePullThroughCacheRules):
   --live                    read the account the credentials belong to
   --profile NAME            a profile of ~/.aws/config (default: the environment)
   --region REGION           the region of job definitions, secrets and parameters (default: the profile's)
@@ -119,6 +131,8 @@ Rule parameters (as the deployed rule's InputParameters):
   --secret-arns ARNS                    SecretArns
   --parameter-arns ARNS                 ParameterArns
   --kms-key-arns ARNS                   KmsKeyArns
+  --guardduty-runtime-monitoring [B]    GuardDutyRuntimeMonitoring (default false): Fargate job and task
+                                        definitions pull the GuardDuty agent sidecar (GUARDDUTY_AGENT_IMAGE)
 Output:
   --output table|json|sarif|junit
                             a table (default), a JSON array of roles with their findings, SARIF 2.1.0
@@ -137,6 +151,7 @@ const AUDIT_FLAGS = {
   '--task-definitions': { kind: 'value' },
   '--keys': { kind: 'value' },
   '--assume-aws-managed-keys': { kind: 'switch' },
+  '--pull-through-cache-rules': { kind: 'repeatable' },
   '--template': { kind: 'repeatable' },
   '--account': { kind: 'value' },
   '--region': { kind: 'value' },
@@ -155,6 +170,7 @@ const AUDIT_FLAGS = {
   '--secret-arns': { kind: 'value', parameter: 'SecretArns' },
   '--parameter-arns': { kind: 'value', parameter: 'ParameterArns' },
   '--kms-key-arns': { kind: 'value', parameter: 'KmsKeyArns' },
+  '--guardduty-runtime-monitoring': { kind: 'optional', parameter: 'GuardDutyRuntimeMonitoring' },
 } as const satisfies Record<`--${string}`, { kind: FlagKind; parameter?: RuleParameterName }>;
 
 type AuditFlags = ParsedFlags<typeof AUDIT_FLAGS>;
@@ -229,6 +245,8 @@ interface AuditFacts {
   readonly unknownKeys: number;
   /** Offline: how many secrets are named without their suffix and have no full ARN in --keys. */
   readonly unresolvedSecretNames: number;
+  /** Offline and template: regions of the account's own registry the jobs pull from with no rules file. */
+  readonly cacheRulesUnread?: readonly string[];
   /** Set for `--template` audits: where each role is written and what the templates leave unknown. */
   readonly template?: TemplateAccount;
 }
@@ -272,6 +290,49 @@ interface OfflineFiles {
   readonly jobDefinitions?: string;
   readonly taskDefinitions?: string;
   readonly keys?: string;
+  /** `--pull-through-cache-rules` values: `FILE` or `REGION=FILE`. */
+  readonly pullThroughCacheRules?: readonly string[];
+}
+
+const REGION_AND_FILE = /^([a-z]{2}(?:-[a-z]+)+-\d+)=(.+)$/;
+
+/**
+ * The `--pull-through-cache-rules` files as DescribePullThroughCacheRules would answer, by region (`REGION=FILE`,
+ * else the audit's region). Filled in `into` once the audit's account and region are known; a file of another
+ * registry is refused.
+ */
+async function readCacheRules(
+  io: CommandIo,
+  values: readonly string[],
+  location: RuleLocation,
+  into: Map<string, string[]>,
+): Promise<void> {
+  for (const value of values) {
+    const match = REGION_AND_FILE.exec(value);
+    const region = match?.[1] ?? location.region;
+    const path = match?.[2] ?? value;
+    const where = `--pull-through-cache-rules ${path}`;
+    const rules = pullThroughCacheRulesFrom(await readJson(io, '--pull-through-cache-rules', path), where);
+    for (const rule of rules) {
+      if (rule.registryId !== undefined && rule.registryId !== location.accountId) {
+        throw new AuditInputError(
+          `${where}: rules of registry ${rule.registryId}, but the roles are in account ${location.accountId} ` +
+            '(the rules of the account the images are pulled with are needed)',
+        );
+      }
+    }
+    into.set(region, [...(into.get(region) ?? []), ...rules.map((rule) => rule.ecrRepositoryPrefix)]);
+  }
+}
+
+/** Regions of the account's own registry the usage pulls from that no rules were given for. */
+function cacheRulesUnread(
+  index: UsageIndex,
+  location: RuleLocation | undefined,
+  given: ReadonlyMap<string, readonly string[]>,
+): string[] {
+  if (location === undefined) return [];
+  return ownRegistryRegions(index, location.accountId).filter((region) => !given.has(region));
 }
 
 async function readJson(io: CommandIo, flag: string, path: string): Promise<unknown> {
@@ -350,17 +411,21 @@ async function offlineFacts(
   if (files.keys !== undefined) {
     metadata = secretMetadataFrom(await readJson(io, '--keys', files.keys), where('--keys', files.keys));
   }
+  const cacheRules = new Map<string, string[]>();
   const readers = savedAccountReaders({
     roles: converted.roles,
     jobDefinitions,
     taskDefinitions,
     secretMetadata: metadata,
+    pullThroughCachePrefixes: cacheRules,
   });
   const roles = await readers.iam.loadAllRoles();
   const location = locationOf(
     roles,
     () => givenRegion ?? regionOfDefinitions(jobDefinitions, taskDefinitions, files),
   );
+  if (location !== undefined)
+    await readCacheRules(io, files.pullThroughCacheRules ?? [], location, cacheRules);
   // The same gathering as the rule's: consumers the parameters do not discover are not read, and secrets
   // named without their suffix take the full ARN the --keys file gives them.
   const gathered = location ? await gatherUsage(readers.usage, params, location) : undefined;
@@ -383,6 +448,7 @@ async function offlineFacts(
     missingPolicyArns: new Set(converted.missingPolicyArns),
     unknownKeys: new Set(wanted.filter((arn) => !keys.has(arn))).size,
     unresolvedSecretNames: unresolvedSecretNames(index),
+    cacheRulesUnread: cacheRulesUnread(index, location, cacheRules),
   };
 }
 
@@ -410,8 +476,11 @@ async function templateFacts(flags: AuditFlags, params: RuleParameters, io: Comm
       ? { keys: new Map(), resolvedArns: new Map() }
       : secretMetadataFrom(await readJson(io, '--keys', keysFile), `--keys ${keysFile}`);
   const declared = template.account.secretMetadata;
+  const cacheRules = new Map<string, string[]>();
+  await readCacheRules(io, flags['--pull-through-cache-rules'] ?? [], template.location, cacheRules);
   const readers = savedAccountReaders({
     ...template.account,
+    pullThroughCachePrefixes: cacheRules,
     // A secret the template declares takes the key the template gives it (or stays unknown).
     secretMetadata: {
       keys: new Map([
@@ -446,6 +515,7 @@ async function templateFacts(flags: AuditFlags, params: RuleParameters, io: Comm
     // A declared secret's unknown KmsKeyId is named on its finding: --keys cannot speak for it.
     unknownKeys: new Set(wanted.filter((arn) => !keys.has(arn) && !template.unknownSecretKeys.has(arn))).size,
     unresolvedSecretNames: unresolvedSecretNames(gathered.index),
+    cacheRulesUnread: cacheRulesUnread(gathered.index, template.location, cacheRules),
     template,
   };
 }
@@ -551,6 +621,7 @@ function sampleFiles(deps: AuditDependencies): OfflineFiles {
     jobDefinitions: join(dir, SAMPLE_FILES.jobDefinitions),
     taskDefinitions: join(dir, SAMPLE_FILES.taskDefinitions),
     keys: join(dir, SAMPLE_FILES.keys),
+    pullThroughCacheRules: [join(dir, SAMPLE_FILES.pullThroughCacheRules)],
   };
 }
 
@@ -612,7 +683,12 @@ async function runAudit(argv: readonly string[], io: CommandIo, deps: AuditDepen
   } else if (flags['--account'] !== undefined) {
     throw new AuditInputError('--account needs --template (it stands in for AWS::AccountId)');
   }
-  const offlineOnly = ['--job-definitions', '--task-definitions', '--keys'] as const;
+  const offlineOnly = [
+    '--job-definitions',
+    '--task-definitions',
+    '--keys',
+    '--pull-through-cache-rules',
+  ] as const;
   if (live && flags['--input'] !== undefined)
     throw new AuditInputError('--input and --live exclude each other');
   for (const flag of offlineOnly) {
@@ -665,6 +741,9 @@ async function runAudit(argv: readonly string[], io: CommandIo, deps: AuditDepen
             taskDefinitions: flags['--task-definitions'],
           }),
           ...(flags['--keys'] !== undefined && { keys: flags['--keys'] }),
+          ...(flags['--pull-through-cache-rules'] !== undefined && {
+            pullThroughCacheRules: flags['--pull-through-cache-rules'],
+          }),
         };
     const region = sample
       ? (flags['--region'] ?? SAMPLE_REGION)
@@ -754,6 +833,14 @@ function notes(facts: AuditFacts, rows: readonly AuditRow[], assumedAwsManaged: 
   } else if (assumedAwsManaged) {
     out.push(
       'Secrets and parameters not in --keys were assumed to use AWS managed keys (--assume-aws-managed-keys).',
+    );
+  }
+  const unread = facts.cacheRulesUnread ?? [];
+  if (unread.length > 0) {
+    out.push(
+      `Pull through cache rules were not given for ${unread.join(', ')}, where jobs pull from this account's ` +
+        'registry, so none of those images was taken for a cached one (PULL_THROUGH_CACHE unchecked): pass ' +
+        '--pull-through-cache-rules [REGION=]FILE (aws ecr describe-pull-through-cache-rules > FILE).',
     );
   }
   if (facts.unresolvedSecretNames > 0) {

@@ -26,6 +26,11 @@ export interface RuleParameters {
   readonly parameterArns: readonly string[];
   /** KMS key ARNs every candidate must be able to decrypt with. */
   readonly kmsKeyArns: readonly string[];
+  /**
+   * GuardDuty Runtime Monitoring is on for Fargate (the rule cannot see it per cluster): Fargate consumers then
+   * pull the GuardDuty agent sidecar with their execution role.
+   */
+  readonly guardDutyRuntimeMonitoring: boolean;
 }
 
 /** What an absent or empty `ruleParameters` means. */
@@ -39,6 +44,7 @@ export const DEFAULT_RULE_PARAMETERS: RuleParameters = Object.freeze({
   secretArns: Object.freeze([]),
   parameterArns: Object.freeze([]),
   kmsKeyArns: Object.freeze([]),
+  guardDutyRuntimeMonitoring: false,
 });
 
 /** Parameter names exactly as they appear in InputParameters (Config keys are case-sensitive). */
@@ -53,6 +59,7 @@ export const RULE_PARAMETER_NAMES = [
   'SecretArns',
   'ParameterArns',
   'KmsKeyArns',
+  'GuardDutyRuntimeMonitoring',
 ] as const;
 /** One of RULE_PARAMETER_NAMES. */
 export type RuleParameterName = (typeof RULE_PARAMETER_NAMES)[number];
@@ -174,6 +181,13 @@ function applyParameter(result: Mutable<RuleParameters>, name: RuleParameterName
         value,
         KMS_KEY_ARN,
         'a KMS key ARN (arn:...:kms:REGION:ACCOUNT:key/ID)',
+      );
+      return;
+    case 'GuardDutyRuntimeMonitoring':
+      result.guardDutyRuntimeMonitoring = bool(
+        name,
+        value,
+        DEFAULT_RULE_PARAMETERS.guardDutyRuntimeMonitoring,
       );
       return;
   }

@@ -32,6 +32,7 @@ describe('parseRuleParameters', () => {
       secretArns: [],
       parameterArns: [],
       kmsKeyArns: [],
+      guardDutyRuntimeMonitoring: false,
     });
   });
 
@@ -74,6 +75,16 @@ describe('parseRuleParameters', () => {
       },
     ],
     ['KMS key ARNs', { KmsKeyArns: KEY }, { kmsKeyArns: [KEY] }],
+    [
+      'GuardDuty Runtime Monitoring on',
+      { GuardDutyRuntimeMonitoring: 'true' },
+      { guardDutyRuntimeMonitoring: true },
+    ],
+    [
+      'GuardDuty Runtime Monitoring off',
+      { GuardDutyRuntimeMonitoring: 'false' },
+      { guardDutyRuntimeMonitoring: false },
+    ],
   ])('reads %s', (_label, raw, expected) => {
     // Act
     const fromObject = parseRuleParameters(raw);
@@ -93,6 +104,18 @@ describe('parseRuleParameters', () => {
     ['a number', { RoleNamePattern: 3 }, 'RoleNamePattern', /expected a string/],
     ['an array', { SecretArns: [SECRET] }, 'SecretArns', /expected a string, got an array/],
     ['a bad boolean', { RequireManagedPolicy: 'yes' }, 'RequireManagedPolicy', /"true" or "false"/],
+    [
+      'GuardDutyRuntimeMonitoring "on"',
+      { GuardDutyRuntimeMonitoring: 'on' },
+      'GuardDutyRuntimeMonitoring',
+      /"true" or "false"/,
+    ],
+    [
+      'a miscased GuardDuty name',
+      { guarddutyruntimemonitoring: 'true' },
+      'guarddutyruntimemonitoring',
+      /did you mean GuardDutyRuntimeMonitoring/,
+    ],
     ['a boolean as a number', { DiscoverBatchJobDefinitions: 1 }, 'DiscoverBatchJobDefinitions', /string/],
     ['an empty list entry', { RoleNamePattern: 'a,,b' }, 'RoleNamePattern', /empty entry/],
     ['a slash in a name pattern', { RoleNamePattern: 'service-role/x' }, 'RoleNamePattern', /role name/],

@@ -4,6 +4,7 @@
  */
 import { BatchClient } from '@aws-sdk/client-batch';
 import { ConfigServiceClient } from '@aws-sdk/client-config-service';
+import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -31,10 +32,11 @@ export interface SharedClientConfig {
   readonly retryMode?: string;
 }
 
-/** The clients that read from one region (secrets and parameters are regional). */
+/** The clients that read from one region (secrets, parameters and registries are regional). */
 export interface RegionalClients {
   readonly secretsManager: SecretsManagerClient;
   readonly ssm: SSMClient;
+  readonly ecr: ECRClient;
 }
 
 /** Every client the adapters use. */
@@ -45,7 +47,7 @@ export interface AwsClients extends RegionalClients {
   readonly ecs: ECSClient;
   /** The region the default clients use (resolved from the environment, like the SDK does). */
   defaultRegion(): Promise<string>;
-  /** Secrets Manager and SSM clients for `region`, built on first use and kept for the container's life. */
+  /** Secrets Manager, SSM and ECR clients for `region`, built on first use and kept for the container's life. */
   regional(region: string): Promise<RegionalClients>;
 }
 
@@ -58,6 +60,7 @@ export interface ClientOverrides {
   readonly ecs?: ECSClient;
   readonly secretsManager?: SecretsManagerClient;
   readonly ssm?: SSMClient;
+  readonly ecr?: ECRClient;
 }
 
 /** Builds each client once; call at module scope so warm invocations reuse connections and caches. */
@@ -68,6 +71,7 @@ export function createClients(overrides: ClientOverrides = {}): AwsClients {
   const ecs = overrides.ecs ?? new ECSClient(shared);
   const secretsManager = overrides.secretsManager ?? new SecretsManagerClient(shared);
   const ssm = overrides.ssm ?? new SSMClient(shared);
+  const ecr = overrides.ecr ?? new ECRClient(shared);
   // The region resolved the SDK's way (env, shared config file), borrowed from a regional client so IAM can
   // fall back to us-east-1 only when nothing is configured, without pulling in the SDK's config loaders.
   const defaultRegion = (): Promise<string> => batch.config.region();
@@ -84,10 +88,11 @@ export function createClients(overrides: ClientOverrides = {}): AwsClients {
     if (clients === undefined) {
       clients = defaultRegion().then((home) =>
         home === region
-          ? { secretsManager, ssm }
+          ? { secretsManager, ssm, ecr }
           : {
               secretsManager: new SecretsManagerClient({ ...shared, region }),
               ssm: new SSMClient({ ...shared, region }),
+              ecr: new ECRClient({ ...shared, region }),
             },
       );
       // A failed region lookup must not stick: forget it so the next call tries again.
@@ -97,5 +102,5 @@ export function createClients(overrides: ClientOverrides = {}): AwsClients {
     return clients;
   };
 
-  return { iam, config, batch, ecs, secretsManager, ssm, defaultRegion, regional };
+  return { iam, config, batch, ecs, secretsManager, ssm, ecr, defaultRegion, regional };
 }

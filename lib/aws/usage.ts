@@ -8,6 +8,7 @@ import {
   ListTaskDefinitionFamiliesCommand,
   type TaskDefinition,
 } from '@aws-sdk/client-ecs';
+import { DescribePullThroughCacheRulesCommand } from '@aws-sdk/client-ecr';
 import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { DescribeParametersCommand, type ParameterMetadata } from '@aws-sdk/client-ssm';
 import { AwsCallError } from '../core/errors';
@@ -25,14 +26,19 @@ const PAGE_SIZE = 100;
 const PARAMETER_NAMES_PER_CALL = 10;
 const PARAMETERS_PER_PAGE = 50;
 const DESCRIBE_CONCURRENCY = 5;
+// DescribePullThroughCacheRules takes maxResults from 1 to 1000.
+const CACHE_RULES_PER_PAGE = 1000;
 
 /** Where the rule runs: resources of other accounts cannot be described and are left out. */
 export interface UsageReaderOptions {
   readonly accountId: string;
 }
 
-/** Reads job definitions, task definitions and secret metadata with the SDK. */
+/** Reads job definitions, task definitions, secret metadata and pull through cache rules with the SDK. */
 export class AwsUsageReader implements UsageReader {
+  // One reader serves one invocation: each region's rules are read once, a failed read is tried again.
+  private readonly cacheRules = new Map<string, Promise<readonly string[]>>();
+
   constructor(
     private readonly clients: AwsClients,
     private readonly options: UsageReaderOptions,
@@ -105,6 +111,34 @@ export class AwsUsageReader implements UsageReader {
       for (const [arn, key] of await this.parameterKeys(region, parameters)) keys.set(arn, key);
     }
     return { keys, resolvedArns };
+  }
+
+  pullThroughCachePrefixes(region: string): Promise<readonly string[]> {
+    let prefixes = this.cacheRules.get(region);
+    if (prefixes === undefined) {
+      prefixes = this.readPullThroughCachePrefixes(region);
+      this.cacheRules.set(region, prefixes);
+      prefixes.catch(() => this.cacheRules.delete(region));
+    }
+    return prefixes;
+  }
+
+  private async readPullThroughCachePrefixes(region: string): Promise<readonly string[]> {
+    const { ecr } = await this.clients.regional(region);
+    const prefixes: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      // No registryId: the caller's own registry, the only one whose rules apply to its images.
+      const page = await callAws('ecr:DescribePullThroughCacheRules', () =>
+        ecr.send(new DescribePullThroughCacheRulesCommand({ maxResults: CACHE_RULES_PER_PAGE, nextToken })),
+      );
+      for (const rule of page.pullThroughCacheRules ?? []) {
+        if (rule.ecrRepositoryPrefix !== undefined && rule.ecrRepositoryPrefix !== '')
+          prefixes.push(rule.ecrRepositoryPrefix);
+      }
+      nextToken = page.nextToken;
+    } while (nextToken !== undefined && nextToken !== '');
+    return prefixes;
   }
 
   /** Well-formed ARNs of `service` in this account; others cannot be described, so they stay absent. */

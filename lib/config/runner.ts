@@ -2,7 +2,7 @@
  * The Config rule runner: turns one AWS Config event into evaluations, reading AWS through the ports.
  * Modelled on rdklib's runner: applicability first, then the rule's own evaluation, then batched puts.
  */
-import { describeKeysFor, gatherUsage, readUsageIndex } from '../facts/gather';
+import { describeKeysFor, gatherUsage, readUsageIndex, withPullThroughCache } from '../facts/gather';
 import { assessRole, type RoleAssessment } from '../rule/assess-role';
 import { isCandidate, matchesRoleNameGlob, SERVICE_LINKED_PATH_PREFIX } from '../rule/candidates';
 import { isLiveStatus, parseConfigRuleEvent, type ItemSummary, type ParsedEvent } from './event';
@@ -11,7 +11,7 @@ import { ExecutionRoleCheckError, InvalidEventError } from '../core/errors';
 import { parseRuleParameters, type RuleParameters } from '../parameters';
 import type { IamReader, UsageReader } from '../facts/ports';
 import type { ConfigEvaluation, ConfigGateway } from './ports';
-import { resolveSecretReferences } from '../usage';
+import { resolveSecretReferences, type RoleUsage } from '../usage';
 import type { RuleLocation } from '../usage/types';
 
 /** The only resource type the rule judges (its Config scope). */
@@ -114,12 +114,14 @@ async function evaluateItem(
   const index = await readUsageIndex(deps.usage, params, location);
   const roleUsage = index.get(description.arn);
   if (!isCandidate(description, params, roleUsage).candidate) return notApplicable();
-  // Only this role's secrets: one change must not describe every secret the account's jobs use.
-  const [{ keys, resolvedArns }, role] = await Promise.all([
-    describeKeysFor(deps.usage, roleUsage ? new Map([[description.arn, roleUsage]]) : new Map(), params),
+  // Only this role's secrets and registries: one change must not describe every secret the account's jobs use.
+  const own: ReadonlyMap<string, RoleUsage> = roleUsage ? new Map([[description.arn, roleUsage]]) : new Map();
+  const [{ keys, resolvedArns }, role, cached] = await Promise.all([
+    describeKeysFor(deps.usage, own, params),
     deps.iam.completeRole(description, parsed.accountId),
+    withPullThroughCache(deps.usage, index, location, own),
   ]);
-  const assessment = assessRole(role, resolveSecretReferences(index, resolvedArns), keys, params, location);
+  const assessment = assessRole(role, resolveSecretReferences(cached, resolvedArns), keys, params, location);
   return toConfigEvaluation(assessment, summary.captureTime, summary.resourceId);
 }
 

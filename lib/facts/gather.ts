@@ -5,7 +5,14 @@
  * judge a role from the same facts.
  */
 import type { RuleParameters } from '../parameters';
-import { collectSecretRefs, extractUsage, resolveSecretReferences, type RoleUsage } from '../usage';
+import {
+  applyPullThroughCacheRules,
+  collectSecretRefs,
+  extractUsage,
+  ownRegistryRegions,
+  resolveSecretReferences,
+  type RoleUsage,
+} from '../usage';
 import type {
   BatchJobDefinition,
   EcsTaskDefinition,
@@ -76,16 +83,37 @@ export async function describeKeysFor(
 }
 
 /**
+ * The index with each consumer's pull through cache repositories: the cache rules of the account's own
+ * registry are read in every region `scope` (default: the whole index) pulls from it, once per region.
+ */
+export async function withPullThroughCache(
+  usage: UsageReader,
+  index: UsageIndex,
+  location: RuleLocation,
+  scope: UsageIndex = index,
+): Promise<UsageIndex> {
+  const regions = ownRegistryRegions(scope, location.accountId);
+  if (regions.length === 0) return index;
+  const prefixes = await Promise.all(
+    regions.map(async (region) => [region, await usage.pullThroughCachePrefixes(region)] as const),
+  );
+  return applyPullThroughCacheRules(index, new Map(prefixes), location.accountId);
+}
+
+/**
  * Reads the facts the requirements depend on for a whole account: job/task definitions, the KMS keys of
- * their secrets, and the full ARNs of secrets they name without a suffix (applied to the index, see
- * resolveSecretReferences).
+ * their secrets, the full ARNs of secrets they name without a suffix (applied to the index, see
+ * resolveSecretReferences), and the pull through cache rules of the registry they pull from.
  */
 export async function gatherUsage(
   usage: UsageReader,
   params: RuleParameters,
   location: RuleLocation,
 ): Promise<GatheredUsage> {
-  const index = await readUsageIndex(usage, params, location);
-  const { keys, resolvedArns } = await describeKeysFor(usage, index, params);
+  const read = await readUsageIndex(usage, params, location);
+  const [{ keys, resolvedArns }, index] = await Promise.all([
+    describeKeysFor(usage, read, params),
+    withPullThroughCache(usage, read, location),
+  ]);
   return { index: resolveSecretReferences(index, resolvedArns), keys };
 }

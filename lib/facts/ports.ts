@@ -53,4 +53,9 @@ export interface UsageReader {
     readonly secretArns: readonly string[];
     readonly parameterArns: readonly string[];
   }): Promise<SecretMetadata>;
+  /**
+   * The `ecrRepositoryPrefix` of every pull through cache rule of this account's private registry in `region`
+   * (ecr:DescribePullThroughCacheRules, all pages); read at most once per region by one reader.
+   */
+  pullThroughCachePrefixes(region: string): Promise<readonly string[]>;
 }

@@ -5,7 +5,12 @@
  */
 import { RoleNotFoundError } from '../core/errors';
 import type { RoleSnapshot } from '../core/model';
-import type { BatchJobDefinition, EcsTaskDefinition, SecretMetadata } from '../usage/types';
+import type {
+  BatchJobDefinition,
+  EcsTaskDefinition,
+  PullThroughCachePrefixes,
+  SecretMetadata,
+} from '../usage/types';
 import type { IamReader, RoleDescription, UsageReader } from './ports';
 
 /** What the saved files hold, parsed. */
@@ -16,6 +21,11 @@ export interface SavedAccount {
   readonly taskDefinitions: readonly EcsTaskDefinition[];
   /** The --keys file, as DescribeSecret / DescribeParameters would answer it. */
   readonly secretMetadata: SecretMetadata;
+  /**
+   * The --pull-through-cache-rules file's prefixes by region, as DescribePullThroughCacheRules would answer;
+   * absent: no rules known (the CLI says so when it matters).
+   */
+  readonly pullThroughCachePrefixes?: PullThroughCachePrefixes;
 }
 
 /** IamReader over saved snapshots: every answer comes from the file, none from AWS. */
@@ -62,6 +72,10 @@ export class SavedUsageReader implements UsageReader {
 
   async describeKeys(): Promise<SecretMetadata> {
     return this.account.secretMetadata;
+  }
+
+  async pullThroughCachePrefixes(region: string): Promise<readonly string[]> {
+    return this.account.pullThroughCachePrefixes?.get(region) ?? [];
   }
 }
 

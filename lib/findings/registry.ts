@@ -23,6 +23,9 @@ export const FINDING_IDS = [
   'GMSA_CREDENTIAL_SPECS',
   'FSX_WINDOWS_CREDENTIALS',
   'TRUST_SOURCE_ARN',
+  'PULL_THROUGH_CACHE',
+  'CROSS_ACCOUNT_IMAGE',
+  'GUARDDUTY_AGENT_IMAGE',
   'POLICY_UNREADABLE',
 ] as const;
 export type FindingId = (typeof FINDING_IDS)[number];
@@ -252,6 +255,51 @@ export const FINDINGS: Readonly<Record<FindingId, FindingDefinition>> = {
         ? `Trust aws:SourceArn ${reason.values.join(', ')} names one cluster (unsupported; use ${reason.replacement})`
         : 'Trust aws:SourceArn names one cluster (unsupported)',
     remediation: { fix: 'none' },
+  }),
+  PULL_THROUGH_CACHE: define({
+    title: 'Images pulled through an ECR pull through cache',
+    section: 'execution-IAM-role',
+    docUrl: 'https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache-iam.html',
+    description:
+      'ecr:BatchImportUpstreamImage and ecr:CreateRepository on each cache repository ' +
+      "(`repository/PREFIX/UPSTREAM-PATH`) a container pulls from the role's own registry, where PREFIX is a " +
+      'rule of ecr:DescribePullThroughCacheRules: the first pull of an image imports it, and the first pull of ' +
+      'a repository creates it, with the execution role. A registry policy may grant them too.',
+    annotationPriority: 5,
+    annotationSentence: 'generic',
+    remediation: { fix: 'grant', when: 'noAllow' },
+  }),
+  CROSS_ACCOUNT_IMAGE: define({
+    title: "Images in another account's registry",
+    section: 'execution-IAM-role',
+    docUrl:
+      'https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-policy-examples.html#IAM_allow_other_accounts',
+    description:
+      'ecr:BatchCheckLayerAvailability, ecr:GetDownloadUrlForLayer and ecr:BatchGetImage on each repository in ' +
+      "another account's registry that a container pulls from (that repository's exact ARN; the owner's " +
+      'repository policy must allow the role too), with ecr:GetAuthorizationToken on `*` (EXEC_PERMISSIONS).',
+    annotationPriority: 5,
+    annotationSentence: 'generic',
+    remediation: { fix: 'grant', when: 'noAllow' },
+  }),
+  GUARDDUTY_AGENT_IMAGE: define({
+    title: 'GuardDuty Runtime Monitoring sidecar (opt-in)',
+    section: 'execution-IAM-role',
+    docUrl: 'https://docs.aws.amazon.com/guardduty/latest/ug/prereq-runtime-monitoring-ecs-support.html',
+    description:
+      'With GuardDutyRuntimeMonitoring, each Fargate job or task definition pulls the GuardDuty agent sidecar ' +
+      'with its execution role: ecr:BatchCheckLayerAvailability, ecr:GetDownloadUrlForLayer and ' +
+      'ecr:BatchGetImage on `repository/aws-guardduty-agent-fargate` of the GuardDuty account of its region ' +
+      '(a region without a known account cannot be verified).',
+    annotationPriority: 5,
+    annotationSentence: (finding) => {
+      const { reason } = finding;
+      if (reason.kind === 'unverifiable') {
+        return `Cannot verify the GuardDuty agent pull in ${reason.subject}${consumersText(finding.neededBy)}`;
+      }
+      return finding.message;
+    },
+    remediation: { fix: 'grant', when: 'noAllow' },
   }),
   POLICY_UNREADABLE: define({
     title: 'Every policy readable',

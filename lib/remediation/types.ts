@@ -21,6 +21,13 @@ export const GRANT_SIDS = {
   'logs:CreateLogGroup': 'ExecutionRoleCheckLogGroups',
   's3:GetObject': 'ExecutionRoleCheckS3Objects',
   's3:GetBucketLocation': 'ExecutionRoleCheckS3Buckets',
+  // Pulls from repositories outside the role's own grants (another account's, the GuardDuty agent's), and the
+  // two actions of a pull through cache; every one on exact repository ARNs.
+  'ecr:BatchCheckLayerAvailability': 'ExecutionRoleCheckEcrLayers',
+  'ecr:GetDownloadUrlForLayer': 'ExecutionRoleCheckEcrDownloads',
+  'ecr:BatchGetImage': 'ExecutionRoleCheckEcrImages',
+  'ecr:BatchImportUpstreamImage': 'ExecutionRoleCheckEcrPullThroughCache',
+  'ecr:CreateRepository': 'ExecutionRoleCheckEcrCacheRepositories',
 } as const;
 /** An action the owned inline policy may grant. */
 export type GrantAction = keyof typeof GRANT_SIDS;

@@ -15,6 +15,7 @@ import type {
 } from '../core/model';
 import type { RuleParameters } from '../parameters';
 import type { ConsumerUsage, KeyMetadata, RoleUsage, RuleLocation, SecretReference } from '../usage/types';
+import { GUARDDUTY_AGENT_SOURCE_URL, guardDutyAgentRepositoryArn } from './guardduty-agent-accounts';
 
 /** The actions of AmazonECSTaskExecutionRolePolicy, as the page lists them. */
 export const EXECUTION_ROLE_ACTIONS = [
@@ -32,6 +33,9 @@ export const ECR_PULL_ACTIONS = [
   'ecr:GetDownloadUrlForLayer',
   'ecr:BatchGetImage',
 ] as const;
+
+/** What a pull through the role's own registry's cache adds: the import, and the cache repository's creation. */
+export const PULL_THROUGH_CACHE_ACTIONS = ['ecr:BatchImportUpstreamImage', 'ecr:CreateRepository'] as const;
 
 /** The CloudWatch Logs actions the awslogs driver uses, authorised on the log stream. */
 export const LOG_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'] as const;
@@ -144,7 +148,8 @@ export function requirementsFor(
   if (consumers.length === 0) {
     head.push(...basePermissions(role.partition, location.region, role.accountId));
   } else {
-    addExecutionPermissions(collector, consumers);
+    addExecutionPermissions(collector, consumers, role.accountId);
+    if (params.guardDutyRuntimeMonitoring) addGuardDutyAgent(collector, consumers, role.partition);
     for (const usage of consumers) {
       const { consumer, secrets, registryCredentials, invalidReferences } = usage;
       for (const reference of registryCredentials) {
@@ -173,7 +178,11 @@ export function requirementsFor(
   return [...head, ...collector.requirements()];
 }
 
-function addExecutionPermissions(collector: RequirementCollector, consumers: readonly ConsumerUsage[]): void {
+function addExecutionPermissions(
+  collector: RequirementCollector,
+  consumers: readonly ConsumerUsage[],
+  accountId: string,
+): void {
   const ecrConsumers = consumers.filter((usage) => usage.ecrRepositories.length > 0);
   // Every candidate keeps the token grant: any ECR pull starts with it, and it takes only `*`.
   for (const consumer of ecrConsumers.length > 0
@@ -181,10 +190,19 @@ function addExecutionPermissions(collector: RequirementCollector, consumers: rea
     : [BASE_CONSUMER]) {
     collector.permission('EXEC_PERMISSIONS', 'ecr:GetAuthorizationToken', '*', consumer);
   }
-  for (const { consumer, ecrRepositories, logGroups, createdLogGroups } of consumers) {
+  for (const usage of consumers) {
+    const { consumer, ecrRepositories, logGroups, createdLogGroups } = usage;
     for (const repository of ecrRepositories) {
-      for (const action of ECR_PULL_ACTIONS)
-        collector.permission('EXEC_PERMISSIONS', action, repository, consumer);
+      // Another account's repository is a need of its own: the role must name it (a grant scoped to the
+      // team's account misses it), and its owner's repository policy must allow the role too.
+      const id = repositoryAccount(repository) === accountId ? 'EXEC_PERMISSIONS' : 'CROSS_ACCOUNT_IMAGE';
+      for (const action of ECR_PULL_ACTIONS) collector.permission(id, action, repository, consumer);
+    }
+    for (const repository of usage.pullThroughCacheRepositories) {
+      // The first pull imports the upstream image and, for a new upstream repository, creates the cache
+      // repository: both with the execution role, on the cache repository's ARN.
+      for (const action of PULL_THROUGH_CACHE_ACTIONS)
+        collector.permission('PULL_THROUGH_CACHE', action, repository, consumer);
     }
     for (const logGroup of logGroups) {
       // Both actions are authorised on the log stream; the stream name is chosen at runtime.
@@ -196,6 +214,42 @@ function addExecutionPermissions(collector: RequirementCollector, consumers: rea
       // The resource AWS names when it denies CreateLogGroup here carries an empty log-stream part.
       collector.permission('LOG_GROUP_CREATION', 'logs:CreateLogGroup', `${logGroup}:log-stream:`, consumer);
     }
+  }
+}
+
+/** The account of `arn:PARTITION:ecr:REGION:ACCOUNT:repository/NAME`. */
+function repositoryAccount(repositoryArn: string): string | undefined {
+  return repositoryArn.split(':')[4];
+}
+
+/**
+ * GuardDuty Runtime Monitoring adds a sidecar to every Fargate task, pulled with the execution role from the
+ * GuardDuty account's `aws-guardduty-agent-fargate` repository of the task's region. A region the copied table
+ * lacks cannot be checked: unverifiable, never assumed fine.
+ */
+function addGuardDutyAgent(
+  collector: RequirementCollector,
+  consumers: readonly ConsumerUsage[],
+  partition: string,
+): void {
+  for (const { consumer, fargateRegion } of consumers) {
+    if (fargateRegion === undefined) continue;
+    const repository = guardDutyAgentRepositoryArn(partition, fargateRegion);
+    if (repository === undefined) {
+      collector.unverifiable(
+        'GUARDDUTY_AGENT_IMAGE',
+        undefined,
+        fargateRegion,
+        `has no GuardDuty agent repository account in the table copied from ${GUARDDUTY_AGENT_SOURCE_URL}, ` +
+          'so the sidecar pull cannot be checked',
+        consumer,
+      );
+      continue;
+    }
+    // Any ECR pull starts with a registry token, which takes only `*`.
+    collector.permission('EXEC_PERMISSIONS', 'ecr:GetAuthorizationToken', '*', consumer);
+    for (const action of ECR_PULL_ACTIONS)
+      collector.permission('GUARDDUTY_AGENT_IMAGE', action, repository, consumer);
   }
 }
 

@@ -82,6 +82,7 @@ class ConsumerBuilder implements EcsFileSink {
   readonly featureSecrets = new Map<string, FeatureSecretReference>();
   readonly fileSystems = new Map<string, FileSystemReference>();
   readonly invalid: InvalidReference[] = [];
+  fargateRegion: string | undefined;
 
   constructor(readonly consumer: Consumer) {}
 
@@ -109,6 +110,8 @@ class ConsumerBuilder implements EcsFileSink {
       ecrRepositories: [...this.ecr],
       logGroups: [...this.logGroups],
       createdLogGroups: [...this.createdLogGroups],
+      pullThroughCacheRepositories: [],
+      ...(this.fargateRegion !== undefined && { fargateRegion: this.fargateRegion }),
       secrets: [...this.secrets.values()],
       registryCredentials: [...this.registry.values()],
       s3Objects: [...this.s3Objects.values()],
@@ -147,9 +150,12 @@ export function extractUsage(
       kind: 'batch-job-definition',
       name: `${job.jobDefinitionName}:${job.revision}`,
     };
+    const fargate = runsOnFargate(job.platformCapabilities, job.jobDefinitionArn, location);
     for (const { roleReference, containers } of batchContainers(job)) {
       const builder = builderFor(roleReference, consumer);
-      if (builder) for (const located of containers) addContainer(builder, located, 'batch', location);
+      if (!builder) continue;
+      builder.fargateRegion ??= fargate;
+      for (const located of containers) addContainer(builder, located, 'batch', location);
     }
   }
 
@@ -158,6 +164,7 @@ export function extractUsage(
     const consumer: Consumer = { kind: 'ecs-task-definition', name: `${task.family}:${task.revision}` };
     const builder = builderFor(task.executionRoleArn, consumer);
     if (!builder) continue;
+    builder.fargateRegion ??= runsOnFargate(task.requiresCompatibilities, task.taskDefinitionArn, location);
     (task.containerDefinitions ?? []).forEach((container, index) => {
       const path = `containerDefinitions[${container.name ?? index}]`;
       addContainer(builder, { container, path }, 'ecs', location);
@@ -172,6 +179,22 @@ export function extractUsage(
     index.set(key, { roleArn: key, consumers: [...consumers.values()].map((builder) => builder.build()) });
   }
   return index;
+}
+
+/**
+ * The region a consumer runs in on Fargate (`FARGATE` among its platform capabilities or compatibilities):
+ * its ARN's region, else the rule's. Undefined when it does not run on Fargate.
+ */
+function runsOnFargate(
+  capabilities: readonly string[] | undefined,
+  arn: string | undefined,
+  location: RuleLocation,
+): string | undefined {
+  // Read defensively: a saved file may hold anything here (the CLI checks its files, the API sends arrays).
+  const list: readonly unknown[] = Array.isArray(capabilities) ? capabilities : [];
+  if (!list.some((capability) => String(capability).trim().toUpperCase() === 'FARGATE')) return undefined;
+  const region = arn?.split(':')[3];
+  return region !== undefined && region !== '' ? region : location.region;
 }
 
 /** Every place a Batch job definition names an execution role, with the containers that role serves. */

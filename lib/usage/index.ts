@@ -5,6 +5,11 @@ export * from './types';
 export { InvalidSecretReferenceError } from './errors';
 export { BATCH_DEFAULT_LOG_GROUP, extractUsage, RoleUsageIndex } from './extract';
 export { ecrRepositoryArn } from './images';
+export {
+  applyPullThroughCacheRules,
+  isPullThroughCacheRepository,
+  ownRegistryRegions,
+} from './pull-through-cache';
 export { isFullSecretArnOf, resolveSecretReferences } from './resolve';
 export { roleKey } from './roles';
 export { PASS_THROUGH_PREFIX, parseValueFrom, type ValueFromOptions } from './value-from';

@@ -60,6 +60,8 @@ export interface BatchJobDefinition {
   readonly revision: number;
   readonly status?: string;
   readonly type?: string;
+  /** `["FARGATE"]` for jobs that run on Fargate (the GuardDuty sidecar's trigger). */
+  readonly platformCapabilities?: readonly string[];
   readonly containerProperties?: ContainerLike;
   readonly ecsProperties?: EcsPropertiesLike;
   readonly nodeProperties?: {
@@ -77,6 +79,8 @@ export interface EcsTaskDefinition {
   readonly taskDefinitionArn?: string;
   readonly status?: string;
   readonly executionRoleArn?: string;
+  /** `["FARGATE"]` (with or without `EC2`) for task definitions that can run on Fargate. */
+  readonly requiresCompatibilities?: readonly string[];
   readonly containerDefinitions?: readonly (ContainerLike & { readonly name?: string })[];
   readonly volumes?: readonly EcsVolume[];
 }
@@ -169,6 +173,17 @@ export interface ConsumerUsage {
   readonly logGroups: readonly string[];
   /** Those of them the awslogs driver creates (`awslogs-create-group: "true"`): they need logs:CreateLogGroup. */
   readonly createdLogGroups: readonly string[];
+  /**
+   * Those of `ecrRepositories` in the role's own registry whose name starts with a pull through cache rule's
+   * prefix (`ecr:DescribePullThroughCacheRules`): they need ecr:BatchImportUpstreamImage and
+   * ecr:CreateRepository. Empty until lib/facts/gather.ts applies the rules it read.
+   */
+  readonly pullThroughCacheRepositories: readonly string[];
+  /**
+   * The region its tasks run in on Fargate (its ARN's region, else the rule's), or undefined when it does not
+   * run on Fargate: with GuardDutyRuntimeMonitoring, Fargate tasks pull the GuardDuty agent sidecar.
+   */
+  readonly fargateRegion?: string;
   /** `secrets[].valueFrom` and `logConfiguration.secretOptions[].valueFrom`. */
   readonly secrets: readonly SecretReference[];
   /** `repositoryCredentials.credentialsParameter`: always Secrets Manager. */
@@ -188,3 +203,9 @@ export interface RoleUsage {
   readonly roleArn: string;
   readonly consumers: readonly ConsumerUsage[];
 }
+
+/**
+ * The `ecrRepositoryPrefix` of every pull through cache rule of the account's own private registry, by
+ * region (`ROOT` applies to every repository without a rule of its own).
+ */
+export type PullThroughCachePrefixes = ReadonlyMap<string, readonly string[]>;

@@ -11,6 +11,7 @@ import {
   SecretsManagerClient,
   SecretsManagerServiceException,
 } from '@aws-sdk/client-secrets-manager';
+import { DescribePullThroughCacheRulesCommand, ECRClient, ECRServiceException } from '@aws-sdk/client-ecr';
 import { DescribeParametersCommand, SSMClient, SSMServiceException } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -22,6 +23,7 @@ const batchMock = mockClient(BatchClient);
 const ecsMock = mockClient(ECSClient);
 const secretsMock = mockClient(SecretsManagerClient);
 const ssmMock = mockClient(SSMClient);
+const ecrMock = mockClient(ECRClient);
 const ACCOUNT = '123456789012';
 const usage = (): AwsUsageReader =>
   new AwsUsageReader(
@@ -51,6 +53,7 @@ beforeEach(() => {
   ecsMock.reset();
   secretsMock.reset();
   ssmMock.reset();
+  ecrMock.reset();
 });
 
 describe('listActiveJobDefinitions', () => {
@@ -226,5 +229,42 @@ describe('describeKeys', () => {
     const reader = usage();
     const result = which === 'batch' ? reader.listActiveJobDefinitions() : reader.listLatestTaskDefinitions();
     await expect(result).rejects.toMatchObject({ name: 'MissingPermissionError', permission });
+  });
+});
+
+describe('pullThroughCachePrefixes', () => {
+  it('pages with nextToken, 1,000 at a time, keeping each ecrRepositoryPrefix', async () => {
+    ecrMock
+      .on(DescribePullThroughCacheRulesCommand)
+      .resolvesOnce({
+        pullThroughCacheRules: [{ ecrRepositoryPrefix: 'ecr-public' }, { ecrRepositoryPrefix: '' }],
+        nextToken: 't1',
+      })
+      .resolvesOnce({ pullThroughCacheRules: [{ ecrRepositoryPrefix: 'ROOT' }, {}] });
+    await expect(usage().pullThroughCachePrefixes('us-east-1')).resolves.toEqual(['ecr-public', 'ROOT']);
+    expect(ecrMock.commandCalls(DescribePullThroughCacheRulesCommand).map((c) => c.args[0].input)).toEqual([
+      { maxResults: 1000, nextToken: undefined },
+      { maxResults: 1000, nextToken: 't1' },
+    ]);
+  });
+
+  it('names ecr:DescribePullThroughCacheRules on AccessDenied, and reads again after a failure', async () => {
+    ecrMock
+      .on(DescribePullThroughCacheRulesCommand)
+      .rejectsOnce(denied(ECRServiceException))
+      .resolves({ pullThroughCacheRules: [{ ecrRepositoryPrefix: 'k8s' }] });
+    const reader = usage();
+    await expect(reader.pullThroughCachePrefixes('us-east-1')).rejects.toMatchObject({
+      code: 'MISSING_PERMISSION',
+      message: expect.stringContaining('ecr:DescribePullThroughCacheRules'),
+    });
+    await expect(reader.pullThroughCachePrefixes('us-east-1')).resolves.toEqual(['k8s']);
+  });
+
+  it('names the call for any other failure', async () => {
+    ecrMock.on(DescribePullThroughCacheRulesCommand).rejects(denied(ECRServiceException, 'ServerException'));
+    await expect(usage().pullThroughCachePrefixes('us-east-1')).rejects.toThrow(
+      /DescribePullThroughCacheRules failed: ServerException/,
+    );
   });
 });

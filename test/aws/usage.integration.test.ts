@@ -288,3 +288,43 @@ describe('describeKeys', () => {
     expect(calls.size).toBe(0);
   });
 });
+
+describe('pullThroughCachePrefixes (DescribePullThroughCacheRules through the moto bridge)', () => {
+  beforeEach(() => moto.reset());
+
+  it('returns the prefix of every rule of the region, across pages of 1,000', async () => {
+    // Arrange: 1,001 rules need a second page.
+    const rules = Array.from({ length: 1001 }, (_, i) => ({
+      ecrRepositoryPrefix: `cache-${i}`,
+      upstreamRegistryUrl: 'public.ecr.aws',
+    }));
+    moto.setPullThroughCacheRules('us-east-1', rules);
+    moto.setPullThroughCacheRules('eu-west-1', [
+      { ecrRepositoryPrefix: 'docker-hub', upstreamRegistryUrl: 'registry-1.docker.io' },
+    ]);
+    const reader = new AwsUsageReader(clients, { accountId: MOTO_ACCOUNT_ID });
+
+    // Act
+    const here = await reader.pullThroughCachePrefixes('us-east-1');
+    const there = await reader.pullThroughCachePrefixes('eu-west-1');
+
+    // Assert
+    expect(here).toHaveLength(1001);
+    expect(here[0]).toBe('cache-0');
+    expect(here[1000]).toBe('cache-1000');
+    expect(there).toEqual(['docker-hub']);
+    expect(moto.pullThroughCacheReads()).toEqual(
+      new Map([
+        ['us-east-1', 2],
+        ['eu-west-1', 1],
+      ]),
+    );
+  });
+
+  it('reads each region once per reader, and nothing for a registry without rules', async () => {
+    const reader = new AwsUsageReader(clients, { accountId: MOTO_ACCOUNT_ID });
+    await expect(reader.pullThroughCachePrefixes('us-east-1')).resolves.toEqual([]);
+    await expect(reader.pullThroughCachePrefixes('us-east-1')).resolves.toEqual([]);
+    expect(moto.pullThroughCacheReads().get('us-east-1')).toBe(1);
+  });
+});

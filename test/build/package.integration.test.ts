@@ -36,6 +36,7 @@ describe('npm pack', () => {
         'samples/account/job-definitions.json',
         'samples/account/task-definitions.json',
         'samples/account/keys.json',
+        'samples/account/pull-through-cache-rules.json',
         'samples/template/batch-stack.yaml',
       ]),
     );

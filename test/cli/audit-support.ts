@@ -12,6 +12,7 @@ export const AUTH = join(SAMPLE, 'authorization-details.json');
 export const JOBS = join(SAMPLE, 'job-definitions.json');
 export const KEYS = join(SAMPLE, 'keys.json');
 export const TASKS = join(SAMPLE, 'task-definitions.json');
+export const CACHE_RULES = join(SAMPLE, 'pull-through-cache-rules.json');
 export const SAMPLE_FILES = [
   '--input',
   AUTH,
@@ -21,6 +22,8 @@ export const SAMPLE_FILES = [
   TASKS,
   '--keys',
   KEYS,
+  '--pull-through-cache-rules',
+  CACHE_RULES,
 ];
 export const SAMPLE_ACCOUNT = '111122223333';
 

@@ -219,3 +219,79 @@ function runBundle(
     child.once('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+describe('audit --live against moto_server: the ECR needs of issue 13', () => {
+  let moto: MotoServer;
+  const OTHER = '444455556666';
+  const CACHE_REPO = `arn:aws:ecr:us-east-1:${MOTO_ACCOUNT_ID}:repository/docker-hub/library/python`;
+  beforeAll(async () => {
+    moto = await startMoto();
+    const clients = clientsFor(moto.endpoint);
+    // Pulls from its own account's repositories only: misses the cache actions, another account and GuardDuty.
+    const scoped = await seedRole(clients.iam, {
+      name: 'scoped-execution',
+      inline: {
+        exec: {
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
+            {
+              Effect: 'Allow',
+              Action: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'],
+              Resource: `arn:aws:ecr:*:${MOTO_ACCOUNT_ID}:repository/*`,
+            },
+            { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: '*' },
+          ],
+        },
+      },
+    });
+    await seedJobDefinition(clients.batch, {
+      name: 'backfill',
+      executionRoleArn: scoped.arn,
+      image: `${MOTO_ACCOUNT_ID}.dkr.ecr.us-east-1.amazonaws.com/docker-hub/library/python:3.12`,
+      platformCapabilities: ['FARGATE'],
+    });
+    await seedJobDefinition(clients.batch, {
+      name: 'platform',
+      executionRoleArn: scoped.arn,
+      image: `${OTHER}.dkr.ecr.us-east-1.amazonaws.com/platform/base:2`,
+    });
+    moto.setPullThroughCacheRules('us-east-1', [
+      { ecrRepositoryPrefix: 'docker-hub', upstreamRegistryUrl: 'registry-1.docker.io' },
+    ]);
+  });
+  afterAll(async () => {
+    await moto?.stop();
+  });
+
+  it('the built bundle reads the cache rules and names each need with its definition; exit 1', async () => {
+    // Act
+    const result = await runBundle(
+      ['audit', '--live', '--guardduty-runtime-monitoring', '--output', 'json'],
+      awsEnv(moto.endpoint),
+    );
+
+    // Assert
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(1);
+    const role = (JSON.parse(result.stdout) as AuditRoleJson[]).find(
+      (r) => r.roleName === 'scoped-execution',
+    );
+    const found = (role?.findings ?? []).map(
+      (f) => `${f.id} ${f.action} ${f.resource} ${f.neededBy[0]?.name}`,
+    );
+    expect(found).toEqual([
+      `PULL_THROUGH_CACHE ecr:BatchImportUpstreamImage ${CACHE_REPO} backfill:1`,
+      `PULL_THROUGH_CACHE ecr:CreateRepository ${CACHE_REPO} backfill:1`,
+      ...['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'].map(
+        (action) =>
+          `CROSS_ACCOUNT_IMAGE ${action} arn:aws:ecr:us-east-1:${OTHER}:repository/platform/base platform:1`,
+      ),
+      ...['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'].map(
+        (action) =>
+          `GUARDDUTY_AGENT_IMAGE ${action} arn:aws:ecr:us-east-1:593207742271:repository/aws-guardduty-agent-fargate backfill:1`,
+      ),
+    ]);
+    expect(moto.pullThroughCacheReads().get('us-east-1')).toBe(1);
+  });
+});

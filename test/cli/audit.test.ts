@@ -15,6 +15,7 @@ import {
   ROOT,
   SAMPLE,
   SAMPLE_ACCOUNT,
+  CACHE_RULES,
   SAMPLE_FILES,
   tableVerdicts,
   TASKS,
@@ -33,6 +34,7 @@ const SAMPLE_VERDICTS: [string, Compliance, FindingId[]][] = [
   ['data-export-execution', 'COMPLIANT', []],
   ['web-frontend-execution', 'NON_COMPLIANT', ['ENVIRONMENT_FILES']],
   ['ledger-worker-execution', 'NON_COMPLIANT', ['TRUST_SOURCE_ARN']],
+  ['python-jobs-execution', 'NON_COMPLIANT', ['PULL_THROUGH_CACHE', 'PULL_THROUGH_CACHE']],
   ['orders-api-role-7h2kq9x1', 'NOT_APPLICABLE', []],
   ['AWSServiceRoleForBatch', 'NOT_APPLICABLE', []],
 ];
@@ -67,7 +69,7 @@ describe('audit --input: the sample account', () => {
     expect(stdout).toContain(
       'ENVIRONMENT_FILES: s3:GetBucketLocation on arn:aws:s3:::acme-app-config is not granted: no statement allows it (needed by task definition web-frontend:8)',
     );
-    expect(stdout).toContain('12 roles: 3 compliant, 7 non-compliant, 2 not applicable (listed with --all).');
+    expect(stdout).toContain('13 roles: 3 compliant, 8 non-compliant, 2 not applicable (listed with --all).');
   });
 
   it('table with --all lists NOT_APPLICABLE roles with the reason', async () => {
@@ -76,7 +78,7 @@ describe('audit --input: the sample account', () => {
 
     // Assert
     expect(stdout).toMatch(/AWSServiceRoleForBatch\s+NOT_APPLICABLE\s+not checked: service-linked role/);
-    expect(tableVerdicts(stdout).size).toBe(12);
+    expect(tableVerdicts(stdout).size).toBe(13);
   });
 
   it('JSON without --all leaves NOT_APPLICABLE out; each role has the documented fields', async () => {
@@ -126,6 +128,7 @@ describe('audit: flags spelled --flag value or --flag=value, in any order, decid
         `--job-definitions=${JOBS}`,
         `--task-definitions=${TASKS}`,
         `--keys=${KEYS}`,
+        `--pull-through-cache-rules=${CACHE_RULES}`,
         '--output=json',
       ],
       [...SAMPLE_FILES, '--output', 'json'],
@@ -151,6 +154,27 @@ describe('audit: flags spelled --flag value or --flag=value, in any order, decid
 
 describe('audit: rule parameters as flags', () => {
   it.each<[string, string[], string, Compliance, FindingId[]]>([
+    [
+      'GuardDuty Runtime Monitoring on: a Fargate job pulls the sidecar',
+      ['--guardduty-runtime-monitoring'],
+      'data-export-execution',
+      'NON_COMPLIANT',
+      ['GUARDDUTY_AGENT_IMAGE', 'GUARDDUTY_AGENT_IMAGE', 'GUARDDUTY_AGENT_IMAGE'],
+    ],
+    [
+      'GuardDuty Runtime Monitoring on: an EC2 job does not',
+      ['--guardduty-runtime-monitoring', 'true'],
+      'ml-training-execution',
+      'NON_COMPLIANT',
+      ['KMS_DECRYPT'],
+    ],
+    [
+      'GuardDuty Runtime Monitoring off',
+      ['--guardduty-runtime-monitoring=false'],
+      'data-export-execution',
+      'COMPLIANT',
+      [],
+    ],
     [
       'strict trust',
       ['--require-confused-deputy-condition'],
@@ -720,6 +744,41 @@ describe('audit table: a conditional Deny is worded as a denial and said once fo
   });
 });
 
+describe('audit --pull-through-cache-rules', () => {
+  const offline = SAMPLE_FILES.slice(0, 6);
+
+  it('without the file, the own-registry images go unchecked and the table says so', async () => {
+    const { code, stdout } = await audit(offline);
+    expect(code).toBe(1);
+    expect(tableVerdicts(stdout).get('python-jobs-execution')).toBe('COMPLIANT');
+    expect(stdout).toContain(
+      "Pull through cache rules were not given for us-east-1, where jobs pull from this account's registry",
+    );
+  });
+
+  it.each<[string, string, Compliance]>([
+    ['FILE: the audit region', CACHE_RULES, 'NON_COMPLIANT'],
+    ['us-east-1=FILE: the same region, named', `us-east-1=${CACHE_RULES}`, 'NON_COMPLIANT'],
+    [
+      'eu-west-1=FILE: another region, whose rules do not apply here',
+      `eu-west-1=${CACHE_RULES}`,
+      'COMPLIANT',
+    ],
+  ])('%s', async (_case, value, compliance) => {
+    const { byName } = await auditJson([...offline, '--pull-through-cache-rules', value]);
+    expect(byName.get('python-jobs-execution')?.compliance).toBe(compliance);
+  });
+
+  it('reads a bare array of rules, and a ROOT rule caches every repository', async () => {
+    const { byName } = await auditJson([...offline, '--pull-through-cache-rules', 'root.json'], {
+      files: { 'root.json': JSON.stringify([{ ecrRepositoryPrefix: 'ROOT' }]) },
+    });
+    expect(ids(byName.get('python-jobs-execution'))).toEqual(['PULL_THROUGH_CACHE', 'PULL_THROUGH_CACHE']);
+    // data-export's policy is scoped to its repository: a ROOT cache makes it import and create too.
+    expect(ids(byName.get('data-export-execution'))).toEqual(['PULL_THROUGH_CACHE', 'PULL_THROUGH_CACHE']);
+  });
+});
+
 describe('audit --input without job definitions: only on purpose', () => {
   const NOTE = (tasks: string) =>
     `Note: --no-job-definitions: no Batch job definitions were read${tasks}, so roles used only as ` +
@@ -766,6 +825,17 @@ describe('audit: bad input -> one line on stderr, exit 2', () => {
       'arn:aws:batch:eu-west-1:$1:job-definition/ingest-events',
     ),
     'tasks-none.json': JSON.stringify({ taskDefinitions: [] }),
+    'rules-not-list.json': JSON.stringify({ pullThroughCacheRules: { ecrRepositoryPrefix: 'x' } }),
+    'rules-no-prefix.json': JSON.stringify({ pullThroughCacheRules: [{ upstreamRegistryUrl: 'quay.io' }] }),
+    'rules-bad-prefix.json': JSON.stringify({
+      pullThroughCacheRules: [{ ecrRepositoryPrefix: 'Docker Hub' }],
+    }),
+    'rules-other-registry.json': JSON.stringify({
+      pullThroughCacheRules: [{ ecrRepositoryPrefix: 'docker-hub', registryId: '444455556666' }],
+    }),
+    'jobs-capabilities-string.json': JSON.stringify({
+      jobDefinitions: [{ jobDefinitionName: 'etl', revision: 1, platformCapabilities: 'FARGATE' }],
+    }),
     'keys-not-arn.json': JSON.stringify({ '/prod/db/password': null }),
     'keys-bad-value.json': JSON.stringify({ 'arn:aws:ssm:us-east-1:111122223333:parameter/x': 5 }),
     'two-accounts.json': JSON.stringify({
@@ -984,7 +1054,7 @@ describe('audit with no input: the sample account', () => {
 
     // Assert
     expect(code).toBe(0);
-    expect(roles).toHaveLength(10);
+    expect(roles).toHaveLength(11);
     expect(stderr).toMatch(/^Sample account 111122223333/);
   });
 

@@ -580,6 +580,57 @@ describe('runRule: rule parameters', () => {
   });
 });
 
+describe('runRule: pull through cache rules', () => {
+  const CACHE_IMAGE = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/ecr-public/nginx/nginx:1.27`;
+
+  it.each<[string, (role: RoleSnapshot) => unknown]>([
+    ['a change notification', (role) => changeEvent(role)],
+    ['a periodic sweep', () => scheduledEvent()],
+  ])(
+    'on %s, reads the rules of the regions the role pulls from once and names the cache repository',
+    async (_case, event) => {
+      // Arrange: another role pulls from us-west-2; a change to this role must not read that region.
+      const role = aRole();
+      const other = aRole({ name: 'other-exec', roleId: 'AROAEXAMPLEROLEID0009' });
+      const account = accountWith(role, other);
+      account.jobDefinitions = [
+        aJobDefinition({ image: CACHE_IMAGE }),
+        aJobDefinition({
+          jobDefinitionName: 'other',
+          executionRoleArn: other.arn,
+          image: `${ACCOUNT}.dkr.ecr.us-west-2.amazonaws.com/app:1`,
+        }),
+      ];
+      account.pullThroughCachePrefixes.set(REGION, ['ecr-public']);
+
+      // Act
+      const outcome = await runRule(event(role), account.deps());
+
+      // Assert
+      const verdict = outcome.evaluations.find((e) => e.complianceResourceId === role.roleId);
+      expect(verdict?.complianceType).toBe('NON_COMPLIANT');
+      expect(verdict?.annotation).toBe(
+        'Missing ecr:BatchImportUpstreamImage, CreateRepository on ...:repository/ecr-public/nginx/nginx for job definition etl:3',
+      );
+      const reads = account.calls.filter((call) => call === 'usage.pullThroughCachePrefixes').length;
+      expect(reads).toBe(outcome.messageType === 'ScheduledNotification' ? 2 : 1);
+    },
+  );
+
+  it('fails the invocation naming ecr:DescribePullThroughCacheRules when the read is denied, putting nothing', async () => {
+    const account = accountWith(aRole());
+    account.jobDefinitions = [aJobDefinition({ image: CACHE_IMAGE })];
+    account.failures.set(
+      'usage.pullThroughCachePrefixes',
+      new MissingPermissionError('ecr:DescribePullThroughCacheRules', 'denied'),
+    );
+    const error = await rejectionOf(() => runRule(changeEvent(aRole()), account.deps()));
+    expect(error).toBeInstanceOf(MissingPermissionError);
+    expect(String(error)).toContain('ecr:DescribePullThroughCacheRules');
+    expect(account.puts).toEqual([]);
+  });
+});
+
 describe('runRule: what a job definition adds', () => {
   /** A role granting the execution policy plus `actions` on `resources`; COMPLIANT for the case's job. */
   interface FormCase {

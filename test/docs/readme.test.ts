@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { indexUsage } from '../../lib/facts/gather';
+import { applyPullThroughCacheRules } from '../../lib/usage';
 import { assessRole } from '../../lib/rule/assess-role';
 import type { FindingId } from '../../lib/core/model';
 import { DEFAULT_RULE_PARAMETERS, RULE_PARAMETER_NAMES, type RuleParameters } from '../../lib/parameters';
@@ -10,6 +11,7 @@ import type {
   ContainerLike,
   EcsTaskDefinition,
   KeyMetadata,
+  PullThroughCachePrefixes,
 } from '../../lib/usage/types';
 import {
   ACCOUNT,
@@ -20,6 +22,7 @@ import {
   aTaskDefinition,
   deny,
   LOCATION,
+  OTHER_ACCOUNT,
   policy,
   REGION,
   trustFor,
@@ -66,7 +69,23 @@ interface Scenario {
   readonly tasks?: readonly EcsTaskDefinition[];
   readonly keys?: KeyMetadata;
   readonly params?: Partial<RuleParameters>;
+  readonly pullThroughCachePrefixes?: PullThroughCachePrefixes;
 }
+
+// A role whose ECR grants name the team's own account only, as least-privilege roles often do.
+const OWN_REPOSITORIES_ONLY: RoleOptions = {
+  managed: [],
+  inline: {
+    exec: policy(
+      allow('ecr:GetAuthorizationToken'),
+      allow(
+        ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'],
+        `arn:aws:ecr:*:${ACCOUNT}:repository/*`,
+      ),
+      allow(['logs:CreateLogStream', 'logs:PutLogEvents'], `arn:aws:logs:*:${ACCOUNT}:log-group:*`),
+    ),
+  },
+};
 
 // One realistic role per finding id; the README's example annotation must be what the rule writes for it.
 const SCENARIOS: Record<FindingId, Scenario> = {
@@ -167,6 +186,22 @@ const SCENARIOS: Record<FindingId, Scenario> = {
       }),
     },
   },
+  PULL_THROUGH_CACHE: {
+    role: {},
+    jobs: [
+      aJobDefinition({ image: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/docker-hub/library/python:3.12` }),
+    ],
+    pullThroughCachePrefixes: new Map([[REGION, ['docker-hub']]]),
+  },
+  CROSS_ACCOUNT_IMAGE: {
+    role: OWN_REPOSITORIES_ONLY,
+    jobs: [aJobDefinition({ image: `${OTHER_ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/platform/base:2` })],
+  },
+  GUARDDUTY_AGENT_IMAGE: {
+    role: OWN_REPOSITORIES_ONLY,
+    jobs: [{ ...aJobDefinition(), platformCapabilities: ['FARGATE'] }],
+    params: { guardDutyRuntimeMonitoring: true },
+  },
   POLICY_UNREADABLE: {
     role: {
       inline: {
@@ -182,9 +217,10 @@ function annotationFor(scenario: Scenario): { annotation: string; ids: FindingId
     ...(scenario.tasks && { discoverEcsTaskDefinitions: true }),
     ...scenario.params,
   };
-  const usage = indexUsage(
-    { jobDefinitions: scenario.jobs ?? [], taskDefinitions: scenario.tasks ?? [] },
-    LOCATION,
+  const usage = applyPullThroughCacheRules(
+    indexUsage({ jobDefinitions: scenario.jobs ?? [], taskDefinitions: scenario.tasks ?? [] }, LOCATION),
+    scenario.pullThroughCachePrefixes ?? new Map(),
+    ACCOUNT,
   );
   const assessment = assessRole(aRole(scenario.role), usage, scenario.keys ?? new Map(), params, LOCATION);
   if (!assessment.applicable) throw new Error(`scenario role is not a candidate: ${assessment.reason}`);

@@ -108,6 +108,9 @@ class FakeAws implements IamReader, UsageReader, ConfigGateway {
   async describeKeys(): ReturnType<UsageReader['describeKeys']> {
     return { keys: KEYS, resolvedArns: new Map() };
   }
+  async pullThroughCachePrefixes(): Promise<readonly string[]> {
+    return [];
+  }
   async putEvaluations(evaluations: readonly ConfigEvaluation[]): Promise<void> {
     for (const evaluation of evaluations) {
       // What PutEvaluations itself would reject (AWS Config API reference).

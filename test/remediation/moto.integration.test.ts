@@ -224,6 +224,69 @@ describe('remediation bundle against moto_server', () => {
     expect(await evaluate(role)).toEqual({ complianceType: 'COMPLIANT' });
   });
 
+  it('grants the ECR needs on exact repository ARNs: a pull through cache and another account; then COMPLIANT', async () => {
+    // Arrange: a role scoped to its own account's repositories.
+    const role = await seedRole(clients.iam, {
+      name: 'cache-exec',
+      inline: {
+        exec: {
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
+            {
+              Effect: 'Allow',
+              Action: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'],
+              Resource: `arn:aws:ecr:*:${MOTO_ACCOUNT_ID}:repository/*`,
+            },
+            { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: '*' },
+          ],
+        },
+      },
+    });
+    await seedJobDefinition(clients.batch, {
+      name: 'backfill',
+      executionRoleArn: role.arn,
+      image: `${MOTO_ACCOUNT_ID}.dkr.ecr.us-east-1.amazonaws.com/ecr-public/docker/library/python:3.12`,
+    });
+    await seedJobDefinition(clients.batch, {
+      name: 'platform',
+      executionRoleArn: role.arn,
+      image: '444455556666.dkr.ecr.us-east-1.amazonaws.com/platform/base:2',
+    });
+    moto.setPullThroughCacheRules('us-east-1', [
+      { ecrRepositoryPrefix: 'ecr-public', upstreamRegistryUrl: 'public.ecr.aws' },
+    ]);
+    expect((await evaluate(role)).complianceType).toBe('NON_COMPLIANT');
+    const cache = `arn:aws:ecr:us-east-1:${MOTO_ACCOUNT_ID}:repository/ecr-public/docker/library/python`;
+    const other = 'arn:aws:ecr:us-east-1:444455556666:repository/platform/base';
+
+    // Act
+    const report = await remediated({ ResourceId: role.roleId, DryRun: false });
+
+    // Assert
+    expect(report).toMatchObject({ outcome: 'applied', refusals: [] });
+    expect(await attachedArns(role.roleName)).toEqual([]);
+    const statement = (Sid: string, Action: string, resource: string) => ({
+      Sid,
+      Effect: 'Allow',
+      Action,
+      Resource: [resource],
+    });
+    expect(await inlinePolicy(role.roleName, 'execution-role-check-grants')).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        statement('ExecutionRoleCheckEcrLayers', 'ecr:BatchCheckLayerAvailability', other),
+        statement('ExecutionRoleCheckEcrDownloads', 'ecr:GetDownloadUrlForLayer', other),
+        statement('ExecutionRoleCheckEcrImages', 'ecr:BatchGetImage', other),
+        statement('ExecutionRoleCheckEcrPullThroughCache', 'ecr:BatchImportUpstreamImage', cache),
+        statement('ExecutionRoleCheckEcrCacheRepositories', 'ecr:CreateRepository', cache),
+      ],
+    });
+    expect(await evaluate(role)).toEqual({ complianceType: 'COMPLIANT' });
+    const again = await remediated({ ResourceId: role.roleId, DryRun: false });
+    expect(again.outcome).toBe('compliant');
+  });
+
   it('is idempotent: a second remediation plans nothing and writes nothing', async () => {
     // Arrange
     const byName = await seedDriftedByName();

@@ -10,11 +10,12 @@ import type { IamReader, UsageReader } from '../../lib/facts/ports';
 import { policyText } from '../../lib/remediation/json-text';
 import type { ApplicableAssessment } from '../../lib/remediation/plan';
 import type { IamWriter } from '../../lib/remediation/types';
-import { resolveSecretReferences } from '../../lib/usage';
+import { applyPullThroughCacheRules, resolveSecretReferences } from '../../lib/usage';
 import type {
   BatchJobDefinition,
   EcsTaskDefinition,
   KeyMetadata,
+  PullThroughCachePrefixes,
   ResolvedSecretArns,
 } from '../../lib/usage/types';
 import { EXECUTION_ROLE_POLICY, LOCATION } from '../builders';
@@ -22,6 +23,8 @@ import { EXECUTION_ROLE_POLICY, LOCATION } from '../builders';
 export interface Facts {
   readonly jobs?: readonly BatchJobDefinition[];
   readonly tasks?: readonly EcsTaskDefinition[];
+  /** What DescribePullThroughCacheRules answers, by region. */
+  readonly pullThroughCachePrefixes?: PullThroughCachePrefixes;
   readonly keys?: KeyMetadata;
   /** What DescribeSecret resolved: partial secret ARN -> full ARN. */
   readonly resolvedArns?: ResolvedSecretArns;
@@ -36,7 +39,11 @@ export function assess(
 ): { assessment: ApplicableAssessment; params: RuleParameters } {
   const params = parseRuleParameters(facts.params ?? {});
   const index = resolveSecretReferences(
-    indexUsage({ jobDefinitions: facts.jobs ?? [], taskDefinitions: facts.tasks ?? [] }, LOCATION),
+    applyPullThroughCacheRules(
+      indexUsage({ jobDefinitions: facts.jobs ?? [], taskDefinitions: facts.tasks ?? [] }, LOCATION),
+      facts.pullThroughCachePrefixes ?? new Map(),
+      LOCATION.accountId,
+    ),
     facts.resolvedArns ?? new Map(),
   );
   const assessment = assessRole(role, index, facts.keys ?? new Map(), params, LOCATION);
@@ -153,5 +160,6 @@ export function fakeUsage(facts: Facts = {}): UsageReader {
       keys: facts.keys ?? new Map(),
       resolvedArns: facts.resolvedArns ?? new Map(),
     }),
+    pullThroughCachePrefixes: async (region) => facts.pullThroughCachePrefixes?.get(region) ?? [],
   };
 }

@@ -28,6 +28,7 @@ export type PortCall =
   | 'usage.listActiveJobDefinitions'
   | 'usage.listLatestTaskDefinitions'
   | 'usage.describeKeys'
+  | 'usage.pullThroughCachePrefixes'
   | 'config.putEvaluations'
   | 'config.listResults'
   | 'config.getConfigurationItem';
@@ -48,6 +49,8 @@ export class FakeAccount {
   readonly keys = new Map<string, string | null>();
   /** What DescribeSecret answers for a secret asked about by partial ARN: partial ARN -> full ARN. */
   readonly fullSecretArns = new Map<string, string>();
+  /** What DescribePullThroughCacheRules answers: region -> ecrRepositoryPrefix of each rule. */
+  readonly pullThroughCachePrefixes = new Map<string, string[]>();
   /** The rule's current results (GetComplianceDetailsByConfigRule). */
   results: ExistingResult[] = [];
   /** GetResourceConfigHistory answers by resourceId (event shape). */
@@ -123,6 +126,10 @@ export class FakeAccount {
         if (full !== undefined) resolvedArns.set(arn, full);
       }
       return { keys, resolvedArns };
+    },
+    pullThroughCachePrefixes: async (region) => {
+      this.enter('usage.pullThroughCachePrefixes');
+      return [...(this.pullThroughCachePrefixes.get(region) ?? [])];
     },
   };
 

@@ -13,7 +13,8 @@ import {
 } from '@aws-sdk/client-iam';
 import { DescribeParametersCommand } from '@aws-sdk/client-ssm';
 import type { AwsClients } from '../../lib/aws/clients';
-import { clientsFor, startMoto, type MotoServer } from './moto';
+import { DescribePullThroughCacheRulesCommand } from '@aws-sdk/client-ecr';
+import { clientsFor, MOTO_ACCOUNT_ID, startMoto, type MotoServer } from './moto';
 import {
   allow,
   EXECUTION_ROLE_POLICY_ARN,
@@ -46,7 +47,7 @@ async function rawJson(
   target: string,
   body: object,
 ): Promise<{ status: number; text: string }> {
-  const response = await fetch(`${moto.endpoint}/`, {
+  const response = await fetch(`${moto.directEndpoint}/`, {
     method: 'POST',
     headers: {
       'content-type': 'application/x-amz-json-1.1',
@@ -226,5 +227,27 @@ describe('ECS', () => {
     const web = await clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'web' }));
     expect([...(families.families ?? [])].sort()).toEqual(['gone', 'web']); // AWS: ['web']
     expect(web.taskDefinition).toMatchObject({ revision: 2, status: 'INACTIVE' }); // AWS: revision 1, ACTIVE
+  });
+});
+
+describe('Amazon ECR', () => {
+  it('DescribePullThroughCacheRules is not implemented (HTTP 500); the bridge in front of moto plays it', async () => {
+    // moto itself
+    const direct = await rawJson(
+      'ecr',
+      'AmazonEC2ContainerRegistry_V20150921.DescribePullThroughCacheRules',
+      {},
+    );
+    expect(direct.status).toBe(500);
+    // the bridge every test client talks to
+    moto.setPullThroughCacheRules('us-east-1', [
+      { ecrRepositoryPrefix: 'ecr-public', upstreamRegistryUrl: 'public.ecr.aws' },
+    ]);
+    const answer = await clients
+      .regional('us-east-1')
+      .then(({ ecr }) => ecr.send(new DescribePullThroughCacheRulesCommand({})));
+    expect(answer.pullThroughCacheRules).toEqual([
+      expect.objectContaining({ ecrRepositoryPrefix: 'ecr-public', registryId: MOTO_ACCOUNT_ID }),
+    ]);
   });
 });

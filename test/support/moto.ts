@@ -7,6 +7,7 @@ import { accessSync, constants } from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { createClients, type AwsClients } from '../../lib/aws/clients';
+import { startEcrBridge, type BridgedPullThroughCacheRule } from './ecr-bridge';
 
 /** The account moto puts every resource in. */
 export const MOTO_ACCOUNT_ID = '123456789012';
@@ -15,14 +16,20 @@ export const MOTO_REGION = 'us-east-1';
 export const TEST_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' } as const;
 const START_TIMEOUT_MS = 30_000;
 
-/** A running moto_server. */
+/** A running moto_server, behind the bridge for the calls moto lacks (ecr-bridge.ts). */
 export interface MotoServer {
-  /** `http://127.0.0.1:PORT` */
+  /** `http://127.0.0.1:PORT` of the bridge: what every client and bundle talks to. */
   readonly endpoint: string;
   readonly port: number;
+  /** moto_server itself, without the bridge: for pinning its gaps (moto-gaps.integration.test.ts). */
+  readonly directEndpoint: string;
+  /** What ecr:DescribePullThroughCacheRules answers in `region` (moto 5.2.1 lacks it; the bridge plays it). */
+  setPullThroughCacheRules(region: string, rules: readonly BridgedPullThroughCacheRule[]): void;
+  /** DescribePullThroughCacheRules requests that reached the bridge, by region. */
+  pullThroughCacheReads(): ReadonlyMap<string, number>;
   /** Stops the server (its whole process group) and waits for it to exit. */
   stop(): Promise<void>;
-  /** Forgets every resource (`POST /moto-api/reset`), for isolation between tests. */
+  /** Forgets every resource (`POST /moto-api/reset`) and every bridged rule, for isolation between tests. */
   reset(): Promise<void>;
 }
 
@@ -65,11 +72,19 @@ export async function startMoto(): Promise<MotoServer> {
     await stopProcess(child, exited);
     throw error;
   }
+  const bridge = await startEcrBridge(endpoint, MOTO_ACCOUNT_ID);
   return {
-    endpoint,
-    port,
-    stop: () => stopProcess(child, exited),
+    endpoint: bridge.endpoint,
+    port: Number(new URL(bridge.endpoint).port),
+    directEndpoint: endpoint,
+    setPullThroughCacheRules: (region, rules) => bridge.setPullThroughCacheRules(region, rules),
+    pullThroughCacheReads: () => bridge.describeCalls(),
+    stop: async () => {
+      await bridge.stop();
+      await stopProcess(child, exited);
+    },
     reset: async () => {
+      bridge.clear();
       const response = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
       if (!response.ok) throw new Error(`moto reset failed: HTTP ${response.status}`);
     },

@@ -117,6 +117,7 @@ export interface JobDefinitionSpec {
   readonly secrets?: readonly { readonly name: string; readonly valueFrom: string }[];
   readonly logConfiguration?: ContainerProperties['logConfiguration'];
   readonly repositoryCredentialsParameter?: string;
+  readonly platformCapabilities?: readonly ('EC2' | 'FARGATE')[];
 }
 
 /** Registers a container job definition (moto's Batch takes only `containerProperties`); returns `name:rev`. */
@@ -128,6 +129,9 @@ export async function seedJobDefinition(
     new RegisterJobDefinitionCommand({
       jobDefinitionName: spec.name,
       type: 'container',
+      ...(spec.platformCapabilities !== undefined && {
+        platformCapabilities: [...spec.platformCapabilities],
+      }),
       containerProperties: {
         image: spec.image ?? 'public.ecr.aws/docker/library/busybox:latest',
         resourceRequirements: [

@@ -95,6 +95,65 @@ describe('audit --template: the sample stack', () => {
     expect(roles.map((role) => role.logicalId)).toEqual(judged);
   });
 
+  it.each<[string, string[], string[]]>([
+    [
+      'with the rules file',
+      ['--pull-through-cache-rules', 'rules.json'],
+      ['PULL_THROUGH_CACHE', 'PULL_THROUGH_CACHE'],
+    ],
+    ['without it (the table notes the unchecked region)', [], []],
+  ])('checks pull through cache images of the template %s', async (_case, extra, expected) => {
+    // Arrange: a job pulling nginx through the account's ECR Public cache, its role with the managed policy.
+    const template = JSON.stringify({
+      Resources: {
+        Role: {
+          Type: 'AWS::IAM::Role',
+          Properties: {
+            AssumeRolePolicyDocument: {
+              Version: '2012-10-17',
+              Statement: [
+                {
+                  Effect: 'Allow',
+                  Principal: { Service: 'ecs-tasks.amazonaws.com' },
+                  Action: 'sts:AssumeRole',
+                },
+              ],
+            },
+            ManagedPolicyArns: ['arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy'],
+          },
+        },
+        Job: {
+          Type: 'AWS::Batch::JobDefinition',
+          Properties: {
+            Type: 'container',
+            ContainerProperties: {
+              Image: {
+                'Fn::Sub': '${AWS::AccountId}.dkr.ecr.${AWS::Region}.amazonaws.com/ecr-public/nginx/nginx:1',
+              },
+              ExecutionRoleArn: { 'Fn::GetAtt': ['Role', 'Arn'] },
+            },
+          },
+        },
+      },
+    });
+    const files = {
+      'stack.json': template,
+      'rules.json': JSON.stringify({ pullThroughCacheRules: [{ ecrRepositoryPrefix: 'ecr-public' }] }),
+    };
+
+    // Act
+    const { roles } = await auditJson(['--template', 'stack.json', '--region', 'eu-west-1', ...extra], {
+      files,
+    });
+    const table = await audit(['--template', 'stack.json', '--region', 'eu-west-1', ...extra], { files });
+
+    // Assert
+    expect(ids(byLogicalId(roles, 'Role'))).toEqual(expected);
+    expect(table.stdout.includes('Pull through cache rules were not given for eu-west-1')).toBe(
+      expected.length === 0,
+    );
+  });
+
   it('reads --template more than once, judging the roles of every file', async () => {
     // Arrange
     const other = sample.replace(/(report|export)-\$\{Environment\}-execution/g, '$1-other-execution');

@@ -90,6 +90,8 @@ const FREE_TEXT = [
   'KmsKeyArns',
 ];
 const BOOLEANS = RULE_PARAMETER_NAMES.filter((name) => !FREE_TEXT.includes(name));
+// Booleans whose default ("false") is left out of InputParameters: present, and longest, only when "true".
+const OPT_IN = ['GuardDutyRuntimeMonitoring'];
 const maxLength = (name: string): number => Number(sam.Parameters[name]?.MaxLength);
 /** Pads `prefix` with `fill` to exactly `length` characters. */
 const padded = (prefix: string, fill: string, length: number): string =>
@@ -154,7 +156,7 @@ describe('rule parameters after the SAM transform (InputParameters and the remed
       'k',
       maxLength('KmsKeyArns'),
     ),
-    ...Object.fromEntries(BOOLEANS.map((name) => [name, 'false'])),
+    ...Object.fromEntries(BOOLEANS.map((name) => [name, OPT_IN.includes(name) ? 'true' : 'false'])),
   };
   const mixed: Record<string, string> = {
     ...defaults,
@@ -175,13 +177,19 @@ describe('rule parameters after the SAM transform (InputParameters and the remed
 
   it('InputParameters names exactly the rule parameters, each from its own template parameter', () => {
     // Arrange: every template parameter set to its own name.
-    const named = Object.fromEntries(Object.keys(transformed.Parameters).map((n) => [n, n]));
+    // An opt-in boolean is passed only as "true".
+    const named = {
+      ...Object.fromEntries(Object.keys(transformed.Parameters).map((n) => [n, n])),
+      ...Object.fromEntries(OPT_IN.map((n) => [n, 'true'])),
+    };
 
     // Act
     const { config } = deployed(named);
 
     // Assert
-    expect(JSON.parse(config)).toEqual(Object.fromEntries(RULE_PARAMETER_NAMES.map((n) => [n, n])));
+    expect(JSON.parse(config)).toEqual(
+      Object.fromEntries(RULE_PARAMETER_NAMES.map((n) => [n, OPT_IN.includes(n) ? 'true' : n])),
+    );
   });
 
   it.each<[string, Record<string, string>]>([
@@ -205,7 +213,10 @@ describe('rule parameters after the SAM transform (InputParameters and the remed
 
   it('at the defaults, the optional keys are left out and the handlers read their defaults', () => {
     const { config } = deployed(defaults);
-    expect(Object.keys(JSON.parse(config) as object)).toEqual(['RoleNamePattern', ...BOOLEANS]);
+    expect(Object.keys(JSON.parse(config) as object)).toEqual([
+      'RoleNamePattern',
+      ...BOOLEANS.filter((name) => !OPT_IN.includes(name)),
+    ]);
     expect(parseRuleParameters(config)).toEqual(DEFAULT_RULE_PARAMETERS);
   });
 
@@ -215,8 +226,8 @@ describe('rule parameters after the SAM transform (InputParameters and the remed
     const spaced = `{${Object.entries(object)
       .map(([key, value]) => `${JSON.stringify(key)}: ${JSON.stringify(value)}`)
       .join(', ')}}`;
-    expect(deployed(maximal).config.length).toBe(984);
-    expect(spaced.length).toBe(1003);
+    expect(deployed(maximal).config.length).toBe(1003);
+    expect(spaced.length).toBe(1024);
     expect(spaced.length).toBeLessThanOrEqual(1024);
   });
 

@@ -1,0 +1,202 @@
+/**
+ * CROSS_ACCOUNT_IMAGE: an image in another account's registry needs the three ECR pull actions on that exact
+ * repository ARN (ecr:GetAuthorizationToken on `*` stays EXEC_PERMISSIONS), attributed to its definition.
+ */
+import { indexUsage } from '../../lib/facts/gather';
+import { DEFAULT_RULE_PARAMETERS } from '../../lib/parameters';
+import { applyPlanToSnapshot, planRemediation } from '../../lib/remediation/plan';
+import { assessRole } from '../../lib/rule/assess-role';
+import type { BatchJobDefinition, ContainerLike, EcsTaskDefinition } from '../../lib/usage/types';
+import {
+  ACCOUNT,
+  aContainer,
+  aJobDefinition,
+  allow,
+  aRole,
+  aTaskDefinition,
+  deny,
+  LOCATION,
+  OTHER_ACCOUNT,
+  policy,
+  REGION,
+  ROLE_ARN,
+  type RoleOptions,
+  type StatementJson,
+} from '../builders';
+import { assess } from '../remediation/support';
+
+const IMAGE = `${OTHER_ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/platform/base:2`;
+const REPO = `arn:aws:ecr:${REGION}:${OTHER_ACCOUNT}:repository/platform/base`;
+const PULLS = ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'];
+
+/** A role whose ECR grants name the team's own account only, plus `extra` statements. */
+function scopedRole(...extra: StatementJson[]): RoleOptions {
+  return {
+    managed: [],
+    inline: {
+      exec: policy(
+        allow('ecr:GetAuthorizationToken'),
+        allow(PULLS, `arn:aws:ecr:*:${ACCOUNT}:repository/*`),
+        allow(['logs:CreateLogStream', 'logs:PutLogEvents'], `arn:aws:logs:*:${ACCOUNT}:log-group:*`),
+        ...extra,
+      ),
+    },
+  };
+}
+
+/** Findings other than COMPLIANT's nothing, as `ID ACTION RESOURCE REASON CONSUMERS`. */
+function findings(
+  consumers: { jobs?: BatchJobDefinition[]; tasks?: EcsTaskDefinition[] },
+  role: RoleOptions,
+): string[] {
+  const usage = indexUsage(
+    { jobDefinitions: consumers.jobs ?? [], taskDefinitions: consumers.tasks ?? [] },
+    LOCATION,
+  );
+  const params = { ...DEFAULT_RULE_PARAMETERS, discoverEcsTaskDefinitions: true };
+  const assessment = assessRole(aRole(role), usage, new Map(), params, LOCATION);
+  if (!assessment.applicable) throw new Error(assessment.reason);
+  return assessment.evaluation.findings.map(
+    (f) =>
+      `${f.id} ${f.action ?? ''} ${f.resource ?? ''} ${f.reason.kind} ${f.neededBy.map((c) => c.name).join(',')}`,
+  );
+}
+
+const missing = (repo = REPO, consumer = 'etl:3', kind = 'noAllow'): string[] =>
+  PULLS.map((action) => `CROSS_ACCOUNT_IMAGE ${action} ${repo} ${kind} ${consumer}`);
+
+describe('which images are cross-account', () => {
+  it.each<[string, string, string[]]>([
+    ["another account's repository", IMAGE, missing()],
+    [
+      "another account's repository in another region",
+      `${OTHER_ACCOUNT}.dkr.ecr.us-west-2.amazonaws.com/platform/base:2`,
+      missing(`arn:aws:ecr:us-west-2:${OTHER_ACCOUNT}:repository/platform/base`),
+    ],
+    [
+      "the role's own account (EXEC_PERMISSIONS, granted here)",
+      `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/etl:1`,
+      [],
+    ],
+    ['Docker Hub (no ECR grant at all)', 'public.ecr.aws/docker/library/python:3.12', []],
+    ['a malformed registry host', `${OTHER_ACCOUNT}.dkr.ecr.nowhere.amazonaws.com/platform/base:2`, []],
+  ])('%s', (_case, image, expected) => {
+    expect(findings({ jobs: [aJobDefinition({ image })] }, scopedRole())).toEqual(expected);
+  });
+
+  it.each<[string, BatchJobDefinition | EcsTaskDefinition, string]>([
+    [
+      'a multi-node job definition',
+      {
+        ...aJobDefinition(),
+        type: 'multinode',
+        containerProperties: undefined,
+        nodeProperties: {
+          nodeRangeProperties: [
+            { targetNodes: '0:', container: aContainer({ executionRoleArn: ROLE_ARN, image: IMAGE }) },
+          ],
+        },
+      } as BatchJobDefinition,
+      'etl:3',
+    ],
+    [
+      'an ecsProperties job definition',
+      {
+        ...aJobDefinition(),
+        containerProperties: undefined,
+        ecsProperties: {
+          taskProperties: [
+            {
+              executionRoleArn: ROLE_ARN,
+              containers: [aContainer({ name: 'a', image: IMAGE }) as ContainerLike],
+            },
+          ],
+        },
+      } as BatchJobDefinition,
+      'etl:3',
+    ],
+    ['an ECS task definition', aTaskDefinition({ containers: [{ name: 'app', image: IMAGE }] }), 'web:12'],
+  ])('%s is attributed the need', (_case, consumer, name) => {
+    const consumers = 'family' in consumer ? { tasks: [consumer] } : { jobs: [consumer] };
+    expect(findings(consumers, scopedRole())).toEqual(missing(REPO, name));
+  });
+});
+
+describe('what grants it', () => {
+  it.each<[string, RoleOptions, string[]]>([
+    ['the exact repository ARN', scopedRole(allow(PULLS, REPO)), []],
+    [
+      "every repository of that account's region",
+      scopedRole(allow(PULLS, `arn:aws:ecr:${REGION}:${OTHER_ACCOUNT}:repository/*`)),
+      [],
+    ],
+    ['AmazonECSTaskExecutionRolePolicy (Resource *)', {}, []],
+    [
+      'a grant on the same name in the own account',
+      scopedRole(allow(PULLS, `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/platform/base`)),
+      missing(),
+    ],
+    [
+      'a grant in another region',
+      scopedRole(allow(PULLS, `arn:aws:ecr:us-west-2:${OTHER_ACCOUNT}:repository/platform/base`)),
+      missing(),
+    ],
+    [
+      'a Deny on the other account',
+      { inline: { 'no-foreign': policy(deny('ecr:*', `arn:aws:ecr:*:${OTHER_ACCOUNT}:*`)) } },
+      missing(REPO, 'etl:3', 'explicitDeny'),
+    ],
+  ])('%s', (_case, role, expected) => {
+    expect(findings({ jobs: [aJobDefinition({ image: IMAGE })] }, role)).toEqual(expected);
+  });
+
+  it('still needs ecr:GetAuthorizationToken on * as EXEC_PERMISSIONS, for the definition', () => {
+    const role: RoleOptions = {
+      managed: [],
+      inline: { pulls: policy(allow(PULLS, REPO), allow(['logs:CreateLogStream', 'logs:PutLogEvents'])) },
+    };
+    expect(findings({ jobs: [aJobDefinition({ image: IMAGE })] }, role)).toEqual([
+      'EXEC_PERMISSIONS ecr:GetAuthorizationToken * noAllow etl:3',
+    ]);
+  });
+});
+
+describe('remediation', () => {
+  const facts = { jobs: [aJobDefinition({ image: IMAGE })] };
+
+  it('grants the three pulls on the exact repository ARN (no managed policy), and the role is then compliant', () => {
+    // Arrange
+    const role = aRole(scopedRole());
+    const { assessment, params } = assess(role, facts);
+
+    // Act
+    const plan = planRemediation(assessment, role, params, { region: REGION });
+    const repaired = applyPlanToSnapshot(role, plan.changes);
+
+    // Assert
+    expect(plan.refusals).toEqual([]);
+    expect(plan.changes).toEqual([
+      expect.objectContaining({
+        kind: 'putOwnedInlinePolicy',
+        added: PULLS.map((action) => ({ action, resource: REPO })),
+      }),
+    ]);
+    const after = assess(repaired, facts).assessment;
+    expect(after.applicable && after.evaluation.compliance).toBe('COMPLIANT');
+    expect(planRemediation(after, repaired, params, { region: REGION }).changes).toEqual([]);
+  });
+
+  it('refuses when a Deny blocks them, writing nothing', () => {
+    const role = aRole({
+      inline: { 'no-foreign': policy(deny('ecr:*', `arn:aws:ecr:*:${OTHER_ACCOUNT}:*`)) },
+    });
+    const { assessment, params } = assess(role, facts);
+    const plan = planRemediation(assessment, role, params, { region: REGION });
+    expect(plan.changes).toEqual([]);
+    expect(plan.refusals.map((refusal) => refusal.findingId)).toEqual([
+      'CROSS_ACCOUNT_IMAGE',
+      'CROSS_ACCOUNT_IMAGE',
+      'CROSS_ACCOUNT_IMAGE',
+    ]);
+  });
+});
