@@ -74,6 +74,8 @@ export function levelLabel(targetId: string): string {
   return `account ${targetId}`;
 }
 
+const EMPTY_POLICY: PolicyDocument = Object.freeze({ statements: Object.freeze([]) });
+
 interface Unread {
   readonly layer: OtherLayer;
   readonly subject: string;
@@ -189,10 +191,7 @@ export class LayerJudge {
   }
 
   /** The target's policy as a layer; `unread` when it could not be read or parsed; undefined when it has none. */
-  #resourceLayer(
-    target: LayerTarget,
-    requirement: PermissionRequirement,
-  ): ResourcePolicyLayer | 'unread' | undefined {
+  #resourceLayer(target: LayerTarget, requirement: PermissionRequirement): ResourcePolicyLayer | 'unread' {
     const read: LayerRead = this.#options.layers.resourcePolicies.get(target.key) ?? {
       status: 'unreadable',
       reason: 'NotProvided',
@@ -204,8 +203,8 @@ export class LayerJudge {
       this.#note(target.key, target.kind, subject, read.reason, read.detail, false, requirement);
       return 'unread';
     }
-    if (read.policy === null) return undefined;
-    const parsed = parseText(read.policy, 'resource');
+    // No policy: a layer without statements, so that another account's resource still needs its Allow.
+    const parsed = read.policy === null ? EMPTY_POLICY : parseText(read.policy, 'resource');
     if ('problem' in parsed) {
       this.#note(target.key, target.kind, subject, 'Unparseable', parsed.problem, true, requirement);
       return 'unread';

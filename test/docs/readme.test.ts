@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { indexUsage } from '../../lib/facts/gather';
 import { assessRole } from '../../lib/rule/assess-role';
 import type { FindingId } from '../../lib/core/model';
+import type { LayerFacts } from '../../lib/facts/layer-ports';
 import { DEFAULT_RULE_PARAMETERS, RULE_PARAMETER_NAMES, type RuleParameters } from '../../lib/parameters';
 import { FINDING_IDS, FINDINGS } from '../../lib/findings/registry';
 import type { BatchJobDefinition, KeyMetadata } from '../../lib/usage/types';
@@ -45,6 +46,8 @@ interface Scenario {
   readonly jobs?: readonly BatchJobDefinition[];
   readonly keys?: KeyMetadata;
   readonly params?: Partial<RuleParameters>;
+  /** The layers beyond the role, as the rule gathers them live. */
+  readonly layers?: LayerFacts;
 }
 
 // One realistic role per finding id; the README's example annotation must be what the rule writes for it.
@@ -99,6 +102,26 @@ const SCENARIOS: Record<FindingId, Scenario> = {
       }),
     ],
   },
+  LAYER_UNREADABLE: {
+    role: {
+      inline: { secrets: policy(allow(['secretsmanager:GetSecretValue', 'kms:Decrypt'], [SECRET, KEY])) },
+    },
+    jobs: [aJobDefinition({ secrets: { DB: SECRET } })],
+    keys: new Map([[SECRET, KEY]]),
+    layers: {
+      resourcePolicies: new Map([
+        [`secretPolicy ${SECRET}`, { status: 'read', policy: null }],
+        [
+          `keyPolicy ${KEY}`,
+          {
+            status: 'unreadable',
+            reason: 'AccessDenied',
+            detail: `the rule's role lacks kms:GetKeyPolicy on ${KEY}`,
+          },
+        ],
+      ]),
+    },
+  },
   POLICY_UNREADABLE: {
     role: {
       inline: {
@@ -111,7 +134,14 @@ const SCENARIOS: Record<FindingId, Scenario> = {
 function annotationFor(scenario: Scenario): { annotation: string; ids: FindingId[] } {
   const params = { ...DEFAULT_RULE_PARAMETERS, ...scenario.params };
   const usage = indexUsage({ jobDefinitions: scenario.jobs ?? [], taskDefinitions: [] }, LOCATION);
-  const assessment = assessRole(aRole(scenario.role), usage, scenario.keys ?? new Map(), params, LOCATION);
+  const assessment = assessRole(
+    aRole(scenario.role),
+    usage,
+    scenario.keys ?? new Map(),
+    params,
+    LOCATION,
+    scenario.layers,
+  );
   if (!assessment.applicable) throw new Error(`scenario role is not a candidate: ${assessment.reason}`);
   return { annotation: assessment.annotation, ids: assessment.evaluation.findings.map((f) => f.id) };
 }
