@@ -39,6 +39,11 @@ interface LayerClients {
 export interface ResourcePolicyReaderOptions {
   readonly accountId: string;
   readonly clientConfig?: SharedClientConfig;
+  /** Called with each client the reader builds (the bench counts their calls). */
+  readonly instrument?: (
+    service: 'kms' | 'secretsmanager' | 'ecr',
+    client: KMSClient | SecretsManagerClient | ECRClient,
+  ) => void;
 }
 
 /** Reads key, secret, repository and registry policies; each at most once per reader. */
@@ -165,6 +170,9 @@ export class AwsResourcePolicyReader implements ResourcePolicyReader {
         secretsManager: new SecretsManagerClient(config),
         ecr: new ECRClient(config),
       };
+      this.options.instrument?.('kms', clients.kms);
+      this.options.instrument?.('secretsmanager', clients.secretsManager);
+      this.options.instrument?.('ecr', clients.ecr);
       this.clientsByRegion.set(region, clients);
     }
     return clients;
