@@ -83,8 +83,11 @@ export type OrganizationRead =
  * (lib/rule/layer-targets.ts), and the organization's policies when they are read at all.
  */
 export interface LayerFacts {
-  /** By target key; a target absent from the map was not read (an offline audit's file lacks it). */
-  readonly resourcePolicies: ReadonlyMap<string, LayerRead>;
+  /**
+   * By target key; a target absent from the map was not read (an offline audit's file lacks it). Absent:
+   * resource policies are not weighed at all (an offline audit without a resource-policies file says so).
+   */
+  readonly resourcePolicies?: ReadonlyMap<string, LayerRead>;
   /** Absent: organization policies are not read (the rule parameter OrganizationPolicies is off). */
   readonly organization?: OrganizationRead;
 }

@@ -117,7 +117,10 @@ export class LayerJudge {
   /** The finding for `requirement` across every layer, or undefined when every layer allows it. */
   check(requirement: PermissionRequirement, policies: PolicySet, request: Request): Finding | undefined {
     const role = this.#role;
-    const target = layerTargetFor(requirement, role.accountId);
+    const target =
+      this.#options.layers.resourcePolicies === undefined
+        ? undefined
+        : layerTargetFor(requirement, role.accountId);
     const resourcePolicy = target ? this.#resourceLayer(target, requirement) : undefined;
     // RCPs of another account are not read: they are that account's (a documented gap, see docs/deploy.md).
     const sameAccountResource = target === undefined || target.ownerAccountId === role.accountId;
@@ -192,7 +195,7 @@ export class LayerJudge {
 
   /** The target's policy as a layer; `unread` when it could not be read or parsed; undefined when it has none. */
   #resourceLayer(target: LayerTarget, requirement: PermissionRequirement): ResourcePolicyLayer | 'unread' {
-    const read: LayerRead = this.#options.layers.resourcePolicies.get(target.key) ?? {
+    const read: LayerRead = this.#options.layers.resourcePolicies?.get(target.key) ?? {
       status: 'unreadable',
       reason: 'NotProvided',
       detail: 'the layer input does not hold it',
