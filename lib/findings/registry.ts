@@ -199,7 +199,8 @@ export const FINDINGS: Readonly<Record<FindingId, FindingDefinition>> = {
       'OrganizationPolicies is on) the SCPs and RCPs could be read and parsed. One that could not (AccessDenied, ' +
       'another account, not found) is named; UnreadableLayers=report notes it without failing the role. A ' +
       'document that does not parse always fails.',
-    annotationPriority: 2,
+    // After the missing grants: a layer not read is a doubt, a missing grant a certain failure.
+    annotationPriority: 6,
     annotationSentence: 'generic',
     remediation: { fix: 'none' },
   }),
