@@ -42,6 +42,7 @@ import { failTemplateUnknownsClosed, readTemplates, toJudgedRole } from './audit
 import type { TemplateAccount } from '../lib/facts/template-account';
 import { toJUnit } from './formats/junit';
 import { toSarif } from './formats/sarif';
+import { parseFlags, type FlagKind, type ParsedFlags } from './flags';
 import type { Command, CommandIo } from './main';
 
 export { AuditInputError } from './audit-input';
@@ -124,132 +125,57 @@ Output:
   --all                     list NOT_APPLICABLE roles too
 `;
 
-const PARAMETER_FLAGS = {
-  '--role-name-pattern': 'RoleNamePattern',
-  '--exclude-role-name-pattern': 'ExcludeRoleNamePattern',
-  '--role-tag-key': 'RoleTagKey',
-  '--discover-batch-job-definitions': 'DiscoverBatchJobDefinitions',
-  '--discover-ecs-task-definitions': 'DiscoverEcsTaskDefinitions',
-  '--require-managed-policy': 'RequireManagedPolicy',
-  '--require-confused-deputy-condition': 'RequireConfusedDeputyCondition',
-  '--secret-arns': 'SecretArns',
-  '--parameter-arns': 'ParameterArns',
-  '--kms-key-arns': 'KmsKeyArns',
-} as const satisfies Record<string, RuleParameterName>;
-type ParameterFlag = keyof typeof PARAMETER_FLAGS;
+/**
+ * The audit's flags. A rule parameter flag names its parameter: the value goes to the rule's own parser,
+ * whose errors then name the flag. Boolean parameters may be given bare (`--require-managed-policy` = true).
+ */
+const AUDIT_FLAGS = {
+  '--input': { kind: 'value' },
+  '--job-definitions': { kind: 'value' },
+  '--no-job-definitions': { kind: 'switch' },
+  '--task-definitions': { kind: 'value' },
+  '--keys': { kind: 'value' },
+  '--assume-aws-managed-keys': { kind: 'switch' },
+  '--template': { kind: 'repeatable' },
+  '--account': { kind: 'value' },
+  '--region': { kind: 'value' },
+  '--live': { kind: 'switch' },
+  '--profile': { kind: 'value' },
+  '--progress': { kind: 'switch' },
+  '--output': { kind: 'value' },
+  '--all': { kind: 'switch' },
+  '--role-name-pattern': { kind: 'value', parameter: 'RoleNamePattern' },
+  '--exclude-role-name-pattern': { kind: 'value', parameter: 'ExcludeRoleNamePattern' },
+  '--role-tag-key': { kind: 'value', parameter: 'RoleTagKey' },
+  '--discover-batch-job-definitions': { kind: 'optional', parameter: 'DiscoverBatchJobDefinitions' },
+  '--discover-ecs-task-definitions': { kind: 'optional', parameter: 'DiscoverEcsTaskDefinitions' },
+  '--require-managed-policy': { kind: 'optional', parameter: 'RequireManagedPolicy' },
+  '--require-confused-deputy-condition': { kind: 'optional', parameter: 'RequireConfusedDeputyCondition' },
+  '--secret-arns': { kind: 'value', parameter: 'SecretArns' },
+  '--parameter-arns': { kind: 'value', parameter: 'ParameterArns' },
+  '--kms-key-arns': { kind: 'value', parameter: 'KmsKeyArns' },
+} as const satisfies Record<`--${string}`, { kind: FlagKind; parameter?: RuleParameterName }>;
 
-/** Boolean parameters may be given bare (`--require-managed-policy` = true). */
-const BOOLEAN_PARAMETER_FLAGS: ReadonlySet<string> = new Set([
-  '--discover-batch-job-definitions',
-  '--discover-ecs-task-definitions',
-  '--require-managed-policy',
-  '--require-confused-deputy-condition',
-]);
-
-const VALUE_FLAGS = [
-  '--input',
-  '--job-definitions',
-  '--task-definitions',
-  '--keys',
-  '--region',
-  '--profile',
-  '--output',
-  '--account',
-] as const;
-type ValueFlag = (typeof VALUE_FLAGS)[number];
+type AuditFlags = ParsedFlags<typeof AUDIT_FLAGS>;
 
 const OUTPUTS = ['table', 'json', 'sarif', 'junit'] as const;
 
 /** The SARIF driver's documentation link: the page the findings' requirements come from. */
 const SARIF_OPTIONS = { informationUri: SPEC_URL } as const;
 
-const SWITCHES = [
-  '--live',
-  '--all',
-  '--progress',
-  '--assume-aws-managed-keys',
-  '--no-job-definitions',
-] as const;
-type Switch = (typeof SWITCHES)[number];
-
-interface AuditFlags {
-  readonly values: Partial<Record<ValueFlag, string>>;
-  /** `--template`, the one flag that may be given more than once. */
-  readonly templates: readonly string[];
-  readonly switches: ReadonlySet<Switch>;
-  readonly parameters: Partial<Record<ParameterFlag, string>>;
-}
-
 function isOneOf<T extends string>(list: readonly T[], value: string): value is T {
   return (list as readonly string[]).includes(value);
-}
-
-function isParameterFlag(name: string): name is ParameterFlag {
-  return Object.prototype.hasOwnProperty.call(PARAMETER_FLAGS, name);
-}
-
-/** `--flag value` or `--flag=value`; switches take none; boolean parameters may omit theirs. */
-function parseFlags(argv: readonly string[]): AuditFlags | 'help' {
-  const values: Partial<Record<ValueFlag, string>> = {};
-  const switches = new Set<Switch>();
-  const parameters: Partial<Record<ParameterFlag, string>> = {};
-  const templates: string[] = [];
-  const seen = new Set<string>();
-
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg === '--help' || arg === '-h') return 'help';
-    if (!arg.startsWith('--')) {
-      throw new AuditInputError(
-        `unexpected argument ${JSON.stringify(arg)} (flags start with --; see --help)`,
-      );
-    }
-    const eq = arg.indexOf('=');
-    const name = eq === -1 ? arg : arg.slice(0, eq);
-    const inline = eq === -1 ? undefined : arg.slice(eq + 1);
-    const next = argv[i + 1];
-    const hasNext = next !== undefined && !next.startsWith('--');
-    if (name === '--template') {
-      const path = inline ?? (hasNext ? (argv[++i] as string) : '');
-      if (path === '') throw new AuditInputError('--template needs a value');
-      templates.push(path);
-      continue;
-    }
-    if (seen.has(name)) throw new AuditInputError(`${name} given twice`);
-    seen.add(name);
-
-    if (isOneOf(SWITCHES, name)) {
-      if (inline !== undefined) throw new AuditInputError(`${name} takes no value`);
-      switches.add(name);
-      continue;
-    }
-    if (isParameterFlag(name)) {
-      if (inline !== undefined) parameters[name] = inline;
-      else if (hasNext) parameters[name] = argv[++i] as string;
-      else if (BOOLEAN_PARAMETER_FLAGS.has(name)) parameters[name] = 'true';
-      else throw new AuditInputError(`${name} needs a value`);
-      continue;
-    }
-    if (isOneOf(VALUE_FLAGS, name)) {
-      if (inline !== undefined) values[name] = inline;
-      else if (hasNext) values[name] = argv[++i] as string;
-      else throw new AuditInputError(`${name} needs a value`);
-      if (values[name] === '') throw new AuditInputError(`${name} needs a value`);
-      continue;
-    }
-    throw new AuditInputError(`unknown flag ${name} (see --help)`);
-  }
-  return { values, templates, switches, parameters };
 }
 
 /** The flags as `ruleParameters`, validated by the rule's own parser; errors name the flag. */
 function ruleParametersFrom(flags: AuditFlags): RuleParameters {
   const raw: Record<string, string> = {};
-  for (const [flag, value] of Object.entries(flags.parameters)) {
-    raw[PARAMETER_FLAGS[flag as ParameterFlag]] = value;
+  for (const [flag, spec] of Object.entries(AUDIT_FLAGS)) {
+    const value = flags[flag as keyof AuditFlags];
+    if ('parameter' in spec && typeof value === 'string') raw[spec.parameter] = value;
   }
   // A task definitions file is a request to judge its consumers, as DiscoverEcsTaskDefinitions would.
-  if (flags.values['--task-definitions'] !== undefined) {
+  if (flags['--task-definitions'] !== undefined) {
     if (raw['DiscoverEcsTaskDefinitions']?.trim().toLowerCase() === 'false') {
       throw new AuditInputError(
         '--task-definitions contradicts --discover-ecs-task-definitions false: drop one of them',
@@ -258,14 +184,16 @@ function ruleParametersFrom(flags: AuditFlags): RuleParameters {
     raw['DiscoverEcsTaskDefinitions'] = 'true';
   }
   // A template's task definitions are there to be judged: discovered unless the flag says false.
-  if (flags.templates.length > 0 && raw['DiscoverEcsTaskDefinitions'] === undefined) {
+  if ((flags['--template'] ?? []).length > 0 && raw['DiscoverEcsTaskDefinitions'] === undefined) {
     raw['DiscoverEcsTaskDefinitions'] = 'true';
   }
   try {
     return parseRuleParameters(raw);
   } catch (error) {
     if (!(error instanceof InvalidRuleParametersError)) throw error;
-    const flag = Object.entries(PARAMETER_FLAGS).find(([, name]) => name === error.parameter)?.[0];
+    const flag = Object.entries(AUDIT_FLAGS).find(
+      ([, spec]) => 'parameter' in spec && spec.parameter === error.parameter,
+    )?.[0];
     throw new AuditInputError(`${flag ?? error.parameter}: ${error.problem}`);
   }
 }
@@ -460,18 +388,18 @@ const ACCOUNT_ID = /^\d{12}$/;
  * `--keys` and `--assume-aws-managed-keys` speak for secrets and parameters the templates do not declare.
  */
 async function templateFacts(flags: AuditFlags, params: RuleParameters, io: CommandIo): Promise<AuditFacts> {
-  const region = flags.values['--region'];
-  const accountId = flags.values['--account'];
+  const region = flags['--region'];
+  const accountId = flags['--account'];
   if (accountId !== undefined && !ACCOUNT_ID.test(accountId)) {
     throw new AuditInputError(`--account: ${JSON.stringify(accountId)} is not a 12-digit account id`);
   }
   const template = await readTemplates(
     io,
-    flags.templates,
+    flags['--template'] ?? [],
     { ...(region !== undefined && { region }), ...(accountId !== undefined && { accountId }) },
     KNOWN_AWS_MANAGED_DOCUMENTS,
   );
-  const keysFile = flags.values['--keys'];
+  const keysFile = flags['--keys'];
   const given: SecretMetadata =
     keysFile === undefined
       ? { keys: new Map(), resolvedArns: new Map() }
@@ -498,7 +426,7 @@ async function templateFacts(flags: AuditFlags, params: RuleParameters, io: Comm
     ...params.secretArns,
     ...params.parameterArns,
   ].filter((arn) => !arn.includes('*') && !arn.includes('?'));
-  if (flags.switches.has('--assume-aws-managed-keys')) {
+  if (flags['--assume-aws-managed-keys'] === true) {
     keys = assumeAwsManagedKeys(
       keys,
       wanted.filter((arn) => !template.declaredSecretArns.has(arn)),
@@ -554,13 +482,13 @@ async function liveFacts(
   deps: AuditDependencies,
   io: CommandIo,
 ): Promise<AuditFacts> {
-  const profile = flags.values['--profile'];
+  const profile = flags['--profile'];
   if (profile !== undefined) deps.useProfile(profile);
-  const requested = flags.values['--region'];
+  const requested = flags['--region'];
   const clients = deps.clients(requested);
   const progress = progressReporter(
     io,
-    flags.switches.has('--progress') || deps.stderrIsTty(),
+    flags['--progress'] === true || deps.stderrIsTty(),
     deps.stderrIsTty(),
   );
   try {
@@ -656,57 +584,57 @@ function firstLine(text: string): string {
 }
 
 async function runAudit(argv: readonly string[], io: CommandIo, deps: AuditDependencies): Promise<number> {
-  const flags = parseFlags(argv);
+  const flags = parseFlags(argv, AUDIT_FLAGS, (message) => new AuditInputError(message));
   if (flags === 'help') {
     io.stdout(AUDIT_USAGE);
     return 0;
   }
-  const { values, switches } = flags;
-  const output = values['--output'] ?? 'table';
+  const templates = flags['--template'] ?? [];
+  const output = flags['--output'] ?? 'table';
   if (!isOneOf(OUTPUTS, output)) {
     throw new AuditInputError(
       `--output: expected table, json, sarif or junit, got ${JSON.stringify(output)}`,
     );
   }
-  const live = switches.has('--live');
-  const fromTemplates = flags.templates.length > 0;
+  const live = flags['--live'] === true;
+  const fromTemplates = templates.length > 0;
   if (fromTemplates) {
     for (const flag of ['--input', '--job-definitions', '--task-definitions', '--profile'] as const) {
-      if (values[flag] !== undefined) throw new AuditInputError(`--template and ${flag} exclude each other`);
+      if (flags[flag] !== undefined) throw new AuditInputError(`--template and ${flag} exclude each other`);
     }
     if (live) throw new AuditInputError('--template and --live exclude each other');
-  } else if (values['--account'] !== undefined) {
+  } else if (flags['--account'] !== undefined) {
     throw new AuditInputError('--account needs --template (it stands in for AWS::AccountId)');
   }
   const offlineOnly = ['--job-definitions', '--task-definitions', '--keys'] as const;
-  if (live && values['--input'] !== undefined)
+  if (live && flags['--input'] !== undefined)
     throw new AuditInputError('--input and --live exclude each other');
   for (const flag of offlineOnly) {
-    if (values[flag] === undefined || fromTemplates) continue;
+    if (flags[flag] === undefined || fromTemplates) continue;
     if (live) throw new AuditInputError(`${flag} is for --input; --live reads the account instead`);
-    if (values['--input'] === undefined) throw new AuditInputError(`${flag} needs --input`);
+    if (flags['--input'] === undefined) throw new AuditInputError(`${flag} needs --input`);
   }
-  if (switches.has('--assume-aws-managed-keys') && values['--input'] === undefined && !fromTemplates) {
+  if (flags['--assume-aws-managed-keys'] === true && flags['--input'] === undefined && !fromTemplates) {
     throw new AuditInputError(
       '--assume-aws-managed-keys needs --input (the sample and --live know their keys)',
     );
   }
-  if (values['--profile'] !== undefined && !live) throw new AuditInputError('--profile needs --live');
-  const withoutJobs = switches.has('--no-job-definitions');
-  if (withoutJobs && values['--input'] === undefined) {
+  if (flags['--profile'] !== undefined && !live) throw new AuditInputError('--profile needs --live');
+  const withoutJobs = flags['--no-job-definitions'] === true;
+  if (withoutJobs && flags['--input'] === undefined) {
     throw new AuditInputError(
       '--no-job-definitions needs --input (the sample, --live and --template read theirs)',
     );
   }
-  if (withoutJobs && values['--job-definitions'] !== undefined) {
+  if (withoutJobs && flags['--job-definitions'] !== undefined) {
     throw new AuditInputError('--job-definitions and --no-job-definitions exclude each other');
   }
-  if (values['--region'] !== undefined) checkedRegion(values['--region']);
+  if (flags['--region'] !== undefined) checkedRegion(flags['--region']);
   const params = ruleParametersFrom(flags);
-  const sample = !live && !fromTemplates && values['--input'] === undefined;
+  const sample = !live && !fromTemplates && flags['--input'] === undefined;
   const unreadJobs =
-    values['--input'] !== undefined &&
-    values['--job-definitions'] === undefined &&
+    flags['--input'] !== undefined &&
+    flags['--job-definitions'] === undefined &&
     params.discoverBatchJobDefinitions;
   if (unreadJobs && !withoutJobs) {
     throw new AuditInputError(
@@ -725,21 +653,21 @@ async function runAudit(argv: readonly string[], io: CommandIo, deps: AuditDepen
     const files: OfflineFiles = sample
       ? sampleFiles(deps)
       : {
-          input: values['--input'] as string,
-          ...(values['--job-definitions'] !== undefined && { jobDefinitions: values['--job-definitions'] }),
-          ...(values['--task-definitions'] !== undefined && {
-            taskDefinitions: values['--task-definitions'],
+          input: flags['--input'] as string,
+          ...(flags['--job-definitions'] !== undefined && { jobDefinitions: flags['--job-definitions'] }),
+          ...(flags['--task-definitions'] !== undefined && {
+            taskDefinitions: flags['--task-definitions'],
           }),
-          ...(values['--keys'] !== undefined && { keys: values['--keys'] }),
+          ...(flags['--keys'] !== undefined && { keys: flags['--keys'] }),
         };
     const region = sample
-      ? (values['--region'] ?? SAMPLE_REGION)
-      : offlineRegion(values['--region'] ?? deps.env['AWS_REGION'] ?? deps.env['AWS_DEFAULT_REGION']);
-    facts = await offlineFacts(files, region, params, switches.has('--assume-aws-managed-keys'), io);
+      ? (flags['--region'] ?? SAMPLE_REGION)
+      : offlineRegion(flags['--region'] ?? deps.env['AWS_REGION'] ?? deps.env['AWS_DEFAULT_REGION']);
+    facts = await offlineFacts(files, region, params, flags['--assume-aws-managed-keys'] === true, io);
   }
 
   if (unreadJobs) {
-    const tasks = values['--task-definitions'] === undefined ? ' (nor ECS task definitions)' : '';
+    const tasks = flags['--task-definitions'] === undefined ? ' (nor ECS task definitions)' : '';
     io.stderr(
       `Note: --no-job-definitions: no Batch job definitions were read${tasks}, so roles used only as ` +
         'execution roles were not found: only roles the rule parameters match were judged.\n',
@@ -759,14 +687,14 @@ async function runAudit(argv: readonly string[], io: CommandIo, deps: AuditDepen
         ),
       )
     : [];
-  const all = switches.has('--all');
+  const all = flags['--all'] === true;
   const shown = all ? rows : rows.filter((row) => row.compliance !== 'NOT_APPLICABLE');
   const nonCompliant = rows.some((row) => row.compliance === 'NON_COMPLIANT');
 
   const banner = sample ? sampleBanner(facts, deps) : '';
   const nothingToJudge =
     fromTemplates && rows.every((row) => row.compliance === 'NOT_APPLICABLE')
-      ? `Nothing to judge: no role in ${flags.templates.join(', ')} is used as an execution role by a job or ` +
+      ? `Nothing to judge: no role in ${templates.join(', ')} is used as an execution role by a job or ` +
         'task definition there, or matches the rule parameters.\n'
       : '';
   const logicalIds = (row: AuditRow) => origins?.get(row.role.arn)?.logicalId;
@@ -784,7 +712,8 @@ async function runAudit(argv: readonly string[], io: CommandIo, deps: AuditDepen
     io.stdout(banner);
     io.stdout(shown.length > 0 ? renderTable(shown) : 'No roles to show.\n');
     io.stdout(`\n${summaryLine(rows, all)}`);
-    for (const note of notes(facts, rows, switches.has('--assume-aws-managed-keys'))) io.stdout(`${note}\n`);
+    for (const note of notes(facts, rows, flags['--assume-aws-managed-keys'] === true))
+      io.stdout(`${note}\n`);
     for (const note of facts.template?.notes ?? []) io.stdout(`Note: ${note}\n`);
     if (sample) {
       io.stdout(

@@ -1,5 +1,6 @@
 /** Command-line entry point: `execution-role-check <command> [flags]`. */
 import { audit } from './audit';
+import { parseFlags } from './flags';
 import { simulate } from './simulate';
 import { readTextFile } from './text-file';
 
@@ -26,9 +27,21 @@ function usage(): string {
 /** Dispatches `argv` (without node and the script) to a command; unexpected failures exit 1. */
 export async function runCli(argv: readonly string[], io: CommandIo): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    (name === undefined ? io.stderr : io.stdout)(usage());
-    return name === undefined ? 2 : 0;
+  if (name === undefined) {
+    io.stderr(usage());
+    return 2;
+  }
+  // Before the command only --help (-h, help) is a flag; each command parses the rest by its own table.
+  if (name === 'help' || name.startsWith('-')) {
+    try {
+      if (name === 'help' || parseFlags([name], {}, (message) => new Error(message)) === 'help') {
+        io.stdout(usage());
+        return 0;
+      }
+    } catch (error) {
+      io.stderr(`execution-role-check: ${(error as Error).message}\n${usage()}`);
+      return 2;
+    }
   }
   const command = Object.prototype.hasOwnProperty.call(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (command === undefined) {

@@ -15,6 +15,7 @@ import {
   type StatementSpan,
 } from '../lib/policy';
 import { parseDate, parseIpRange, parseNumber } from '../lib/policy/values';
+import { parseFlags, type FlagTable } from './flags';
 import type { CommandIo } from './main';
 
 /** Bad flags or documents: reported on one line, exit code 2. */
@@ -26,49 +27,20 @@ export class SimulateInputError extends ExecutionRoleCheckError {
   }
 }
 
-const FLAGS = {
-  '--policy-input-list': 'policies',
-  '--permissions-boundary-policy-input-list': 'boundaries',
-  '--action-names': 'actions',
-  '--resource-arns': 'resources',
-  '--context-entries': 'contextEntries',
-} as const;
-type FlagField = (typeof FLAGS)[keyof typeof FLAGS];
+/** The flags of `aws iam simulate-custom-policy` this command takes; each takes a list, as the AWS CLI does. */
+const SIMULATE_FLAGS = {
+  '--policy-input-list': { kind: 'list' },
+  '--permissions-boundary-policy-input-list': { kind: 'list' },
+  '--action-names': { kind: 'list' },
+  '--resource-arns': { kind: 'list' },
+  '--context-entries': { kind: 'list' },
+} as const satisfies FlagTable;
 
 export const SIMULATE_USAGE = `usage: execution-role-check simulate --policy-input-list <json|file://path>... --action-names <action>...
        [--permissions-boundary-policy-input-list <json|file://path>] [--resource-arns <arn>...]
        [--context-entries <json array | ContextKeyName=k,ContextKeyValues=v,ContextKeyType=t ...>]
 Evaluates the policies like "aws iam simulate-custom-policy", offline, and prints its JSON output.
 `;
-
-/** Splits argv into flag -> values: each flag takes the values up to the next `--flag`. */
-function parseFlags(argv: readonly string[]): Partial<Record<FlagField, string[]>> | 'help' {
-  const out: Partial<Record<FlagField, string[]>> = {};
-  let current: string[] | undefined;
-  for (const arg of argv) {
-    if (arg === '--help' || arg === '-h') return 'help';
-    if (arg.startsWith('--')) {
-      const eq = arg.indexOf('=');
-      const name = eq === -1 ? arg : arg.slice(0, eq);
-      if (!Object.prototype.hasOwnProperty.call(FLAGS, name)) {
-        throw new SimulateInputError(`unknown flag ${name} (see --help)`);
-      }
-      const field = FLAGS[name as keyof typeof FLAGS];
-      if (out[field] !== undefined)
-        throw new SimulateInputError(`${name} given twice; list all its values after one ${name}`);
-      current = eq === -1 ? [] : [arg.slice(eq + 1)];
-      out[field] = current;
-      continue;
-    }
-    if (current === undefined)
-      throw new SimulateInputError(`unexpected argument ${JSON.stringify(arg)} before any flag`);
-    current.push(arg);
-  }
-  for (const [name, field] of Object.entries(FLAGS)) {
-    if (out[field]?.length === 0) throw new SimulateInputError(`${name} needs at least one value`);
-  }
-  return out;
-}
 
 function firstLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
@@ -327,35 +299,30 @@ function matchedJson(
  */
 export async function simulate(argv: readonly string[], io: CommandIo): Promise<number> {
   try {
-    const flags = parseFlags(argv);
+    const flags = parseFlags(argv, SIMULATE_FLAGS, (message) => new SimulateInputError(message));
     if (flags === 'help') {
       io.stdout(SIMULATE_USAGE);
       return 0;
     }
-    if (!flags.policies) throw new SimulateInputError('--policy-input-list is required');
-    if (!flags.actions) throw new SimulateInputError('--action-names is required');
+    const policies = flags['--policy-input-list'];
+    const actions = flags['--action-names'];
+    const boundaries = flags['--permissions-boundary-policy-input-list'] ?? [];
+    if (!policies) throw new SimulateInputError('--policy-input-list is required');
+    if (!actions) throw new SimulateInputError('--action-names is required');
     // The API takes a list but accepts a single permissions boundary.
-    if (flags.boundaries && flags.boundaries.length > 1) {
+    if (boundaries.length > 1) {
       throw new SimulateInputError('--permissions-boundary-policy-input-list takes one policy');
     }
-    const identity = await loadPolicies(
-      flags.policies,
+    const identity = await loadPolicies(policies, io, '--policy-input-list', 'PolicyInputList', 'custom');
+    const boundary = await loadPolicies(
+      boundaries,
       io,
-      '--policy-input-list',
-      'PolicyInputList',
-      'custom',
+      '--permissions-boundary-policy-input-list',
+      'PermissionsBoundaryPolicyInputList',
+      'boundary',
     );
-    const boundary = flags.boundaries
-      ? await loadPolicies(
-          flags.boundaries,
-          io,
-          '--permissions-boundary-policy-input-list',
-          'PermissionsBoundaryPolicyInputList',
-          'boundary',
-        )
-      : [];
-    const context = flags.contextEntries ? parseContext(flags.contextEntries) : {};
-    const resources = flags.resources ?? ['*'];
+    const context = flags['--context-entries'] ? parseContext(flags['--context-entries']) : {};
+    const resources = flags['--resource-arns'] ?? ['*'];
     const spans = new Map([...identity, ...boundary].map((p) => [p.policy.name, p.spans]));
     const policySet = {
       identity: identity.map((p) => p.policy),
@@ -363,7 +330,7 @@ export async function simulate(argv: readonly string[], io: CommandIo): Promise<
     };
 
     const results: EvaluationResultJson[] = [];
-    for (const action of flags.actions) {
+    for (const action of actions) {
       for (const resource of resources) {
         const result = evaluateRequest({ action, resource, context, missingKeys: 'absent' }, policySet);
         if (result.conditional) {

@@ -111,6 +111,32 @@ describe('audit --input: the sample account', () => {
   });
 });
 
+describe('audit: flags spelled --flag value or --flag=value, in any order, decide the same', () => {
+  it.each<[string, string[], string[]]>([
+    [
+      '--flag=value',
+      [`--input=${AUTH}`, `--job-definitions=${JOBS}`, `--keys=${KEYS}`, '--output=json'],
+      [...SAMPLE_FILES, '--output', 'json'],
+    ],
+    [
+      'a bare boolean parameter before other flags',
+      ['--require-managed-policy', ...SAMPLE_FILES, '--output', 'json'],
+      [...SAMPLE_FILES, '--output', 'json', '--require-managed-policy', 'true'],
+    ],
+  ])('%s', async (_label, argv, reference) => {
+    // Arrange
+    const expected = await audit(reference);
+
+    // Act
+    const actual = await audit(argv);
+
+    // Assert
+    expect(actual.code).toBe(1);
+    expect(actual.stderr).toBe('');
+    expect(actual.stdout).toBe(expected.stdout);
+  });
+});
+
 describe('audit: rule parameters as flags', () => {
   it.each<[string, string[], string, Compliance, FindingId[]]>([
     [
@@ -790,6 +816,21 @@ describe('audit: bad input -> one line on stderr, exit 2', () => {
     ['a positional argument', [AUTH], /^unexpected argument ".*authorization-details\.json"/],
     ['a flag given twice', ['--input', AUTH, '--input', AUTH], '--input given twice'],
     ['--input without a value', ['--input'], '--input needs a value'],
+    ['--input followed by another flag', ['--input', '--all'], '--input needs a value'],
+    ['--input= with nothing', ['--input='], '--input needs a value'],
+    ['a switch given twice', [...SAMPLE_FILES, '--all', '--all'], '--all given twice'],
+    ['an unknown flag spelled with =', ['--inptu=x.json'], 'unknown flag --inptu (see --help)'],
+    ['an unknown short flag', ['-i', AUTH], 'unknown flag -i (see --help)'],
+    [
+      'a second value after a value flag',
+      ['--input', AUTH, JOBS],
+      /^unexpected argument ".*job-definitions\.json" \(flags start with --; see --help\)$/,
+    ],
+    [
+      'a boolean parameter with an empty value',
+      [...SAMPLE_FILES, '--require-managed-policy='],
+      '--require-managed-policy needs a value',
+    ],
     [
       'an unknown output format',
       [...SAMPLE_FILES, '--output', 'yaml'],

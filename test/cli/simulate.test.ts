@@ -263,6 +263,22 @@ describe('simulate: decisions', () => {
     expect(results[0]?.EvalDecision).toBe('allowed');
   });
 
+  it('takes the values after --flag=first up to the next flag, as a list', async () => {
+    const { code, results } = await run([
+      `--policy-input-list=${EXEC_POLICY}`,
+      '--action-names=logs:PutLogEvents',
+      'logs:CreateLogStream',
+      's3:GetObject',
+      `--resource-arns=${STREAM}`,
+    ]);
+    expect(code).toBe(0);
+    expect(results.map((r) => [r.EvalActionName, r.EvalDecision])).toEqual([
+      ['logs:PutLogEvents', 'allowed'],
+      ['logs:CreateLogStream', 'allowed'],
+      ['s3:GetObject', 'implicitDeny'],
+    ]);
+  });
+
   it('compares the default resource * literally, as AWS does: a Deny on one log group does not hit it', async () => {
     const { results } = await run([
       '--policy-input-list',
@@ -288,7 +304,22 @@ describe('simulate: bad flags and documents exit 2 with one line naming the prob
     ['no actions', [...P], /--action-names is required/],
     ['an unknown flag', [...P, ...A, '--region', 'eu-west-1'], /unknown flag --region/],
     ['a flag without values', [...P, '--action-names'], /--action-names needs at least one value/],
-    ['a flag twice', [...P, ...A, ...A], /--action-names given twice/],
+    [
+      'a flag twice',
+      [...P, ...A, ...A],
+      /--action-names given twice; list all its values after one --action-names/,
+    ],
+    [
+      'a flag twice, once spelled with =',
+      [...P, ...A, '--action-names=s3:GetObject'],
+      /--action-names given twice/,
+    ],
+    ['an unknown short flag', [...P, ...A, '-r', STREAM], /unknown flag -r \(see --help\)/],
+    [
+      'a list flag with an empty inline value',
+      [...P, '--action-names='],
+      /--action-names needs at least one value/,
+    ],
     [
       'an argument before any flag',
       ['logs:PutLogEvents', ...P, ...A],
@@ -409,6 +440,16 @@ describe('runCli dispatch', () => {
     ['no command', [], 2, /usage: execution-role-check <command>/, 'stderr'],
     ['help', ['--help'], 0, /commands: .*simulate/, 'stdout'],
     ['an unknown command', ['simulat'], 2, /unknown command "simulat"/, 'stderr'],
+    ['help, short', ['-h'], 0, /commands: audit, simulate/, 'stdout'],
+    ['help as a word', ['help'], 0, /commands: audit, simulate/, 'stdout'],
+    [
+      'an unknown flag before the command',
+      ['--verbose', 'audit'],
+      2,
+      /^execution-role-check: unknown flag --verbose \(see --help\)\nusage:/,
+      'stderr',
+    ],
+    ["a command's help", ['simulate', '--help'], 0, /^usage: execution-role-check simulate/, 'stdout'],
     [
       'simulate',
       [
