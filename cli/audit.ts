@@ -6,9 +6,19 @@
  */
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { gatherUsage, secretRefsOf, type UsageIndex } from '../lib/facts/gather';
+import {
+  gatherLayers,
+  gatherUsage,
+  secretRefsOf,
+  type LayerReaders,
+  type UsageIndex,
+} from '../lib/facts/gather';
+import type { LayerFacts } from '../lib/facts/layer-ports';
+import { AwsResourcePolicyReader, organizationPolicyReaderFor } from '../lib/aws/layers';
+import type { LayerTarget } from '../lib/rule/layer-targets';
+import { organizationPoliciesFrom, resourcePoliciesFrom } from './audit-layers';
 import { savedAccountReaders } from '../lib/facts/saved-account';
-import { assessRole } from '../lib/rule/assess-role';
+import { assessRole, layerTargetsForRole } from '../lib/rule/assess-role';
 import {
   AuthorizationDetailsError,
   snapshotsFromAuthorizationDetails,
@@ -90,6 +100,19 @@ Offline (no AWS calls):
                             Without it, kms:Decrypt needs are unknown and reported as KMS_DECRYPT
                             findings (fail closed), unless
   --assume-aws-managed-keys treat every secret and parameter not in --keys as using the AWS managed key
+  --resource-policies FILE  the policies beyond the role, by ARN: {"ARN": policy | "policy JSON" | null}
+                            (null = no policy) for KMS keys (aws kms get-key-policy --policy-name default),
+                            secrets (aws secretsmanager get-resource-policy), other accounts' ECR
+                            repositories (aws ecr get-repository-policy) and registries
+                            ("arn:aws:ecr:REGION:ACCOUNT:registry": aws ecr get-registry-policy). A layer a
+                            role needs that the file lacks is named as not provided (see
+                            --unreadable-layers). Without the file, no key, secret, repository or registry
+                            policy is weighed, and the audit says so
+  --organization-policies FILE  SCPs and RCPs as the management account sees them:
+                            {"managementAccountId": "ID", "organizationId": "o-...",
+                             "scps": {"levels": [{"targetId": "r-...|ou-...|ID",
+                                                  "policies": [{"id": "p-...", "content": policy}]}]},
+                             "rcps": {...}}, levels from the root down to the account
   --region REGION           where SSM parameter and secret names resolve (default: AWS_REGION, else
                             AWS_DEFAULT_REGION, else the region of the job and task definitions' ARNs)
 Template (before deploy; no AWS calls):
@@ -103,7 +126,11 @@ Template (before deploy; no AWS calls):
   --keys FILE, --assume-aws-managed-keys   KMS keys of secrets and parameters the template does not declare
 Live (read-only: iam:GetAccountAuthorizationDetails, iam:GetPolicy(Version), batch:DescribeJobDefinitions,
       ecs:ListTaskDefinitionFamilies/DescribeTaskDefinition, secretsmanager:DescribeSecret, ssm:DescribeParameters):
-  --live                    read the account the credentials belong to
+  --live                    read the account the credentials belong to; also kms:GetKeyPolicy,
+                            secretsmanager:GetResourcePolicy and ecr:GetRegistryPolicy for the layers
+  --read-organization-policies local|ROLE_ARN
+                            OrganizationPolicies: read SCPs and RCPs with these credentials (management
+                            or delegated administrator account), or through the role (sts:AssumeRole)
   --profile NAME            a profile of ~/.aws/config (default: the environment)
   --region REGION           the region of job definitions, secrets and parameters (default: the profile's)
   --progress                report progress on stderr even when it is not a terminal
@@ -118,6 +145,8 @@ Rule parameters (as the deployed rule's InputParameters):
   --secret-arns ARNS                    SecretArns
   --parameter-arns ARNS                 ParameterArns
   --kms-key-arns ARNS                   KmsKeyArns
+  --unreadable-layers fail|report       UnreadableLayers (default fail): a layer not read fails the role,
+                                        or is only noted
 Output:
   --output table|json|sarif|junit
                             a table (default), a JSON array of roles with their findings, SARIF 2.1.0
@@ -154,6 +183,10 @@ const AUDIT_FLAGS = {
   '--secret-arns': { kind: 'value', parameter: 'SecretArns' },
   '--parameter-arns': { kind: 'value', parameter: 'ParameterArns' },
   '--kms-key-arns': { kind: 'value', parameter: 'KmsKeyArns' },
+  '--unreadable-layers': { kind: 'value', parameter: 'UnreadableLayers' },
+  '--read-organization-policies': { kind: 'value', parameter: 'OrganizationPolicies' },
+  '--resource-policies': { kind: 'value' },
+  '--organization-policies': { kind: 'value' },
 } as const satisfies Record<`--${string}`, { kind: FlagKind; parameter?: RuleParameterName }>;
 
 type AuditFlags = ParsedFlags<typeof AUDIT_FLAGS>;
@@ -226,6 +259,8 @@ interface AuditFacts {
   readonly unresolvedSecretNames: number;
   /** Set for `--template` audits: where each role is written and what the templates leave unknown. */
   readonly template?: TemplateAccount;
+  /** The policies beyond the role (live reads, or offline layer files); absent when none were given. */
+  readonly layers?: LayerFacts;
 }
 
 /** Secrets referenced by name (no suffix) that no full ARN was given for: checked as `NAME-??????`. */
@@ -267,6 +302,32 @@ interface OfflineFiles {
   readonly jobDefinitions?: string;
   readonly taskDefinitions?: string;
   readonly keys?: string;
+  readonly resourcePolicies?: string;
+  readonly organizationPolicies?: string;
+}
+
+/** The layer files of an offline audit as facts; undefined when neither was given. */
+async function offlineLayers(files: OfflineFiles, io: CommandIo): Promise<LayerFacts | undefined> {
+  const resources = files.resourcePolicies;
+  const organization = files.organizationPolicies;
+  if (resources === undefined && organization === undefined) return undefined;
+  return {
+    ...(resources !== undefined && {
+      resourcePolicies: resourcePoliciesFrom(
+        await readJson(io, '--resource-policies', resources),
+        `--resource-policies ${resources}`,
+      ),
+    }),
+    ...(organization !== undefined && {
+      organization: {
+        status: 'read' as const,
+        policies: organizationPoliciesFrom(
+          await readJson(io, '--organization-policies', organization),
+          `--organization-policies ${organization}`,
+        ),
+      },
+    }),
+  };
 }
 
 async function readJson(io: CommandIo, flag: string, path: string): Promise<unknown> {
@@ -370,11 +431,13 @@ async function offlineFacts(
     ...params.parameterArns,
   ].filter((arn) => !arn.includes('*') && !arn.includes('?'));
   if (assumeAwsManaged) keys = assumeAwsManagedKeys(keys, wanted);
+  const layers = await offlineLayers(files, io);
   return {
     roles,
     index,
     keys,
     location,
+    ...(layers && { layers }),
     missingPolicyArns: new Set(converted.missingPolicyArns),
     unknownKeys: new Set(wanted.filter((arn) => !keys.has(arn))).size,
     unresolvedSecretNames: unresolvedSecretNames(index),
@@ -456,6 +519,11 @@ export interface AuditDependencies {
   readonly clients: (region: string | undefined) => AwsClients;
   /** Sets AWS_PROFILE before clients are built (the SDK reads it from the environment). */
   readonly useProfile: (profile: string) => void;
+  /**
+   * Readers of the policies beyond the role for `--live` (key, secret, registry policies; SCPs and RCPs as
+   * the parameters ask). Absent: a live audit weighs none and says so.
+   */
+  readonly layers?: (params: RuleParameters, accountId: string) => LayerReaders;
 }
 
 /** Progress on stderr: rewritten in place on a terminal, one line per step otherwise. */
@@ -519,12 +587,26 @@ async function liveFacts(
     progress.update(`${roles.length} roles read; reading job definitions and KMS key metadata...`);
     const usage = new AwsUsageReader(clients, { accountId: location.accountId });
     const { index, keys } = await gatherUsage(usage, params, location);
+    let layers: LayerFacts | undefined;
+    if (deps.layers !== undefined) {
+      progress.update(`${roles.length} roles read; reading key, secret and registry policies...`);
+      // Every layer any candidate needs, read once, as the rule's sweep does.
+      const targets = new Map<string, LayerTarget>();
+      for (const role of roles) layerTargetsForRole(role, index, keys, params, location, targets);
+      layers = await gatherLayers(
+        deps.layers(params, location.accountId),
+        targets.values(),
+        location.accountId,
+        params,
+      );
+    }
     progress.update(`${roles.length} roles read; evaluating...`);
     return {
       roles,
       index,
       keys,
       location,
+      ...(layers && { layers }),
       missingPolicyArns: new Set(),
       unknownKeys: 0,
       unresolvedSecretNames: 0,
@@ -620,6 +702,17 @@ async function runAudit(argv: readonly string[], io: CommandIo, deps: AuditDepen
     );
   }
   if (flags['--profile'] !== undefined && !live) throw new AuditInputError('--profile needs --live');
+  for (const flag of ['--resource-policies', '--organization-policies'] as const) {
+    if (flags[flag] === undefined) continue;
+    if (live) throw new AuditInputError(`${flag} is for --input; --live reads the policies itself`);
+    if (fromTemplates) throw new AuditInputError(`--template and ${flag} exclude each other`);
+    if (flags['--input'] === undefined) throw new AuditInputError(`${flag} needs --input`);
+  }
+  if (flags['--read-organization-policies'] !== undefined && !live) {
+    throw new AuditInputError(
+      '--read-organization-policies needs --live (offline, give --organization-policies FILE)',
+    );
+  }
   const withoutJobs = flags['--no-job-definitions'] === true;
   if (withoutJobs && flags['--input'] === undefined) {
     throw new AuditInputError(
@@ -659,6 +752,12 @@ async function runAudit(argv: readonly string[], io: CommandIo, deps: AuditDepen
             taskDefinitions: flags['--task-definitions'],
           }),
           ...(flags['--keys'] !== undefined && { keys: flags['--keys'] }),
+          ...(flags['--resource-policies'] !== undefined && {
+            resourcePolicies: flags['--resource-policies'],
+          }),
+          ...(flags['--organization-policies'] !== undefined && {
+            organizationPolicies: flags['--organization-policies'],
+          }),
         };
     const region = sample
       ? (flags['--region'] ?? SAMPLE_REGION)
@@ -679,7 +778,7 @@ async function runAudit(argv: readonly string[], io: CommandIo, deps: AuditDepen
     ? facts.roles.map((role) =>
         failTemplateUnknownsClosed(
           toAuditRow(
-            assessRole(role, facts.index, facts.keys, params, facts.location as RuleLocation),
+            assessRole(role, facts.index, facts.keys, params, facts.location as RuleLocation, facts.layers),
             facts.missingPolicyArns,
           ),
           origins?.get(role.arn),
@@ -774,6 +873,14 @@ function notes(facts: AuditFacts, rows: readonly AuditRow[], assumedAwsManaged: 
         'until the file includes their documents (save it without --filter).',
     );
   }
+  // Templates carry no key, secret or organization policies of the account: nothing to say there.
+  if (facts.template === undefined && facts.layers?.resourcePolicies === undefined) {
+    out.push(
+      "Key, secret, repository and registry policies were not read, so these verdicts prove the roles' own " +
+        'policies only (a key policy or secret policy may still refuse): pass --resource-policies FILE ' +
+        '(see --help), or audit --live.',
+    );
+  }
   return out;
 }
 
@@ -798,5 +905,12 @@ export const audit: Command = createAudit({
   clients: (region) => createClients(region === undefined ? {} : { clientConfig: { region } }),
   useProfile: (profile) => {
     process.env['AWS_PROFILE'] = profile;
+  },
+  layers: (params, accountId) => {
+    const organization = organizationPolicyReaderFor(params.organizationPolicies);
+    return {
+      resources: new AwsResourcePolicyReader({ accountId }),
+      ...(organization ? { organization } : {}),
+    };
   },
 });
