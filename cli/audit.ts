@@ -71,6 +71,7 @@ const SAMPLE_FILES = {
   input: 'authorization-details.json',
   jobDefinitions: 'job-definitions.json',
   keys: 'keys.json',
+  resourcePolicies: 'resource-policies.json',
 } as const;
 const SAMPLE_REGION = 'us-east-1';
 
@@ -627,6 +628,7 @@ function sampleFiles(deps: AuditDependencies): OfflineFiles {
     input: join(dir, SAMPLE_FILES.input),
     jobDefinitions: join(dir, SAMPLE_FILES.jobDefinitions),
     keys: join(dir, SAMPLE_FILES.keys),
+    resourcePolicies: join(dir, SAMPLE_FILES.resourcePolicies),
   };
 }
 
