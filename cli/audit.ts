@@ -70,6 +70,7 @@ export const SAMPLE_DIR = join('samples', 'account');
 const SAMPLE_FILES = {
   input: 'authorization-details.json',
   jobDefinitions: 'job-definitions.json',
+  taskDefinitions: 'task-definitions.json',
   keys: 'keys.json',
   resourcePolicies: 'resource-policies.json',
 } as const;
@@ -217,6 +218,10 @@ function ruleParametersFrom(flags: AuditFlags): RuleParameters {
     }
     raw['DiscoverEcsTaskDefinitions'] = 'true';
   }
+  // So are the sample account's (no --input, --live or --template): discovered unless the flag says false.
+  const sample =
+    flags['--input'] === undefined && flags['--live'] !== true && (flags['--template'] ?? []).length === 0;
+  if (sample && raw['DiscoverEcsTaskDefinitions'] === undefined) raw['DiscoverEcsTaskDefinitions'] = 'true';
   // A template's task definitions are there to be judged: discovered unless the flag says false.
   if ((flags['--template'] ?? []).length > 0 && raw['DiscoverEcsTaskDefinitions'] === undefined) {
     raw['DiscoverEcsTaskDefinitions'] = 'true';
@@ -627,6 +632,7 @@ function sampleFiles(deps: AuditDependencies): OfflineFiles {
   return {
     input: join(dir, SAMPLE_FILES.input),
     jobDefinitions: join(dir, SAMPLE_FILES.jobDefinitions),
+    taskDefinitions: join(dir, SAMPLE_FILES.taskDefinitions),
     keys: join(dir, SAMPLE_FILES.keys),
     resourcePolicies: join(dir, SAMPLE_FILES.resourcePolicies),
   };

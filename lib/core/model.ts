@@ -126,6 +126,15 @@ export type FindingReason =
       /** Short: `AccessDenied`, `OtherAccount`, `NotFound`, `NotProvided`, `Unparseable`. */
       readonly cause: string;
       readonly problem: string;
+    }
+  | {
+      /** A trust condition ECS does not support: `aws:SourceArn` naming one cluster (TRUST_SOURCE_ARN). */
+      readonly kind: 'unsupportedSourceArn';
+      /** `trust` statement label: its Sid or index. */
+      readonly statement: string;
+      readonly values: readonly string[];
+      /** What AWS documents instead: `arn:aws:ecs:REGION:ACCOUNT:*`. */
+      readonly replacement: string;
     };
 
 /** The layers beyond the role's own policies: which one refused or could not be read. */

@@ -318,7 +318,9 @@ function withoutUnknowns(definition: unknown): { value: unknown; needs: UnknownN
           return [];
         }
         // A secret with an unknown reference or name is one need: drop it and report it once.
-        const unknowns = /\.(secrets|secretOptions)$/.test(path) ? unknownsIn(item, itemPath) : [];
+        const unknowns = /\.(secrets|secretOptions|environmentFiles)$/.test(path)
+          ? unknownsIn(item, itemPath)
+          : [];
         if (unknowns.length > 0) {
           for (const unknown of unknowns) needs.push({ id: needIdOf(unknown.path), ...unknown });
           return [];
@@ -334,7 +336,8 @@ function withoutUnknowns(definition: unknown): { value: unknown; needs: UnknownN
           needs.push({ id: needIdOf(itemPath), path: itemPath, reason: item.reason });
           continue;
         }
-        if (key === 'repositoryCredentials') {
+        // A reference whose parts are partly unknown is one need: dropped whole, reported by name.
+        if (WHOLE_REFERENCES.has(key)) {
           const unknowns = unknownsIn(item, itemPath);
           if (unknowns.length > 0) {
             for (const unknown of unknowns) needs.push({ id: needIdOf(unknown.path), ...unknown });
@@ -350,9 +353,21 @@ function withoutUnknowns(definition: unknown): { value: unknown; needs: UnknownN
   return { value: strip(definition, ''), needs };
 }
 
+/** Objects dropped whole when any part is unknown: checking their known parts alone would mislead. */
+const WHOLE_REFERENCES = new Set([
+  'repositoryCredentials',
+  'firelensConfiguration',
+  'fsxWindowsFileServerVolumeConfiguration',
+]);
+
 /** The requirement an unknown field of a definition belongs to. */
 function needIdOf(path: string): FindingId {
   if (path.includes('repositoryCredentials')) return 'REGISTRY_CREDENTIALS';
+  if (path.includes('environmentFiles')) return 'ENVIRONMENT_FILES';
+  if (path.includes('firelensConfiguration')) return 'FIRELENS_CONFIG';
+  if (path.includes('credentialSpecs') || path.includes('dockerSecurityOptions'))
+    return 'GMSA_CREDENTIAL_SPECS';
+  if (path.includes('fsxWindowsFileServerVolumeConfiguration')) return 'FSX_WINDOWS_CREDENTIALS';
   if (/secretOptions|\.secrets\[/.test(path)) return 'SECRETS_MANAGER';
   // The image (ECR pulls), the log configuration (log group) and the execution role itself.
   return 'EXEC_PERMISSIONS';

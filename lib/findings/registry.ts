@@ -18,6 +18,11 @@ export const FINDING_IDS = [
   'SECRETS_MANAGER',
   'KMS_DECRYPT',
   'LOG_GROUP_CREATION',
+  'ENVIRONMENT_FILES',
+  'FIRELENS_CONFIG',
+  'GMSA_CREDENTIAL_SPECS',
+  'FSX_WINDOWS_CREDENTIALS',
+  'TRUST_SOURCE_ARN',
   'POLICY_UNREADABLE',
   'LAYER_UNREADABLE',
 ] as const;
@@ -77,6 +82,14 @@ const define = (definition: Definition): FindingDefinition => ({
   ...definition,
   specUrl: definition.docUrl ?? `${SPEC_URL}#${definition.section}`,
 });
+
+/** The annotation of an ECS need: a value that names nothing fetchable, or the finding's own sentence. */
+function unusable(what: string): (finding: Finding) => string {
+  return (finding) =>
+    finding.reason.kind === 'unverifiable' && finding.action === undefined
+      ? `Unusable ${what} ${finding.reason.subject}${consumersText(finding.neededBy)}`
+      : genericSentence(finding);
+}
 
 /** Every finding id and what it means. Same ids as the code, the tests, the annotations and the README. */
 export const FINDINGS: Readonly<Record<FindingId, FindingDefinition>> = {
@@ -178,6 +191,68 @@ export const FINDINGS: Readonly<Record<FindingId, FindingDefinition>> = {
     annotationSentence: 'generic',
     remediation: { fix: 'grant', when: 'noAllow' },
   }),
+  ENVIRONMENT_FILES: define({
+    title: 'Environment files in S3 readable (ECS)',
+    section: 'execution-IAM-role',
+    docUrl: 'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/use-environment-file.html',
+    description:
+      's3:GetObject on each environmentFiles object (arn:aws:s3:::BUCKET/KEY) and s3:GetBucketLocation on its ' +
+      'bucket, for ECS task definitions. An object encrypted with a customer managed KMS key also needs ' +
+      "kms:Decrypt on that key: the rule cannot see an object's encryption and does not check it.",
+    annotationPriority: 5,
+    annotationSentence: unusable('environment file'),
+    remediation: { fix: 'grant', when: 'noAllow' },
+  }),
+  FIRELENS_CONFIG: define({
+    title: 'FireLens configuration file in S3 readable (ECS)',
+    section: 'execution-IAM-role',
+    docUrl: 'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/firelens-taskdef.html',
+    description:
+      'With firelensConfiguration.options config-file-type "s3", s3:GetObject on the config-file-value object ' +
+      'and s3:GetBucketLocation on its bucket (same KMS caveat as ENVIRONMENT_FILES).',
+    annotationPriority: 5,
+    annotationSentence: unusable('FireLens config file'),
+    remediation: { fix: 'grant', when: 'noAllow' },
+  }),
+  GMSA_CREDENTIAL_SPECS: define({
+    title: 'gMSA credential specs readable (ECS)',
+    section: 'execution-IAM-role',
+    docUrl: 'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/linux-gmsa.html',
+    description:
+      'For each credentialSpecs entry (credentialspec:ARN or credentialspecdomainless:ARN; or credentialspec:ARN ' +
+      'in dockerSecurityOptions): s3:GetObject on ' +
+      'an S3 object, or ssm:GetParameters on an SSM parameter (and kms:Decrypt on its customer managed key). ' +
+      'The domainless secret named inside the spec is not visible offline and is not checked.',
+    annotationPriority: 5,
+    annotationSentence: unusable('credential spec'),
+    remediation: { fix: 'grant', when: 'noAllow' },
+  }),
+  FSX_WINDOWS_CREDENTIALS: define({
+    title: 'FSx for Windows File Server volumes usable (ECS)',
+    section: 'execution-IAM-role',
+    docUrl: 'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/wfsx-volumes.html',
+    description:
+      'For each fsxWindowsFileServerVolumeConfiguration: secretsmanager:GetSecretValue or ssm:GetParameters on ' +
+      'authorizationConfig.credentialsParameter (and kms:Decrypt on its customer managed key), and ' +
+      'fsx:DescribeFileSystems on the file system.',
+    annotationPriority: 5,
+    annotationSentence: unusable('FSx volume setting'),
+    remediation: { fix: 'grant', when: 'noAllow' },
+  }),
+  TRUST_SOURCE_ARN: define({
+    title: 'Trust aws:SourceArn not limited to one cluster',
+    section: 'execution-IAM-role',
+    docUrl: 'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html',
+    description:
+      'No statement trusting ecs-tasks.amazonaws.com limits aws:SourceArn to a specific cluster (or other ECS ' +
+      'resource): ECS does not support it, and AWS says to use arn:aws:ecs:REGION:ACCOUNT:* instead.',
+    annotationPriority: 0,
+    annotationSentence: ({ reason }) =>
+      reason.kind === 'unsupportedSourceArn'
+        ? `Trust aws:SourceArn ${reason.values.join(', ')} names one cluster (unsupported; use ${reason.replacement})`
+        : 'Trust aws:SourceArn names one cluster (unsupported)',
+    remediation: { fix: 'none' },
+  }),
   POLICY_UNREADABLE: define({
     title: 'Every policy readable',
     section: 'execution-IAM-role',
@@ -217,6 +292,11 @@ export function annotationPriorityOf(finding: Finding): number {
 export function annotationSentenceOf(finding: Finding): string {
   const sentence = FINDINGS[finding.id].annotationSentence;
   if (sentence !== 'generic') return sentence(finding);
+  return genericSentence(finding);
+}
+
+/** The sentence of a `generic` finding: a layer's refusal, an unverifiable requirement, else the message. */
+function genericSentence(finding: Finding): string {
   const layered = layerAnnotationText(finding);
   if (layered !== undefined) return layered;
   const { reason } = finding;

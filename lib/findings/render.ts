@@ -60,6 +60,11 @@ export function describeReason(reason: FindingReason): string {
       return `not allowed by ${layerOf(reason.layer, reason.policyName)} (${reason.detail})`;
     case 'layerUnreadable':
       return `${layerOf(reason.layer, reason.subject)} was not read: ${reason.problem}`;
+    case 'unsupportedSourceArn':
+      return (
+        `statement ${reason.statement} limits aws:SourceArn to ${reason.values.join(', ')}, which ECS does not ` +
+        `support; use ${reason.replacement}`
+      );
   }
 }
 
@@ -248,6 +253,11 @@ export function untrustedMessage(service: TrustedService, reason: FindingReason)
   return `${subject}: ${describeReason(reason)}`;
 }
 
+/** A trust statement whose aws:SourceArn names one cluster, which ECS does not support (TRUST_SOURCE_ARN). */
+export function unsupportedSourceArnMessage(service: TrustedService, reason: FindingReason): string {
+  return `The trust policy's condition for ${service} cannot work: ${describeReason(reason)}`;
+}
+
 /** Trusted without aws:SourceAccount or aws:SourceArn (TRUST_CONFUSED_DEPUTY). */
 export function confusedDeputyMessage(service: TrustedService): string {
   return `The trust policy lets ${service} assume the role without aws:SourceAccount or aws:SourceArn`;
@@ -362,6 +372,13 @@ export function unfixableReasonText(finding: Finding): string | undefined {
       return (
         `${describeReason(reason)}; no change can be proven to help. Give the rule's role read access (or ` +
         'the offline audit the layer file) and run the remediation again.'
+      );
+    case 'unsupportedSourceArn':
+      // Rewriting a deliberate restriction is the owner's call; adding a statement would widen trust.
+      return (
+        `the trust policy's statement ${reason.statement} limits aws:SourceArn to ` +
+        `${reason.values.join(', ')}, which ECS does not support, and the remediation never edits or widens ` +
+        `trust. Replace those values with "${reason.replacement}" (with aws:SourceAccount if wanted) by hand.`
       );
     default:
       return undefined;

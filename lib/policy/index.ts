@@ -6,7 +6,7 @@ export * from './types';
 export { PolicyParseError } from './errors';
 export { parsePolicyDocument, type ParseOptions } from './parse';
 export { evaluateRequest } from './evaluate';
-export { evaluateTrust } from './trust';
+export { evaluateTrust, findUnsupportedSourceArns, type UnsupportedSourceArn } from './trust';
 export { statementLabel } from './label';
 export {
   matchesActionPattern,

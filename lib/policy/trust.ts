@@ -192,3 +192,64 @@ export function evaluateTrust(trust: PolicyDocument, query: TrustQuery): TrustRe
     hasConfusedDeputyCondition: false,
   };
 }
+
+/** A trust statement whose `aws:SourceArn` condition names specific ECS resources (a cluster) only. */
+export interface UnsupportedSourceArn {
+  readonly statement: StatementRef;
+  /** The operator and key as written: `ArnEquals`, `aws:SourceArn`. */
+  readonly operator: string;
+  readonly key: string;
+  /** The values that name a specific resource: `arn:aws:ecs:us-east-1:111122223333:cluster/prod`. */
+  readonly values: readonly string[];
+  /** What AWS documents instead, in the same region: `arn:aws:ecs:us-east-1:111122223333:*`. */
+  readonly replacement: string;
+}
+
+/**
+ * Allow statements trusting `query.service` whose `aws:SourceArn` condition can only match specific ECS
+ * resources (`...:cluster/prod`, `...:cluster/*`): "Using the aws:SourceArn condition key to specify a
+ * specific cluster is not currently supported", AWS says, and documents `arn:aws:ecs:REGION:ACCOUNT:*`
+ * instead (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html). A condition
+ * that also holds a value covering every ECS ARN of the account still works and is not reported.
+ */
+export function findUnsupportedSourceArns(trust: PolicyDocument, query: TrustQuery): UnsupportedSourceArn[] {
+  const partition = query.partition ?? 'aws';
+  const found: UnsupportedSourceArn[] = [];
+  for (const statement of trust.statements) {
+    if (
+      statement.effect !== 'Allow' ||
+      !principalApplies(statement, query.service) ||
+      !actionApplies(statement)
+    )
+      continue;
+    for (const operator of Object.keys(statement.condition)) {
+      const op = parseOperator(operator);
+      if (!op.spec || op.spec.negated || op.set !== 'none') continue;
+      const family = op.spec.family;
+      if (family !== 'arn' && family !== 'like' && family !== 'string') continue;
+      for (const [key, values] of Object.entries(statement.condition[operator] ?? {})) {
+        if (key.toLowerCase() !== SOURCE_ARN) continue;
+        const specific = values.filter(namesSpecificEcsResource);
+        const covering = values.some(
+          (value) => sourceArnValueMatches(value, query.accountId, partition) === TRUE,
+        );
+        if (specific.length === 0 || covering) continue;
+        const region = arnParts(specific[0] as string)[3] || '*';
+        found.push({
+          statement: refOf(statement),
+          operator,
+          key,
+          values: specific,
+          replacement: `arn:${partition}:ecs:${region}:${query.accountId}:*`,
+        });
+      }
+    }
+  }
+  return found;
+}
+
+/** `arn:aws:ecs:REGION:ACCOUNT:cluster/NAME` and any other ECS ARN whose resource part is not just `*`. */
+function namesSpecificEcsResource(value: string): boolean {
+  const parts = arnParts(value);
+  return parts.length === 6 && parts[2]?.toLowerCase() === 'ecs' && !isAllStars(escapeRaw(parts[5] ?? ''));
+}

@@ -145,7 +145,8 @@ export function requirementsFor(
     head.push(...basePermissions(role.partition, location.region, role.accountId));
   } else {
     addExecutionPermissions(collector, consumers);
-    for (const { consumer, secrets, registryCredentials, invalidReferences } of consumers) {
+    for (const usage of consumers) {
+      const { consumer, secrets, registryCredentials, invalidReferences } = usage;
       for (const reference of registryCredentials) {
         collector.permission(
           'REGISTRY_CREDENTIALS',
@@ -156,6 +157,7 @@ export function requirementsFor(
         addDecrypt(collector, reference.arn, 'secretsmanager', reference, keys, role, consumer);
       }
       for (const reference of secrets) addSecret(collector, reference, keys, role, consumer);
+      addEcsFileNeeds(collector, usage, keys, role);
       for (const invalid of invalidReferences) {
         collector.unverifiable(
           invalid.id,
@@ -197,16 +199,42 @@ function addExecutionPermissions(collector: RequirementCollector, consumers: rea
   }
 }
 
+/**
+ * What ECS task definitions alone ask of the role: the S3 reads of environment files, FireLens config files
+ * and gMSA credential specs, the parameters and secrets of credential specs and FSx for Windows volumes, and
+ * fsx:DescribeFileSystems on each FSx file system. Each under its own finding id.
+ */
+function addEcsFileNeeds(
+  collector: RequirementCollector,
+  { consumer, s3Objects, featureSecrets, fsxFileSystems }: ConsumerUsage,
+  keys: KeyMetadata,
+  role: RoleSnapshot,
+): void {
+  for (const object of s3Objects) {
+    collector.permission(object.id, 's3:GetObject', object.objectArn, consumer);
+    if (object.needsBucketLocation)
+      collector.permission(object.id, 's3:GetBucketLocation', object.bucketArn, consumer);
+  }
+  for (const reference of featureSecrets) {
+    addSecret(collector, reference, keys, role, consumer, reference.id);
+  }
+  for (const fileSystem of fsxFileSystems) {
+    collector.permission('FSX_WINDOWS_CREDENTIALS', 'fsx:DescribeFileSystems', fileSystem.arn, consumer);
+  }
+}
+
+/** The grants of one secret reference; `id` overrides the secrets' own ids for the needs of ECS features. */
 function addSecret(
   collector: RequirementCollector,
   reference: SecretReference,
   keys: KeyMetadata,
   role: RoleSnapshot,
   consumer: Consumer,
+  id?: FindingId,
 ): void {
   if (reference.service === 'secretsmanager') {
     collector.permission(
-      'SECRETS_MANAGER',
+      id ?? 'SECRETS_MANAGER',
       'secretsmanager:GetSecretValue',
       secretPattern(reference),
       consumer,
@@ -214,7 +242,7 @@ function addSecret(
     addDecrypt(collector, reference.arn, 'secretsmanager', reference, keys, role, consumer);
     return;
   }
-  collector.permission('SECRETS_SSM', 'ssm:GetParameters', reference.arn, consumer);
+  collector.permission(id ?? 'SECRETS_SSM', 'ssm:GetParameters', reference.arn, consumer);
   if (reference.passThroughSecretArn) {
     // Parameter Store fetches the secret with the caller's credentials: both grants are needed.
     const secret: SecretTarget = {
@@ -222,7 +250,12 @@ function addSecret(
       isPartial: true,
       ...(reference.resolvedSecretArn !== undefined && { resolvedSecretArn: reference.resolvedSecretArn }),
     };
-    collector.permission('SECRETS_MANAGER', 'secretsmanager:GetSecretValue', secretPattern(secret), consumer);
+    collector.permission(
+      id ?? 'SECRETS_MANAGER',
+      'secretsmanager:GetSecretValue',
+      secretPattern(secret),
+      consumer,
+    );
     addDecrypt(collector, secret.arn, 'secretsmanager', secret, keys, role, consumer);
     return;
   }

@@ -21,12 +21,14 @@ import {
   notGrantedMessage,
   unreadablePolicyMessage,
   unreadableTrustMessage,
+  unsupportedSourceArnMessage,
   untrustedMessage,
   unverifiableMessage,
 } from '../findings/render';
 import {
   evaluateRequest,
   evaluateTrust,
+  findUnsupportedSourceArns,
   parsePolicyDocument,
   PolicyParseError,
   type NamedPolicy,
@@ -34,6 +36,7 @@ import {
   type PolicySet,
   type RequestContext,
   type StatementRef,
+  type UnresolvedCondition,
 } from '../policy';
 import { LayerJudge, type LayerOptions } from './layered-permission';
 
@@ -69,7 +72,8 @@ export function evaluateRole(
     switch (requirement.kind) {
       case 'trust':
         trust ??= readTrust(role);
-        finding = 'statements' in trust ? checkTrust(trust, requirement, role) : trust;
+        if ('statements' in trust) findings.push(...checkTrust(trust, requirement, role));
+        else finding = trust;
         break;
       case 'attachment':
         finding = checkAttachment(requirement, role);
@@ -150,38 +154,69 @@ function readTrust(role: RoleSnapshot): PolicyDocument | Finding {
   }
 }
 
-function checkTrust(
-  trust: PolicyDocument,
-  requirement: TrustRequirement,
-  role: RoleSnapshot,
-): Finding | undefined {
-  const result = evaluateTrust(trust, {
-    service: requirement.service,
-    accountId: role.accountId,
-    partition: role.partition,
+/**
+ * The trust findings: TRUST_SOURCE_ARN for each statement whose aws:SourceArn names a cluster, then
+ * TRUST_ECS_TASKS or TRUST_CONFUSED_DEPUTY. A trust left conditional only by those SourceArn conditions
+ * reports them alone: they are the cause, and naming it tells the owner what to change.
+ */
+function checkTrust(trust: PolicyDocument, requirement: TrustRequirement, role: RoleSnapshot): Finding[] {
+  const query = { service: requirement.service, accountId: role.accountId, partition: role.partition };
+  const result = evaluateTrust(trust, query);
+  const findings: Finding[] = findUnsupportedSourceArns(trust, query).map((unsupported) => {
+    const reason: FindingReason = {
+      kind: 'unsupportedSourceArn',
+      statement: statementName(unsupported.statement),
+      values: unsupported.values,
+      replacement: unsupported.replacement,
+    };
+    return {
+      id: 'TRUST_SOURCE_ARN',
+      reason,
+      neededBy: [],
+      message: unsupportedSourceArnMessage(requirement.service, reason),
+    };
   });
+  const explained = (condition: UnresolvedCondition): boolean =>
+    condition.key.toLowerCase() === 'aws:sourcearn' &&
+    findings.some(
+      ({ reason }) =>
+        reason.kind === 'unsupportedSourceArn' &&
+        reason.statement === statementName(condition) &&
+        condition.values.some((value) => reason.values.includes(value)),
+    );
   let reason: FindingReason | undefined;
   if (result.decision === 'explicitDeny') reason = denyReason(result.matchedStatements);
-  else if (result.conditional)
+  else if (result.conditional && !result.unresolvedConditions.every(explained))
     reason = { kind: 'conditional', conditions: result.unresolvedConditions.map(conditionText) };
-  else if (result.decision !== 'allowed') reason = { kind: 'noAllow' };
+  else if (result.decision !== 'allowed' && !result.conditional) reason = { kind: 'noAllow' };
   if (reason !== undefined) {
-    return {
+    findings.push({
       id: 'TRUST_ECS_TASKS',
       reason,
       neededBy: [],
       message: untrustedMessage(requirement.service, reason),
-    };
-  }
-  if (requirement.requireConfusedDeputyCondition && !result.hasConfusedDeputyCondition) {
-    return {
+    });
+  } else if (
+    result.decision === 'allowed' &&
+    !result.conditional &&
+    requirement.requireConfusedDeputyCondition &&
+    !result.hasConfusedDeputyCondition
+  ) {
+    findings.push({
       id: 'TRUST_CONFUSED_DEPUTY',
       reason: { kind: 'noConfusedDeputyCondition' },
       neededBy: [],
       message: confusedDeputyMessage(requirement.service),
-    };
+    });
   }
-  return undefined;
+  return findings;
+}
+
+/** A statement as findings name it: its Sid, else its index. */
+function statementName(statement: Pick<StatementRef, 'sid' | 'statementIndex'>): string {
+  return statement.sid !== undefined && statement.sid !== ''
+    ? statement.sid
+    : String(statement.statementIndex);
 }
 
 function checkAttachment(requirement: AttachmentRequirement, role: RoleSnapshot): Finding | undefined {

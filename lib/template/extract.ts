@@ -5,7 +5,13 @@
  * declared beside them. Values the template does not determine stay `Unknown` for an adapter to fail closed on.
  */
 import type { ManagedPolicyDocument, RoleDescription } from '../facts/ports';
-import type { BatchJobDefinition, ContainerLike, EcsTaskDefinition, KeyValueSecret } from '../usage/types';
+import type {
+  BatchJobDefinition,
+  ContainerLike,
+  EcsTaskDefinition,
+  EcsVolume,
+  KeyValueSecret,
+} from '../usage/types';
 import type { ParsedTemplate } from './parse';
 import { isResolvedObject, TemplateResolver, type Resolved, type ResolveOptions } from './resolve';
 import { isUnknown, Unknown, unknownsIn, type MaybeUnknown, type UnknownAt } from './unknown';
@@ -475,14 +481,92 @@ function jobDefinitionOf(resource: Declared, resolved: ResolvedProperty): MaybeU
 function taskDefinitionOf(resource: Declared, resolved: ResolvedProperty): MaybeUnknown<EcsTaskDefinition> {
   const family = resolved(resource, 'Family');
   const role = resolved(resource, 'ExecutionRoleArn');
+  const volumes = resolved(resource, 'Volumes');
   return {
     family: family === undefined ? resource.logicalId : asText(family),
     revision: 1,
     status: 'ACTIVE',
     ...(role !== undefined && { executionRoleArn: asText(role) }),
-    containerDefinitions: listAt(resolved(resource, 'ContainerDefinitions')).map((container) =>
-      containerOf(container, false),
-    ),
+    containerDefinitions: listAt(resolved(resource, 'ContainerDefinitions')).map((container) => ({
+      ...containerOf(container, false),
+      ...ecsContainerFieldsOf(container),
+    })),
+    ...(volumes !== undefined && { volumes: listAt(volumes).map(volumeOf) }),
+  };
+}
+
+/**
+ * The fields only ECS containers have (environment files, FireLens, credential specs), PascalCase to
+ * camelCase. FireLens option names are FireLens's own (`config-file-type`): kept as written.
+ */
+function ecsContainerFieldsOf(value: Resolved): MaybeUnknown<ContainerLike> {
+  if (!isResolvedObject(value)) return {};
+  const files = value['EnvironmentFiles'];
+  const firelens = value['FirelensConfiguration'];
+  const specs = value['CredentialSpecs'];
+  const securityOptions = value['DockerSecurityOptions'];
+  return {
+    ...(files !== undefined && {
+      environmentFiles: listAt(files).map((file) =>
+        isResolvedObject(file)
+          ? {
+              ...(file['Type'] !== undefined && { type: asText(file['Type']) }),
+              value: asText(file['Value'] ?? null),
+            }
+          : { value: asText(file) },
+      ),
+    }),
+    ...(firelens !== undefined &&
+      firelens !== null && {
+        firelensConfiguration: isResolvedObject(firelens)
+          ? {
+              ...(firelens['Type'] !== undefined && { type: asText(firelens['Type']) }),
+              ...(isResolvedObject(firelens['Options']) && {
+                options: Object.fromEntries(
+                  Object.entries(firelens['Options']).map(([key, option]) => [key, asText(option)]),
+                ),
+              }),
+            }
+          : // Not an object: whether it fetches a file at all is unknown, so it is one need.
+            {
+              options: {
+                'config-file-type': isUnknown(firelens)
+                  ? firelens
+                  : new Unknown('FirelensConfiguration: expected an object'),
+              },
+            },
+      }),
+    ...(specs !== undefined && { credentialSpecs: listAt(specs).map(asText) }),
+    ...(securityOptions !== undefined && { dockerSecurityOptions: listAt(securityOptions).map(asText) }),
+  };
+}
+
+/** A task definition volume; only FSx for Windows File Server volumes matter to the execution role. */
+function volumeOf(value: Resolved): MaybeUnknown<EcsVolume> {
+  if (!isResolvedObject(value)) {
+    const unknown = isUnknown(value) ? value : new Unknown('Volumes: expected an object');
+    // An unknown volume may be an FSx one: keep its credentials unknown so the verdict fails closed.
+    return {
+      fsxWindowsFileServerVolumeConfiguration: { authorizationConfig: { credentialsParameter: unknown } },
+    };
+  }
+  const name = value['Name'];
+  const fsx = value['FSxWindowsFileServerVolumeConfiguration'];
+  const object = isResolvedObject(fsx) ? fsx : {};
+  const authorization = isResolvedObject(object['AuthorizationConfig']) ? object['AuthorizationConfig'] : {};
+  return {
+    ...(name !== undefined && { name: asText(name) }),
+    ...(fsx !== undefined &&
+      fsx !== null && {
+        fsxWindowsFileServerVolumeConfiguration: {
+          fileSystemId: asText(isUnknown(fsx) ? fsx : (object['FileSystemId'] ?? null)),
+          authorizationConfig: {
+            credentialsParameter: asText(
+              isUnknown(fsx) ? fsx : (authorization['CredentialsParameter'] ?? null),
+            ),
+          },
+        },
+      }),
   };
 }
 

@@ -3,6 +3,7 @@
  * read by lib/aws; this only walks them.
  */
 import type { Consumer } from '../core/model';
+import { addContainerFiles, addTaskVolumes, type EcsFileSink } from './ecs-files';
 import { InvalidSecretReferenceError } from './errors';
 import { ecrRepositoryArn } from './images';
 import { roleKey } from './roles';
@@ -12,9 +13,12 @@ import type {
   ContainerLike,
   EcsPropertiesLike,
   EcsTaskDefinition,
+  FeatureSecretReference,
+  FileSystemReference,
   InvalidReference,
   RoleUsage,
   RuleLocation,
+  S3ObjectReference,
   SecretReference,
 } from './types';
 import { parseValueFrom } from './value-from';
@@ -68,15 +72,36 @@ interface Located {
 }
 
 /** Accumulates one consumer's needs, deduplicated, in the order first seen. */
-class ConsumerBuilder {
+class ConsumerBuilder implements EcsFileSink {
   readonly ecr = new Set<string>();
   readonly logGroups = new Set<string>();
   readonly createdLogGroups = new Set<string>();
   readonly secrets = new Map<string, SecretReference>();
   readonly registry = new Map<string, SecretReference>();
+  readonly s3Objects = new Map<string, S3ObjectReference>();
+  readonly featureSecrets = new Map<string, FeatureSecretReference>();
+  readonly fileSystems = new Map<string, FileSystemReference>();
   readonly invalid: InvalidReference[] = [];
 
   constructor(readonly consumer: Consumer) {}
+
+  addS3Object(reference: S3ObjectReference): void {
+    const key = `${reference.id}\u0000${reference.objectArn}\u0000${reference.needsBucketLocation}`;
+    if (!this.s3Objects.has(key)) this.s3Objects.set(key, reference);
+  }
+
+  addFeatureSecret(reference: FeatureSecretReference): void {
+    const key = `${reference.id}\u0000${reference.service}\u0000${reference.arn}`;
+    if (!this.featureSecrets.has(key)) this.featureSecrets.set(key, reference);
+  }
+
+  addFileSystem(reference: FileSystemReference): void {
+    if (!this.fileSystems.has(reference.arn)) this.fileSystems.set(reference.arn, reference);
+  }
+
+  addInvalid(reference: InvalidReference): void {
+    this.invalid.push(reference);
+  }
 
   build(): ConsumerUsage {
     return {
@@ -86,6 +111,9 @@ class ConsumerBuilder {
       createdLogGroups: [...this.createdLogGroups],
       secrets: [...this.secrets.values()],
       registryCredentials: [...this.registry.values()],
+      s3Objects: [...this.s3Objects.values()],
+      featureSecrets: [...this.featureSecrets.values()],
+      fsxFileSystems: [...this.fileSystems.values()],
       invalidReferences: this.invalid,
     };
   }
@@ -133,7 +161,10 @@ export function extractUsage(
     (task.containerDefinitions ?? []).forEach((container, index) => {
       const path = `containerDefinitions[${container.name ?? index}]`;
       addContainer(builder, { container, path }, 'ecs', location);
+      // Fields only ECS task definitions have (Batch's ecsProperties containers do not).
+      addContainerFiles(builder, container, path, location);
     });
+    addTaskVolumes(builder, task.volumes, location);
   }
 
   const index = new RoleUsageIndex(location);

@@ -22,7 +22,11 @@ export function collectSecretRefs(usage: ReadonlyMap<string, RoleUsage>): {
   const parameterArns = new Set<string>();
   for (const roleUsage of usage.values()) {
     for (const consumer of roleUsage.consumers) {
-      for (const reference of [...consumer.secrets, ...consumer.registryCredentials]) {
+      for (const reference of [
+        ...consumer.secrets,
+        ...consumer.registryCredentials,
+        ...consumer.featureSecrets,
+      ]) {
         if (reference.service === 'secretsmanager') secretArns.add(reference.arn);
         else if (reference.passThroughSecretArn) secretArns.add(reference.passThroughSecretArn);
         else parameterArns.add(reference.arn);

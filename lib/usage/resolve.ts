@@ -35,18 +35,22 @@ function resolveRoleUsage(usage: RoleUsage, resolvedArns: ResolvedSecretArns): R
     const registryCredentials = consumer.registryCredentials.map((reference) =>
       resolveReference(reference, resolvedArns),
     );
+    const featureSecrets = consumer.featureSecrets.map((reference) =>
+      resolveReference(reference, resolvedArns),
+    );
     const same =
       secrets.every((reference, index) => reference === consumer.secrets[index]) &&
-      registryCredentials.every((reference, index) => reference === consumer.registryCredentials[index]);
+      registryCredentials.every((reference, index) => reference === consumer.registryCredentials[index]) &&
+      featureSecrets.every((reference, index) => reference === consumer.featureSecrets[index]);
     if (same) return consumer;
     changed = true;
     // `consumer.consumer` stays the same object: requirements merge the consumers they name by identity.
-    return { ...consumer, secrets, registryCredentials };
+    return { ...consumer, secrets, registryCredentials, featureSecrets };
   });
   return changed ? { ...usage, consumers } : usage;
 }
 
-function resolveReference(reference: SecretReference, resolvedArns: ResolvedSecretArns): SecretReference {
+function resolveReference<T extends SecretReference>(reference: T, resolvedArns: ResolvedSecretArns): T {
   const partial = partialSecretArnOf(reference);
   if (partial === undefined) return reference;
   const full = resolvedArns.get(partial);

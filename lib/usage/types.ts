@@ -24,6 +24,27 @@ export interface ContainerLike {
   readonly secrets?: readonly KeyValueSecret[];
   readonly logConfiguration?: LogConfiguration;
   readonly repositoryCredentials?: { readonly credentialsParameter?: string };
+  /** ECS task definitions only: files of `KEY=VALUE` lines the agent downloads from S3 (`type: "s3"`). */
+  readonly environmentFiles?: readonly { readonly value?: string; readonly type?: string }[];
+  /** ECS task definitions only: a FireLens router; `config-file-type: "s3"` makes the agent fetch its config. */
+  readonly firelensConfiguration?: {
+    readonly type?: string;
+    readonly options?: Readonly<Record<string, string>>;
+  };
+  /** ECS task definitions only: `credentialspec:ARN` or `credentialspecdomainless:ARN` (S3 object or SSM parameter). */
+  readonly credentialSpecs?: readonly string[];
+  /** ECS task definitions only: the older place of a credential spec (`credentialspec:ARN`, `credentialspec:file://...`). */
+  readonly dockerSecurityOptions?: readonly string[];
+}
+
+/** A task definition volume; only FSx for Windows File Server volumes involve the execution role. */
+export interface EcsVolume {
+  readonly name?: string;
+  readonly fsxWindowsFileServerVolumeConfiguration?: {
+    readonly fileSystemId?: string;
+    readonly rootDirectory?: string;
+    readonly authorizationConfig?: { readonly credentialsParameter?: string; readonly domain?: string };
+  };
 }
 
 export interface EcsPropertiesLike {
@@ -57,6 +78,7 @@ export interface EcsTaskDefinition {
   readonly status?: string;
   readonly executionRoleArn?: string;
   readonly containerDefinitions?: readonly (ContainerLike & { readonly name?: string })[];
+  readonly volumes?: readonly EcsVolume[];
 }
 
 /** Where the rule runs: names of SSM parameters and secrets resolve in this region and account. */
@@ -99,9 +121,38 @@ export interface SecretMetadata {
   readonly resolvedArns: ResolvedSecretArns;
 }
 
+/** The needs of ECS task definitions that the Batch page does not list, one finding id each. */
+export type EcsFileNeed =
+  'ENVIRONMENT_FILES' | 'FIRELENS_CONFIG' | 'GMSA_CREDENTIAL_SPECS' | 'FSX_WINDOWS_CREDENTIALS';
+
+/** An S3 object the ECS agent downloads with the execution role before the container starts. */
+export interface S3ObjectReference {
+  readonly id: Exclude<EcsFileNeed, 'FSX_WINDOWS_CREDENTIALS'>;
+  /** `arn:PARTITION:s3:::BUCKET/KEY`: what s3:GetObject is authorised on. */
+  readonly objectArn: string;
+  /** `arn:PARTITION:s3:::BUCKET`: what s3:GetBucketLocation is authorised on. */
+  readonly bucketArn: string;
+  /** Whether AWS documents s3:GetBucketLocation for this file too (environment files, FireLens config). */
+  readonly needsBucketLocation: boolean;
+  /** `containerDefinitions[app].environmentFiles[0]`. */
+  readonly field: string;
+}
+
+/** An SSM parameter or Secrets Manager secret a gMSA credential spec or an FSx for Windows volume reads. */
+export interface FeatureSecretReference extends SecretReference {
+  readonly id: 'GMSA_CREDENTIAL_SPECS' | 'FSX_WINDOWS_CREDENTIALS';
+}
+
+/** An FSx for Windows File Server file system a volume mounts: fsx:DescribeFileSystems on its ARN. */
+export interface FileSystemReference {
+  /** `arn:PARTITION:fsx:REGION:ACCOUNT:file-system/fs-0123456789abcdef0`. */
+  readonly arn: string;
+  readonly field: string;
+}
+
 /** A reference the ECS agent could not resolve: the consumer fails at runtime whatever the role grants. */
 export interface InvalidReference {
-  readonly id: 'SECRETS_MANAGER' | 'SECRETS_SSM' | 'REGISTRY_CREDENTIALS';
+  readonly id: 'SECRETS_MANAGER' | 'SECRETS_SSM' | 'REGISTRY_CREDENTIALS' | EcsFileNeed;
   /** `containerProperties.secrets[DB_PASSWORD]`. */
   readonly field: string;
   readonly valueFrom: string;
@@ -122,6 +173,12 @@ export interface ConsumerUsage {
   readonly secrets: readonly SecretReference[];
   /** `repositoryCredentials.credentialsParameter`: always Secrets Manager. */
   readonly registryCredentials: readonly SecretReference[];
+  /** ECS only: environment files, FireLens config files and gMSA credential specs hosted in S3. */
+  readonly s3Objects: readonly S3ObjectReference[];
+  /** ECS only: gMSA credential specs in Parameter Store, FSx for Windows credentials (secret or parameter). */
+  readonly featureSecrets: readonly FeatureSecretReference[];
+  /** ECS only: FSx for Windows File Server file systems its volumes mount. */
+  readonly fsxFileSystems: readonly FileSystemReference[];
   readonly invalidReferences: readonly InvalidReference[];
 }
 

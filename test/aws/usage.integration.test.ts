@@ -2,7 +2,7 @@ import { DeregisterJobDefinitionCommand } from '@aws-sdk/client-batch';
 import type { AwsClients } from '../../lib/aws/clients';
 import { countCalls } from '../../lib/aws/call-counter';
 import { AwsUsageReader } from '../../lib/aws/usage';
-import { parseValueFrom, type RuleLocation } from '../../lib/usage';
+import { extractUsage, parseValueFrom, type RuleLocation } from '../../lib/usage';
 import { clientsFor, MOTO_ACCOUNT_ID, startMoto, type MotoServer } from '../support/moto';
 import {
   parameterArn,
@@ -89,6 +89,60 @@ describe('listLatestTaskDefinitions', () => {
       name: 'app',
       secrets: [{ name: 'K', valueFrom: '/web/key' }],
     });
+  });
+});
+
+describe('listLatestTaskDefinitions: the ECS-only fields reach the usage index', () => {
+  beforeEach(() => moto.reset());
+
+  it('environment files, FireLens config, credential specs and FSx volumes as ECS stores them', async () => {
+    // Arrange
+    const parameter = `arn:aws:ssm:us-east-1:${MOTO_ACCOUNT_ID}:parameter/fsx/admin`;
+    await seedTaskDefinition(clients.ecs, {
+      family: 'win',
+      executionRoleArn: ROLE,
+      containers: [
+        {
+          name: 'app',
+          image: 'nginx',
+          memory: 128,
+          environmentFiles: [{ value: 'arn:aws:s3:::acme-config/win.env', type: 's3' }],
+          firelensConfiguration: {
+            type: 'fluentbit',
+            options: { 'config-file-type': 's3', 'config-file-value': 'arn:aws:s3:::acme-config/fb.conf' },
+          },
+          credentialSpecs: ['credentialspec:arn:aws:s3:::acme-gmsa/win.json'],
+        },
+      ],
+      volumes: [
+        {
+          name: 'share',
+          fsxWindowsFileServerVolumeConfiguration: {
+            fileSystemId: 'fs-0123456789abcdef0',
+            rootDirectory: 'share',
+            authorizationConfig: { credentialsParameter: parameter, domain: 'corp.example.com' },
+          },
+        },
+      ],
+    });
+
+    // Act
+    const definitions = await usage.listLatestTaskDefinitions();
+    const consumer = extractUsage([], definitions, LOCATION).get(ROLE)?.consumers[0];
+
+    // Assert
+    expect(consumer?.s3Objects.map((object) => `${object.id} ${object.objectArn}`)).toEqual([
+      'ENVIRONMENT_FILES arn:aws:s3:::acme-config/win.env',
+      'FIRELENS_CONFIG arn:aws:s3:::acme-config/fb.conf',
+      'GMSA_CREDENTIAL_SPECS arn:aws:s3:::acme-gmsa/win.json',
+    ]);
+    expect(consumer?.featureSecrets.map((secret) => `${secret.id} ${secret.arn}`)).toEqual([
+      `FSX_WINDOWS_CREDENTIALS ${parameter}`,
+    ]);
+    expect(consumer?.fsxFileSystems.map((fileSystem) => fileSystem.arn)).toEqual([
+      `arn:aws:fsx:us-east-1:${MOTO_ACCOUNT_ID}:file-system/fs-0123456789abcdef0`,
+    ]);
+    expect(consumer?.invalidReferences).toEqual([]);
   });
 });
 

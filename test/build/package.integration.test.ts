@@ -30,6 +30,7 @@ describe('npm pack', () => {
         'dist/cli/index.js',
         'samples/account/authorization-details.json',
         'samples/account/job-definitions.json',
+        'samples/account/task-definitions.json',
         'samples/account/keys.json',
         'samples/template/batch-stack.yaml',
       ]),

@@ -11,7 +11,17 @@ export const SAMPLE = join(ROOT, 'samples', 'account');
 export const AUTH = join(SAMPLE, 'authorization-details.json');
 export const JOBS = join(SAMPLE, 'job-definitions.json');
 export const KEYS = join(SAMPLE, 'keys.json');
-export const SAMPLE_FILES = ['--input', AUTH, '--job-definitions', JOBS, '--keys', KEYS];
+export const TASKS = join(SAMPLE, 'task-definitions.json');
+export const SAMPLE_FILES = [
+  '--input',
+  AUTH,
+  '--job-definitions',
+  JOBS,
+  '--task-definitions',
+  TASKS,
+  '--keys',
+  KEYS,
+];
 export const SAMPLE_ACCOUNT = '111122223333';
 
 /** Real files on disk, plus in-memory ones by path (for crafted inputs). */

@@ -17,6 +17,7 @@ import {
   SAMPLE_ACCOUNT,
   SAMPLE_FILES,
   tableVerdicts,
+  TASKS,
   testIo,
 } from './audit-support';
 
@@ -30,6 +31,8 @@ const SAMPLE_VERDICTS: [string, Compliance, FindingId[]][] = [
   ['etl-execution-role', 'NON_COMPLIANT', ['EXEC_PERMISSIONS', 'EXEC_PERMISSIONS']],
   ['reports-execution-role', 'NON_COMPLIANT', ['SECRETS_SSM']],
   ['data-export-execution', 'COMPLIANT', []],
+  ['web-frontend-execution', 'NON_COMPLIANT', ['ENVIRONMENT_FILES']],
+  ['ledger-worker-execution', 'NON_COMPLIANT', ['TRUST_SOURCE_ARN']],
   ['orders-api-role-7h2kq9x1', 'NOT_APPLICABLE', []],
   ['AWSServiceRoleForBatch', 'NOT_APPLICABLE', []],
 ];
@@ -61,7 +64,10 @@ describe('audit --input: the sample account', () => {
     expect(stdout).toMatch(
       /reports-execution-role\s+NON_COMPLIANT\s+SECRETS_SSM: .*permissions boundary DeveloperBoundary/,
     );
-    expect(stdout).toContain('10 roles: 3 compliant, 5 non-compliant, 2 not applicable (listed with --all).');
+    expect(stdout).toContain(
+      'ENVIRONMENT_FILES: s3:GetBucketLocation on arn:aws:s3:::acme-app-config is not granted: no statement allows it (needed by task definition web-frontend:8)',
+    );
+    expect(stdout).toContain('12 roles: 3 compliant, 7 non-compliant, 2 not applicable (listed with --all).');
   });
 
   it('table with --all lists NOT_APPLICABLE roles with the reason', async () => {
@@ -70,7 +76,7 @@ describe('audit --input: the sample account', () => {
 
     // Assert
     expect(stdout).toMatch(/AWSServiceRoleForBatch\s+NOT_APPLICABLE\s+not checked: service-linked role/);
-    expect(tableVerdicts(stdout).size).toBe(10);
+    expect(tableVerdicts(stdout).size).toBe(12);
   });
 
   it('JSON without --all leaves NOT_APPLICABLE out; each role has the documented fields', async () => {
@@ -115,7 +121,13 @@ describe('audit: flags spelled --flag value or --flag=value, in any order, decid
   it.each<[string, string[], string[]]>([
     [
       '--flag=value',
-      [`--input=${AUTH}`, `--job-definitions=${JOBS}`, `--keys=${KEYS}`, '--output=json'],
+      [
+        `--input=${AUTH}`,
+        `--job-definitions=${JOBS}`,
+        `--task-definitions=${TASKS}`,
+        `--keys=${KEYS}`,
+        '--output=json',
+      ],
       [...SAMPLE_FILES, '--output', 'json'],
     ],
     [
@@ -251,9 +263,9 @@ describe('audit: rule parameters as flags', () => {
   });
 
   it('exit 0 when nothing is NON_COMPLIANT', async () => {
-    // Act: only the compliant, hardened role is selected.
+    // Act: only the compliant, hardened role is selected (no task definitions name execution roles).
     const { code, stdout } = await audit([
-      ...SAMPLE_FILES,
+      ...['--input', AUTH, '--job-definitions', JOBS, '--keys', KEYS],
       '--discover-batch-job-definitions',
       'false',
       '--role-name-pattern',
@@ -853,7 +865,16 @@ describe('audit: bad input -> one line on stderr, exit 2', () => {
     ['a switch with a value', [...SAMPLE_FILES, '--all=yes'], '--all takes no value'],
     [
       'task definitions with their discovery off',
-      [...SAMPLE_FILES, '--task-definitions', JOBS, '--discover-ecs-task-definitions', 'false'],
+      [
+        '--input',
+        AUTH,
+        '--job-definitions',
+        JOBS,
+        '--task-definitions',
+        TASKS,
+        '--discover-ecs-task-definitions',
+        'false',
+      ],
       '--task-definitions contradicts --discover-ecs-task-definitions false: drop one of them',
     ],
   ])('%s', async (label, argv, message) => {
@@ -904,7 +925,7 @@ describe('audit with no input: the sample account', () => {
 
     // Assert
     expect(code).toBe(0);
-    expect(roles).toHaveLength(8);
+    expect(roles).toHaveLength(10);
     expect(stderr).toMatch(/^Sample account 111122223333/);
   });
 

@@ -6,12 +6,19 @@ import type { FindingId } from '../../lib/core/model';
 import type { LayerFacts } from '../../lib/facts/layer-ports';
 import { DEFAULT_RULE_PARAMETERS, RULE_PARAMETER_NAMES, type RuleParameters } from '../../lib/parameters';
 import { FINDING_IDS, FINDINGS } from '../../lib/findings/registry';
-import type { BatchJobDefinition, KeyMetadata } from '../../lib/usage/types';
+import type {
+  BatchJobDefinition,
+  ContainerLike,
+  EcsTaskDefinition,
+  KeyMetadata,
+} from '../../lib/usage/types';
 import {
   ACCOUNT,
+  aContainer,
   aJobDefinition,
   allow,
   aRole,
+  aTaskDefinition,
   deny,
   LOCATION,
   policy,
@@ -40,10 +47,24 @@ const SECRET = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:prod/db-AbCdE
 const PARAMETER = `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/prod/db/password`;
 const KEY = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
 const REGISTRY_SECRET = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:dockerhub-Xy12Ab`;
+const FSX_SECRET = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:fsx/admin-AbCdEf`;
+
+/** Task definition web:12 whose container `app` also has the ECS-only `fields`. */
+function webTask(
+  fields: Partial<ContainerLike> = {},
+  extra: Partial<EcsTaskDefinition> = {},
+): EcsTaskDefinition {
+  return {
+    ...aTaskDefinition(),
+    containerDefinitions: [{ ...aContainer({ name: 'app' }), ...fields }],
+    ...extra,
+  };
+}
 
 interface Scenario {
   readonly role: RoleOptions;
   readonly jobs?: readonly BatchJobDefinition[];
+  readonly tasks?: readonly EcsTaskDefinition[];
   readonly keys?: KeyMetadata;
   readonly params?: Partial<RuleParameters>;
   /** The layers beyond the role, as the rule gathers them live. */
@@ -122,6 +143,53 @@ const SCENARIOS: Record<FindingId, Scenario> = {
       ]),
     },
   },
+  ENVIRONMENT_FILES: {
+    role: {},
+    tasks: [webTask({ environmentFiles: [{ value: 'arn:aws:s3:::acme-config/web/prod.env', type: 's3' }] })],
+  },
+  FIRELENS_CONFIG: {
+    role: { inline: { s3: policy(allow('s3:GetBucketLocation', 'arn:aws:s3:::acme-config')) } },
+    tasks: [
+      webTask({
+        firelensConfiguration: {
+          type: 'fluentbit',
+          options: { 'config-file-type': 's3', 'config-file-value': 'arn:aws:s3:::acme-config/extra.conf' },
+        },
+      }),
+    ],
+  },
+  GMSA_CREDENTIAL_SPECS: {
+    role: {},
+    tasks: [webTask({ credentialSpecs: ['credentialspecdomainless:s3://acme-gmsa/web.json'] })],
+  },
+  FSX_WINDOWS_CREDENTIALS: {
+    role: { inline: { fsx: policy(allow('secretsmanager:GetSecretValue', FSX_SECRET)) } },
+    tasks: [
+      webTask(
+        {},
+        {
+          volumes: [
+            {
+              name: 'share',
+              fsxWindowsFileServerVolumeConfiguration: {
+                fileSystemId: 'fs-0123456789abcdef0',
+                rootDirectory: 'share',
+                authorizationConfig: { credentialsParameter: FSX_SECRET, domain: 'corp.example.com' },
+              },
+            },
+          ],
+        },
+      ),
+    ],
+    keys: new Map([[FSX_SECRET, null]]),
+  },
+  TRUST_SOURCE_ARN: {
+    role: {
+      trust: trustFor('ecs-tasks.amazonaws.com', {
+        ArnEquals: { 'aws:SourceArn': `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/prod` },
+      }),
+    },
+  },
   POLICY_UNREADABLE: {
     role: {
       inline: {
@@ -132,8 +200,15 @@ const SCENARIOS: Record<FindingId, Scenario> = {
 };
 
 function annotationFor(scenario: Scenario): { annotation: string; ids: FindingId[] } {
-  const params = { ...DEFAULT_RULE_PARAMETERS, ...scenario.params };
-  const usage = indexUsage({ jobDefinitions: scenario.jobs ?? [], taskDefinitions: [] }, LOCATION);
+  const params = {
+    ...DEFAULT_RULE_PARAMETERS,
+    ...(scenario.tasks && { discoverEcsTaskDefinitions: true }),
+    ...scenario.params,
+  };
+  const usage = indexUsage(
+    { jobDefinitions: scenario.jobs ?? [], taskDefinitions: scenario.tasks ?? [] },
+    LOCATION,
+  );
   const assessment = assessRole(
     aRole(scenario.role),
     usage,

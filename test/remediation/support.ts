@@ -11,11 +11,17 @@ import { policyText } from '../../lib/remediation/json-text';
 import type { ApplicableAssessment } from '../../lib/remediation/plan';
 import type { IamWriter } from '../../lib/remediation/types';
 import { resolveSecretReferences } from '../../lib/usage';
-import type { BatchJobDefinition, KeyMetadata, ResolvedSecretArns } from '../../lib/usage/types';
+import type {
+  BatchJobDefinition,
+  EcsTaskDefinition,
+  KeyMetadata,
+  ResolvedSecretArns,
+} from '../../lib/usage/types';
 import { EXECUTION_ROLE_POLICY, LOCATION } from '../builders';
 
 export interface Facts {
   readonly jobs?: readonly BatchJobDefinition[];
+  readonly tasks?: readonly EcsTaskDefinition[];
   readonly keys?: KeyMetadata;
   /** What DescribeSecret resolved: partial secret ARN -> full ARN. */
   readonly resolvedArns?: ResolvedSecretArns;
@@ -30,7 +36,7 @@ export function assess(
 ): { assessment: ApplicableAssessment; params: RuleParameters } {
   const params = parseRuleParameters(facts.params ?? {});
   const index = resolveSecretReferences(
-    indexUsage({ jobDefinitions: facts.jobs ?? [], taskDefinitions: [] }, LOCATION),
+    indexUsage({ jobDefinitions: facts.jobs ?? [], taskDefinitions: facts.tasks ?? [] }, LOCATION),
     facts.resolvedArns ?? new Map(),
   );
   const assessment = assessRole(role, index, facts.keys ?? new Map(), params, LOCATION);
@@ -142,7 +148,7 @@ export class FakeIam implements IamReader, IamWriter {
 export function fakeUsage(facts: Facts = {}): UsageReader {
   return {
     listActiveJobDefinitions: async () => [...(facts.jobs ?? [])],
-    listLatestTaskDefinitions: async () => [],
+    listLatestTaskDefinitions: async () => [...(facts.tasks ?? [])],
     describeKeys: async () => ({
       keys: facts.keys ?? new Map(),
       resolvedArns: facts.resolvedArns ?? new Map(),

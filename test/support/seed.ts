@@ -4,7 +4,12 @@ import {
   type BatchClient,
   type ContainerProperties,
 } from '@aws-sdk/client-batch';
-import { RegisterTaskDefinitionCommand, type ContainerDefinition, type ECSClient } from '@aws-sdk/client-ecs';
+import {
+  RegisterTaskDefinitionCommand,
+  type ContainerDefinition,
+  type ECSClient,
+  type Volume,
+} from '@aws-sdk/client-ecs';
 import {
   AttachRolePolicyCommand,
   CreatePolicyCommand,
@@ -152,6 +157,7 @@ export async function seedTaskDefinition(
     readonly family: string;
     readonly executionRoleArn?: string;
     readonly containers?: readonly ContainerDefinition[];
+    readonly volumes?: readonly Volume[];
   },
 ): Promise<number> {
   const answer = await ecs.send(
@@ -159,6 +165,7 @@ export async function seedTaskDefinition(
       family: spec.family,
       ...(spec.executionRoleArn !== undefined && { executionRoleArn: spec.executionRoleArn }),
       containerDefinitions: [...(spec.containers ?? [{ name: 'app', image: 'busybox', memory: 128 }])],
+      ...(spec.volumes !== undefined && { volumes: [...spec.volumes] }),
     }),
   );
   const revision = answer.taskDefinition?.revision;

@@ -1,0 +1,179 @@
+/**
+ * `audit --template` derives the ECS-only needs from AWS::ECS::TaskDefinition properties (EnvironmentFiles,
+ * FirelensConfiguration, CredentialSpecs, FSx for Windows volumes) as the live rule does from the API's
+ * task definitions, and fails an undetermined one closed under its own finding id.
+ */
+import { auditJson } from '../cli/audit-support';
+
+const TEMPLATE = 'web.yaml';
+
+/** A stack with an execution role (managed policy attached) and task definition `web` using it. */
+function stack(containerLines: readonly string[], taskLines: readonly string[] = [], grants = ''): string {
+  return [
+    'Resources:',
+    '  WebExecutionRole:',
+    '    Type: AWS::IAM::Role',
+    '    Properties:',
+    '      RoleName: web-execution',
+    '      AssumeRolePolicyDocument:',
+    '        Version: "2012-10-17"',
+    '        Statement:',
+    '          - Effect: Allow',
+    '            Principal: { Service: ecs-tasks.amazonaws.com }',
+    '            Action: sts:AssumeRole',
+    '      ManagedPolicyArns:',
+    "        - !Sub 'arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy'",
+    ...(grants === ''
+      ? []
+      : [
+          '      Policies:',
+          '        - PolicyName: files',
+          '          PolicyDocument:',
+          '            Version: "2012-10-17"',
+          '            Statement:',
+          grants,
+        ]),
+    '  WebTask:',
+    '    Type: AWS::ECS::TaskDefinition',
+    '    Properties:',
+    '      Family: web',
+    '      ExecutionRoleArn: !GetAtt WebExecutionRole.Arn',
+    ...taskLines,
+    '      ContainerDefinitions:',
+    '        - Name: app',
+    '          Image: public.ecr.aws/docker/library/nginx:latest',
+    ...containerLines,
+  ].join('\n');
+}
+
+const ENV_FILE = [
+  '          EnvironmentFiles:',
+  '            - { Type: s3, Value: arn:aws:s3:::acme-config/web.env }',
+];
+
+async function findingsOf(template: string) {
+  const { code, roles, stderr } = await auditJson(['--template', TEMPLATE, '--region', 'eu-west-1'], {
+    files: { [TEMPLATE]: template },
+  });
+  expect(stderr).toBe('');
+  const role = roles.find((candidate) => candidate.roleName === 'web-execution');
+  return { code, findings: (role?.findings ?? []).map((f) => `${f.id} ${f.message}`) };
+}
+
+describe('audit --template: ECS task definition needs', () => {
+  it('an environment file in S3 needs the two S3 reads', async () => {
+    const { code, findings } = await findingsOf(stack(ENV_FILE));
+    expect(code).toBe(1);
+    expect(findings).toEqual([
+      expect.stringMatching(
+        /^ENVIRONMENT_FILES s3:GetObject on arn:aws:s3:::acme-config\/web\.env is not granted.*task definition web:1/,
+      ),
+      expect.stringMatching(
+        /^ENVIRONMENT_FILES s3:GetBucketLocation on arn:aws:s3:::acme-config is not granted/,
+      ),
+    ]);
+  });
+
+  it('granting them makes the role compliant', async () => {
+    const grants = [
+      '              - { Effect: Allow, Action: s3:GetObject, Resource: arn:aws:s3:::acme-config/web.env }',
+      '              - { Effect: Allow, Action: s3:GetBucketLocation, Resource: arn:aws:s3:::acme-config }',
+    ].join('\n');
+    const { code, findings } = await findingsOf(stack(ENV_FILE, [], grants));
+    expect(findings).toEqual([]);
+    expect(code).toBe(0);
+  });
+
+  it.each<[string, string[], string[], RegExp[]]>([
+    [
+      'FireLens config from S3',
+      [
+        '          FirelensConfiguration:',
+        '            Type: fluentbit',
+        "            Options: { config-file-type: s3, config-file-value: 'arn:aws:s3:::acme-config/extra.conf' }",
+      ],
+      [],
+      [
+        /^FIRELENS_CONFIG s3:GetObject on arn:aws:s3:::acme-config\/extra\.conf /,
+        /^FIRELENS_CONFIG s3:GetBucketLocation on arn:aws:s3:::acme-config /,
+      ],
+    ],
+    [
+      'a credential spec in Parameter Store',
+      [
+        "          CredentialSpecs: [ !Sub 'credentialspec:arn:aws:ssm:${AWS::Region}:${AWS::AccountId}:parameter/gmsa/web' ]",
+      ],
+      [],
+      [/^GMSA_CREDENTIAL_SPECS ssm:GetParameters on arn:aws:ssm:eu-west-1:\d{12}:parameter\/gmsa\/web /],
+    ],
+    [
+      'a credential spec among the Docker security options',
+      [
+        "          DockerSecurityOptions: [ 'no-new-privileges', !Sub 'credentialspec:arn:aws:ssm:${AWS::Region}:${AWS::AccountId}:parameter/gmsa/web' ]",
+      ],
+      [],
+      [/^GMSA_CREDENTIAL_SPECS ssm:GetParameters on arn:aws:ssm:eu-west-1:\d{12}:parameter\/gmsa\/web /],
+    ],
+    [
+      'an FSx for Windows volume',
+      [],
+      [
+        '      Volumes:',
+        '        - Name: share',
+        '          FSxWindowsFileServerVolumeConfiguration:',
+        '            FileSystemId: fs-0123456789abcdef0',
+        '            RootDirectory: share',
+        "            AuthorizationConfig: { CredentialsParameter: !Sub 'arn:aws:ssm:${AWS::Region}:${AWS::AccountId}:parameter/fsx/admin', Domain: corp.example.com }",
+      ],
+      [
+        /^FSX_WINDOWS_CREDENTIALS ssm:GetParameters on arn:aws:ssm:eu-west-1:\d{12}:parameter\/fsx\/admin /,
+        /^FSX_WINDOWS_CREDENTIALS fsx:DescribeFileSystems on arn:aws:fsx:eu-west-1:\d{12}:file-system\/fs-0123456789abcdef0 /,
+      ],
+    ],
+    [
+      'an imported FSx credentials parameter (one need, named; nothing about what is left of it)',
+      [],
+      [
+        '      Volumes:',
+        '        - Name: share',
+        '          FSxWindowsFileServerVolumeConfiguration:',
+        '            FileSystemId: fs-0123456789abcdef0',
+        '            AuthorizationConfig: { CredentialsParameter: !ImportValue fsx-admin, Domain: corp.example.com }',
+      ],
+      [
+        /^FSX_WINDOWS_CREDENTIALS volumes\[0\]\.fsxWindowsFileServerVolumeConfiguration\.authorizationConfig\.credentialsParameter \(Fn::ImportValue "fsx-admin"/,
+      ],
+    ],
+    [
+      'an imported Volumes list (any volume may be FSx: one need, named)',
+      [],
+      ['      Volumes: !ImportValue shared-volumes'],
+      [
+        /^FSX_WINDOWS_CREDENTIALS volumes\[0\]\.fsxWindowsFileServerVolumeConfiguration\.authorizationConfig\.credentialsParameter \(Fn::ImportValue "shared-volumes"/,
+      ],
+    ],
+    [
+      'an imported FirelensConfiguration (one need, named)',
+      ['          FirelensConfiguration: !ImportValue shared-firelens'],
+      [],
+      [
+        /^FIRELENS_CONFIG containerDefinitions\[0\]\.firelensConfiguration\.options\.config-file-type \(Fn::ImportValue "shared-firelens"/,
+      ],
+    ],
+    [
+      'an imported environment file (one need, named)',
+      ['          EnvironmentFiles:', '            - { Type: s3, Value: !ImportValue web-env-file }'],
+      [],
+      [
+        /^ENVIRONMENT_FILES containerDefinitions\[0\]\.environmentFiles\[0\]\.value \(Fn::ImportValue "web-env-file"/,
+      ],
+    ],
+  ])('%s', async (_case, container, task, expected) => {
+    const { code, findings } = await findingsOf(stack(container, task));
+    expect(code).toBe(1);
+    const id = /\^([A-Z_]+) /.exec(expected[0]?.source ?? '')?.[1] ?? '';
+    expect(findings.filter((finding) => finding.startsWith(`${id} `))).toEqual(
+      expected.map((pattern) => expect.stringMatching(pattern)),
+    );
+  });
+});
