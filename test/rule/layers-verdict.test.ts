@@ -635,6 +635,56 @@ describe('the remediation never edits the other side', () => {
     expect(plan.refusals[0]?.message).toContain('never edits key, resource or organization policies');
   });
 
+  it('refuses an unread key policy, saying how to let the rule read it', () => {
+    const { assessment, role, params } = assess({
+      role: { inline: grantsSecret },
+      layers: {
+        [KEY_TARGET]: { status: 'unreadable', reason: 'AccessDenied', detail: 'lacks kms:GetKeyPolicy' },
+      },
+    });
+    if (!assessment.applicable) throw new Error('not applicable');
+    const plan = planRemediation(assessment, role, params, { region: REGION });
+    // The identity grant is missing either way; the refusal keeps apply from writing it (refused, nothing written).
+    expect(plan.changes.map((c) => c.kind)).toEqual(['putOwnedInlinePolicy']);
+    expect(plan.refusals.map((r) => r.findingId)).toEqual(['LAYER_UNREADABLE']);
+    expect(plan.refusals[0]?.message).toBe(
+      `the key policy of ${KEY} was not read: lacks kms:GetKeyPolicy; no change can be proven to help. Give ` +
+        "the rule's role read access (or the offline audit the layer file) and run the remediation again.",
+    );
+  });
+
+  it('refuses an SCP level without an Allow, naming the level', () => {
+    const full = { Effect: 'Allow', Action: '*', Resource: '*' };
+    const { assessment, role, params } = assess({
+      role: {},
+      keys: plainSecretKeys,
+      layers: { [SECRET_TARGET]: NO_POLICY },
+      organization: {
+        status: 'read',
+        policies: {
+          managementAccountId: '999999999999',
+          scps: {
+            levels: [
+              {
+                targetId: 'r-root',
+                policies: [
+                  { id: 'p-full', name: 'p-full', content: JSON.stringify(policy(full as StatementJson)) },
+                ],
+              },
+              { targetId: 'ou-ab12-apps', policies: [] },
+            ],
+          },
+        },
+      },
+    });
+    if (!assessment.applicable) throw new Error('not applicable');
+    const plan = planRemediation(assessment, role, params, { region: REGION });
+    expect(plan.changes).toEqual([]);
+    expect(plan.refusals[0]?.message).toContain(
+      'The remediation never edits organization policies: an SCP at OU ou-ab12-apps must allow ecr:GetAuthorizationToken',
+    );
+  });
+
   it('grants the identity side when the key policy delegates, and the simulation with the layer clears it', () => {
     const { assessment, role, params } = assess({
       role: { inline: grantsSecret },
