@@ -422,7 +422,7 @@ function tableLines(
     const isEvaluator = name === 'evaluate';
     lines.push(
       {
-        measure: `${name}: require() in a fresh process (CPU)`,
+        measure: `${name}: require() in a fresh process (wall, CPU)`,
         value: `${duration(timing.requireMs)} (${duration(timing.requireCpuMs)})`,
         baseline: isEvaluator && sdkExternal ? `SDK external: ${duration(sdkExternal.timing.requireMs)}` : '',
         ratio: isEvaluator && sdkExternal ? multiple(timing.requireMs, sdkExternal.timing.requireMs) : '',

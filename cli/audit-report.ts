@@ -1,7 +1,7 @@
 /** The audit's verdicts for people (a table) and for pipelines (JSON). */
 import type { RoleAssessment } from '../lib/rule/assess-role';
-import type { Compliance, Consumer, Finding, RoleSnapshot } from '../lib/core/model';
-import { missingDocumentMessage } from '../lib/findings/render';
+import type { Compliance, Consumer, Finding, FindingReason, RoleSnapshot } from '../lib/core/model';
+import { missingDocumentMessage, notGrantedGroupMessage } from '../lib/findings/render';
 
 /** One role's verdict, with the findings' messages as the audit shows them. */
 export interface AuditRow {
@@ -149,7 +149,7 @@ function detailLines(row: AuditRow): string[] {
       return [`not checked: ${row.reason}`];
     case 'NON_COMPLIANT':
       return [
-        ...row.findings.map((finding) => `${finding.id}: ${finding.message}`),
+        ...groupedFindings(row.findings).map(({ id, message }) => `${id}: ${message}`),
         ...noteLines(row.notes ?? []),
       ];
   }
@@ -158,6 +158,46 @@ function detailLines(row: AuditRow): string[] {
 /** Notes shown under a verdict: they do not count, and say so. */
 function noteLines(notes: readonly Finding[]): string[] {
   return notes.map((note) => `note (not counted, UnreadableLayers=report): ${note.message}`);
+}
+
+const GRANT_REASONS: ReadonlySet<FindingReason['kind']> = new Set([
+  'noAllow',
+  'explicitDeny',
+  'boundary',
+  'conditional',
+]);
+
+/**
+ * Missing grants that share a finding id, a reason and consumers, as one line naming every action: a Deny
+ * on `logs:*` is said once, not once per action. Other findings keep their own line.
+ */
+function groupedFindings(findings: readonly Finding[]): { id: string; message: string }[] {
+  const lines: { id: string; message: string; grants?: Finding[] }[] = [];
+  const groups = new Map<string, Finding[]>();
+  for (const finding of findings) {
+    if (
+      finding.action === undefined ||
+      finding.resource === undefined ||
+      !GRANT_REASONS.has(finding.reason.kind)
+    ) {
+      lines.push({ id: finding.id, message: finding.message });
+      continue;
+    }
+    const key = JSON.stringify([finding.id, finding.reason, finding.neededBy]);
+    const group = groups.get(key);
+    if (group) group.push(finding);
+    else {
+      const grants = [finding];
+      groups.set(key, grants);
+      lines.push({ id: finding.id, message: finding.message, grants });
+    }
+  }
+  return lines.map(({ id, message, grants }) => {
+    if (grants === undefined || grants.length === 1) return { id, message };
+    const [first] = grants as [Finding, ...Finding[]];
+    const subjects = grants.map((g) => ({ action: g.action as string, resource: g.resource as string }));
+    return { id, message: notGrantedGroupMessage(subjects, first.reason, first.neededBy) };
+  });
 }
 
 /** `10 roles: 2 compliant, 5 non-compliant, 3 not applicable (listed with --all).` */

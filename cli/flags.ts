@@ -63,13 +63,16 @@ export function parseFlags<T extends FlagTable>(
       continue;
     }
     if (token.kind === 'positional') {
-      if (open?.kind === 'list') (out[open.flag] as string[]).push(token.value);
-      else if (open?.kind === 'optional') out[open.flag] = token.value;
-      else
+      if (open === undefined) {
         throw makeError(
           `unexpected argument ${JSON.stringify(token.value)} (flags start with --; see --help)`,
         );
-      if (open?.kind === 'optional') open = undefined;
+      }
+      if (open.kind === 'list') (out[open.flag] as string[]).push(token.value);
+      else {
+        out[open.flag] = token.value;
+        open = undefined;
+      }
       continue;
     }
     const flag = token.rawName;

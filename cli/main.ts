@@ -77,8 +77,8 @@ export function nodeIo(stdout: NodeJS.WritableStream = process.stdout): CommandI
   };
 }
 
-// Run only as the program itself (the bundle), not when a test imports this module.
-if (require.main === module) {
+/** Runs the CLI as the program: process arguments and streams, the exit code on the process. */
+export function main(): void {
   // The SDK's NodeVersionSupportWarning (8 lines on every run under Node 20, which `engines` allows) is
   // about the SDK's future releases, not this run: off unless the user asks for it. Other warnings stay.
   process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
@@ -86,3 +86,7 @@ if (require.main === module) {
     process.exitCode = code;
   });
 }
+
+// Run as the program itself (`node dist/cli/index.js`); the package's bin/ launcher calls main() instead, and
+// a test that imports this module runs nothing.
+if (require.main === module) main();

@@ -2,44 +2,42 @@
  * `simulate`: `aws iam simulate-custom-policy`, offline. Same flags, same output shape, decided by our
  * engine with missing context keys treated as absent (as the IAM simulator does).
  */
-import { ExecutionRoleCheckError } from '../lib/core/errors';
 import {
-  evaluateRequest,
   parsePolicyDocument,
   PolicyParseError,
   statementSpans,
-  type EvaluationResult,
   type NamedPolicy,
   type RequestContext,
-  type StatementRef,
   type StatementSpan,
 } from '../lib/policy';
 import { parseDate, parseIpRange, parseNumber } from '../lib/policy/values';
 import { parseFlags, type FlagTable } from './flags';
 import type { CommandIo } from './main';
+import { toEvaluationResult } from './simulate-results';
+import { decideResource, RESOURCE_POLICY_ID, SimulateInputError, type Simulation } from './simulate-verdict';
 
-/** Bad flags or documents: reported on one line, exit code 2. */
-export class SimulateInputError extends ExecutionRoleCheckError {
-  override readonly name = 'SimulateInputError';
-  readonly code = 'SIMULATE_INPUT';
-  constructor(problem: string, options?: { cause?: unknown }) {
-    super(problem, problem, options);
-  }
-}
+export type { EvaluationResultJson } from './simulate-results';
+export { SimulateInputError } from './simulate-verdict';
 
-/** The flags of `aws iam simulate-custom-policy` this command takes; each takes a list, as the AWS CLI does. */
+/** The flags of `aws iam simulate-custom-policy` this command takes; lists as the AWS CLI takes them. */
 const SIMULATE_FLAGS = {
   '--policy-input-list': { kind: 'list' },
   '--permissions-boundary-policy-input-list': { kind: 'list' },
   '--action-names': { kind: 'list' },
   '--resource-arns': { kind: 'list' },
   '--context-entries': { kind: 'list' },
+  '--resource-policy': { kind: 'value' },
+  '--resource-owner': { kind: 'value' },
+  '--caller-arn': { kind: 'value' },
 } as const satisfies FlagTable;
 
 export const SIMULATE_USAGE = `usage: execution-role-check simulate --policy-input-list <json|file://path>... --action-names <action>...
        [--permissions-boundary-policy-input-list <json|file://path>] [--resource-arns <arn>...]
        [--context-entries <json array | ContextKeyName=k,ContextKeyValues=v,ContextKeyType=t ...>]
+       [--resource-policy <json|file://path> --caller-arn <role or user ARN> [--resource-owner arn:aws:iam::ACCOUNT:root]]
 Evaluates the policies like "aws iam simulate-custom-policy", offline, and prints its JSON output.
+A resource policy is the KMS key policy, Secrets Manager secret policy or ECR repository policy of each
+resource (from its ARN, or for "*" the action's service), weighed as the rule weighs it.
 `;
 
 function firstLine(error: unknown): string {
@@ -48,13 +46,13 @@ function firstLine(error: unknown): string {
 }
 
 /** The text of a policy argument: inline JSON, or `file://path` read through `io`. */
-async function policyText(value: string, io: CommandIo, flag: string, position: number): Promise<string> {
+async function policyText(value: string, io: CommandIo, where: string): Promise<string> {
   if (!value.startsWith('file://')) return value;
   const path = value.slice('file://'.length);
   try {
     return await io.readFile(path);
   } catch (error) {
-    throw new SimulateInputError(`${flag} ${position}: cannot read ${value}: ${firstLine(error)}`);
+    throw new SimulateInputError(`${where}: cannot read ${value}: ${firstLine(error)}`);
   }
 }
 
@@ -74,28 +72,37 @@ interface LoadedPolicy {
   readonly spans: StatementSpan[] | undefined;
 }
 
-async function loadPolicies(
+/** One policy argument, read and parsed strictly; `where` names it in errors (`--policy-input-list 2`). */
+async function loadPolicy(
+  value: string,
+  io: CommandIo,
+  where: string,
+  policy: Omit<NamedPolicy, 'document'>,
+  documentKind: 'identity' | 'resource',
+): Promise<LoadedPolicy> {
+  const text = await policyText(value, io, where);
+  try {
+    const document = parsePolicyDocument(text, { kind: documentKind, strict: true });
+    return { policy: { ...policy, document }, spans: spansOf(text) };
+  } catch (error) {
+    if (error instanceof PolicyParseError) throw new SimulateInputError(`${where}: ${error.message}`);
+    throw error;
+  }
+}
+
+/** A list flag's policies, named as AWS names them: by list and 1-based position (PolicyInputList.1). */
+function loadPolicies(
   values: readonly string[],
   io: CommandIo,
   flag: string,
   idPrefix: string,
   kind: NamedPolicy['kind'],
 ): Promise<LoadedPolicy[]> {
-  const out: LoadedPolicy[] = [];
-  for (let i = 0; i < values.length; i++) {
-    const text = await policyText(values[i] as string, io, flag, i + 1);
-    let document;
-    try {
-      document = parsePolicyDocument(text, { kind: 'identity' });
-    } catch (error) {
-      if (error instanceof PolicyParseError)
-        throw new SimulateInputError(`${flag} ${i + 1}: ${error.message}`);
-      throw error;
-    }
-    // AWS names inputs by list and 1-based position: PolicyInputList.1, PermissionsBoundaryPolicyInputList.1.
-    out.push({ policy: { kind, name: `${idPrefix}.${i + 1}`, document }, spans: spansOf(text) });
-  }
-  return out;
+  return Promise.all(
+    values.map((value, i) =>
+      loadPolicy(value, io, `${flag} ${i + 1}`, { kind, name: `${idPrefix}.${i + 1}` }, 'identity'),
+    ),
+  );
 }
 
 const CONTEXT_TYPES = new Set([
@@ -263,34 +270,42 @@ function parseContext(values: readonly string[]): RequestContext {
   return context;
 }
 
-interface MatchedStatementJson {
-  readonly SourcePolicyId: string;
-  readonly SourcePolicyType: string;
-  readonly StartPosition?: { readonly Line: number; readonly Column: number };
-  readonly EndPosition?: { readonly Line: number; readonly Column: number };
+// SimulateCustomPolicy's ActionNames: "Each operation must include the service identifier, such as
+// iam:CreateUser. This operation does not support using wildcards (*) in an action name."
+const ACTION_NAME = /^[A-Za-z0-9-]+:[A-Za-z0-9_-]+$/;
+const ARN = /^arn:[a-z-]+:[A-Za-z0-9-]+:[^:]*:[^:]*:.+$/;
+
+function checkedActions(actions: readonly string[]): readonly string[] {
+  actions.forEach((action, i) => {
+    if (!ACTION_NAME.test(action)) {
+      throw new SimulateInputError(
+        `--action-names ${i + 1}: ${JSON.stringify(action)} is not an action name: expected service:Action, such as s3:GetObject (no wildcards)`,
+      );
+    }
+  });
+  return actions;
 }
 
-/** One entry of `EvaluationResults`, with AWS's field names. */
-export interface EvaluationResultJson {
-  readonly EvalActionName: string;
-  readonly EvalResourceName: string;
-  readonly EvalDecision: EvaluationResult['decision'];
-  readonly MatchedStatements: readonly MatchedStatementJson[];
-  readonly MissingContextValues: readonly string[];
-  readonly PermissionsBoundaryDecisionDetail?: { readonly AllowedByPermissionsBoundary: boolean };
+function checkedResources(resources: readonly string[]): readonly string[] {
+  resources.forEach((resource, i) => {
+    if (resource !== '*' && !ARN.test(resource)) {
+      throw new SimulateInputError(
+        `--resource-arns ${i + 1}: ${JSON.stringify(resource)} is not an ARN (arn:partition:service:region:account:resource) or "*"`,
+      );
+    }
+  });
+  return resources;
 }
 
-function matchedJson(
-  ref: StatementRef,
-  spans: ReadonlyMap<string, StatementSpan[] | undefined>,
-): MatchedStatementJson {
-  const span = spans.get(ref.policyName)?.[ref.statementIndex];
-  return {
-    SourcePolicyId: ref.policyName,
-    // What the IAM simulator prints for policies passed as text.
-    SourcePolicyType: 'IAM Policy',
-    ...(span ? { StartPosition: span.start, EndPosition: span.end } : {}),
-  };
+// CallerArn: an IAM user ARN for AWS; a role too here, as execution roles are roles. ResourceOwner: "The ARN
+// for an account uses the following syntax: arn:aws:iam::AWS-account-ID:root" (SimulateCustomPolicy).
+const CALLER_ARN = /^arn:[a-z-]+:iam::(\d{12}):(?:role|user)\/.+$/;
+const ACCOUNT_ARN = /^arn:[a-z-]+:iam::(\d{12}):root$/;
+
+function accountOf(value: string, pattern: RegExp, flag: string, expected: string): string {
+  const match = pattern.exec(value);
+  if (!match) throw new SimulateInputError(`${flag}: ${JSON.stringify(value)} is not ${expected}`);
+  return match[1] as string;
 }
 
 /**
@@ -305,14 +320,51 @@ export async function simulate(argv: readonly string[], io: CommandIo): Promise<
       return 0;
     }
     const policies = flags['--policy-input-list'];
-    const actions = flags['--action-names'];
     const boundaries = flags['--permissions-boundary-policy-input-list'] ?? [];
     if (!policies) throw new SimulateInputError('--policy-input-list is required');
-    if (!actions) throw new SimulateInputError('--action-names is required');
+    if (!flags['--action-names']) throw new SimulateInputError('--action-names is required');
     // The API takes a list but accepts a single permissions boundary.
     if (boundaries.length > 1) {
       throw new SimulateInputError('--permissions-boundary-policy-input-list takes one policy');
     }
+    const actions = checkedActions(flags['--action-names']);
+    const resources = checkedResources(flags['--resource-arns'] ?? ['*']);
+    // Listed resources are nested under ResourceSpecificResults; "*" alone is the default, not a list.
+    const listed = !(resources.length === 1 && resources[0] === '*');
+    const callerArn = flags['--caller-arn'];
+    const owner = flags['--resource-owner'];
+    const resourcePolicyText = flags['--resource-policy'];
+    for (const [flag, given] of [
+      ['--resource-policy', resourcePolicyText],
+      ['--resource-owner', owner],
+    ] as const) {
+      if (given !== undefined && callerArn === undefined) {
+        throw new SimulateInputError(
+          `${flag} needs --caller-arn (the principal a resource policy names, and whose account is the caller's)`,
+        );
+      }
+    }
+    const caller =
+      callerArn === undefined
+        ? undefined
+        : {
+            arn: callerArn,
+            accountId: accountOf(
+              callerArn,
+              CALLER_ARN,
+              '--caller-arn',
+              'an IAM role or user ARN (arn:aws:iam::111122223333:role/NAME)',
+            ),
+          };
+    const resourceOwner =
+      owner === undefined
+        ? undefined
+        : accountOf(
+            owner,
+            ACCOUNT_ARN,
+            '--resource-owner',
+            'an account ARN (arn:aws:iam::111122223333:root)',
+          );
     const identity = await loadPolicies(policies, io, '--policy-input-list', 'PolicyInputList', 'custom');
     const boundary = await loadPolicies(
       boundaries,
@@ -321,38 +373,39 @@ export async function simulate(argv: readonly string[], io: CommandIo): Promise<
       'PermissionsBoundaryPolicyInputList',
       'boundary',
     );
-    const context = flags['--context-entries'] ? parseContext(flags['--context-entries']) : {};
-    const resources = flags['--resource-arns'] ?? ['*'];
-    const spans = new Map([...identity, ...boundary].map((p) => [p.policy.name, p.spans]));
-    const policySet = {
-      identity: identity.map((p) => p.policy),
-      ...(boundary[0] ? { boundary: boundary[0].policy } : {}),
-    };
-
-    const results: EvaluationResultJson[] = [];
-    for (const action of actions) {
-      for (const resource of resources) {
-        const result = evaluateRequest({ action, resource, context, missingKeys: 'absent' }, policySet);
-        if (result.conditional) {
-          const what = result.unresolvedConditions.map((u) => `${u.operator} ${u.key}`).join('; ');
-          io.stderr(
-            `simulate: warning: ${action} on ${resource} also depends on conditions this simulator cannot evaluate: ${what}\n`,
+    const resourcePolicy =
+      resourcePolicyText === undefined
+        ? undefined
+        : await loadPolicy(
+            resourcePolicyText,
+            io,
+            '--resource-policy',
+            { kind: 'custom', name: RESOURCE_POLICY_ID },
+            'resource',
           );
-        }
-        results.push({
-          EvalActionName: action,
-          EvalResourceName: resource,
-          EvalDecision: result.decision,
-          MatchedStatements: result.matchedStatements.map((ref) => matchedJson(ref, spans)),
-          MissingContextValues: result.missingContextKeys,
-          ...(result.allowedByBoundary !== undefined
-            ? {
-                PermissionsBoundaryDecisionDetail: { AllowedByPermissionsBoundary: result.allowedByBoundary },
-              }
-            : {}),
-        });
-      }
-    }
+    const simulation: Simulation = {
+      policies: {
+        identity: identity.map((p) => p.policy),
+        ...(boundary[0] ? { boundary: boundary[0].policy } : {}),
+      },
+      context: flags['--context-entries'] ? parseContext(flags['--context-entries']) : {},
+      spans: new Map(
+        [...identity, ...boundary, ...(resourcePolicy ? [resourcePolicy] : [])].map((p) => [
+          p.policy.name,
+          p.spans,
+        ]),
+      ),
+      ...(caller && { caller }),
+      ...(resourcePolicy && { resourcePolicy: resourcePolicy.policy }),
+      ...(resourceOwner !== undefined && { resourceOwner }),
+    };
+    const results = actions.map((action) =>
+      toEvaluationResult(
+        action,
+        resources.map((resource) => decideResource(action, resource, simulation)),
+        listed,
+      ),
+    );
     io.stdout(`${JSON.stringify({ EvaluationResults: results }, null, 4)}\n`);
     return 0;
   } catch (error) {

@@ -9,6 +9,9 @@ import { chmodSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import bundles from './lambda-bundles.cjs';
+import cli from './cli-build.cjs';
+
+const { cliBuildOptions } = cli;
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const esbuild = bundles.esbuildCommand(root);
@@ -26,19 +29,6 @@ for (const fn of bundles.readLambdaFunctions(join(root, 'template.yaml'))) {
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
-// The CLI is not a Lambda function: it keeps the credential providers (profiles, SSO) and a shebang.
-await build({
-  entryPoints: ['cli/main.ts'],
-  absWorkingDir: root,
-  outfile: 'dist/cli/index.js',
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  mainFields: ['module', 'main'],
-  minify: true,
-  sourcemap: true,
-  logLevel: 'warning',
-  banner: { js: '#!/usr/bin/env node' },
-});
+// The CLI: the same options the package's bin/ launcher builds with (scripts/cli-build.cjs).
+await build(cliBuildOptions(root));
 chmodSync(join(root, 'dist', 'cli', 'index.js'), 0o755);

@@ -95,7 +95,12 @@ export type FindingReason =
   | { readonly kind: 'noAllow' }
   | { readonly kind: 'explicitDeny'; readonly policyName: string; readonly statement: string }
   | { readonly kind: 'boundary'; readonly policyName: string }
-  | { readonly kind: 'conditional'; readonly conditions: readonly string[] }
+  | {
+      readonly kind: 'conditional';
+      readonly conditions: readonly string[];
+      /** The conditions are a Deny's: it may refuse, so the grant is not proven (else an Allow's). */
+      readonly deny?: boolean;
+    }
   | { readonly kind: 'notAttached' }
   | { readonly kind: 'noConfusedDeputyCondition' }
   | { readonly kind: 'unreadable'; readonly policyName: string; readonly problem: string }

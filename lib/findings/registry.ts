@@ -103,7 +103,8 @@ export const FINDINGS: Readonly<Record<FindingId, FindingDefinition>> = {
       if (reason.kind === 'explicitDeny')
         return `Trust policy denies ecs-tasks.amazonaws.com (statement ${reason.statement})`;
       if (reason.kind === 'conditional') {
-        return `Trust for ecs-tasks.amazonaws.com only under conditions on ${conditionKeys(reason.conditions)}`;
+        const how = reason.deny ? 'denied' : 'only';
+        return `Trust for ecs-tasks.amazonaws.com ${how} under conditions on ${conditionKeys(reason.conditions)}`;
       }
       if (reason.kind === 'unreadable') return 'Unreadable trust policy';
       return 'Trust policy does not allow ecs-tasks.amazonaws.com';
@@ -234,7 +235,7 @@ export const FINDINGS: Readonly<Record<FindingId, FindingDefinition>> = {
     description:
       'For each fsxWindowsFileServerVolumeConfiguration: secretsmanager:GetSecretValue or ssm:GetParameters on ' +
       'authorizationConfig.credentialsParameter (and kms:Decrypt on its customer managed key), and ' +
-      'fsx:DescribeFileSystems on the file system.',
+      'fsx:DescribeFileSystems on * (only * is proof: whether the action takes a resource is not settled).',
     annotationPriority: 5,
     annotationSentence: unusable('FSx volume setting'),
     remediation: { fix: 'grant', when: 'noAllow' },

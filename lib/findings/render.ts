@@ -5,6 +5,7 @@
  */
 import type { Consumer, Finding, FindingReason, OtherLayer } from '../core/model';
 import { statementLabel, type UnresolvedCondition } from '../policy';
+import { parseOperator, unknownOperatorHint } from '../policy/conditions';
 
 /** The service the execution role must trust. */
 type TrustedService = 'ecs-tasks.amazonaws.com';
@@ -45,7 +46,15 @@ export function describeReason(reason: FindingReason): string {
     case 'boundary':
       return `not allowed by ${policyText(reason.policyName)}`;
     case 'conditional':
-      return `allowed only under conditions the rule cannot verify: ${reason.conditions.join('; ')}`;
+      return (
+        (reason.deny
+          ? 'denied under conditions the rule cannot verify, so not proven allowed: '
+          : 'allowed only under conditions the rule cannot verify: ') +
+        reason.conditions.join('; ') +
+        unknownOperatorHints(reason.conditions)
+          .map((hint) => `; ${hint}`)
+          .join('')
+      );
     case 'notAttached':
       return 'not attached';
     case 'noConfusedDeputyCondition':
@@ -126,8 +135,12 @@ export function annotationReasonText(reason: FindingReason): string {
       return ` (denied by ${policyText(reason.policyName, 'terse')})`;
     case 'boundary':
       return ` (not allowed by ${policyText(reason.policyName, 'terse')})`;
-    case 'conditional':
-      return ` (only under conditions on ${conditionKeys(reason.conditions)})`;
+    case 'conditional': {
+      // The annotation has 256 characters: the unknown operator is named, the suggestion left to the message.
+      const unknown = unknownOperators(reason.conditions).map((operator) => `; unknown operator ${operator}`);
+      const how = reason.deny ? 'denied' : 'only';
+      return ` (${how} under conditions on ${conditionKeys(reason.conditions)}${unknown.join('')})`;
+    }
     default:
       return '';
   }
@@ -136,6 +149,38 @@ export function annotationReasonText(reason: FindingReason): string {
 /** `StringEquals aws:SourceVpce ["vpce-1"] (inline policy x statement 0)`. */
 export function conditionText(condition: UnresolvedCondition): string {
   return `${condition.operator} ${condition.key} ${JSON.stringify(condition.values)} (${statementLabel(condition)})`;
+}
+
+/**
+ * The reason of a grant that rests on unresolved conditions: an Allow's (granted only under them) or, when
+ * every one is a Deny's, a Deny's (it may refuse).
+ */
+export function conditionalReason(unresolved: readonly UnresolvedCondition[]): FindingReason {
+  const deny = unresolved.length > 0 && unresolved.every((condition) => condition.effect === 'Deny');
+  return { kind: 'conditional', conditions: unresolved.map(conditionText), ...(deny && { deny }) };
+}
+
+// Pseudo-operators the engine reports for what is not a condition: a Resource with a policy variable, a
+// Principal it cannot attribute.
+const NOT_OPERATORS: ReadonlySet<string> = new Set([
+  'Resource',
+  'NotResource',
+  'Principal',
+  'NotPrincipal',
+  '',
+]);
+
+/** The operators of `conditions` (conditionText strings) that IAM does not define, once each. */
+function unknownOperators(conditions: readonly string[]): string[] {
+  const operators = new Set(conditions.map((condition) => condition.split(' ')[0] ?? ''));
+  return [...operators].filter(
+    (operator) => !NOT_OPERATORS.has(operator) && parseOperator(operator).spec === undefined,
+  );
+}
+
+/** `StringEqualz is not an IAM condition operator (did you mean StringEquals?)`, once per unknown operator. */
+export function unknownOperatorHints(conditions: readonly string[]): string[] {
+  return unknownOperators(conditions).map(unknownOperatorHint);
 }
 
 /** `StringEquals aws:SourceVpce [...] (...)` -> `aws:SourceVpce`, deduplicated. */
@@ -281,7 +326,26 @@ export function notGrantedMessage(
   }
   if (reason.kind === 'layerNoAllow')
     return `${subject} is not granted: ${reason.detail}${neededByText(neededBy)}`;
-  return `${subject} is not granted: ${describeReason(reason)}${neededByText(neededBy)}`;
+  return notGrantedGroupMessage([{ action, resource }], reason, neededBy);
+}
+
+/**
+ * Actions the role lacks for one reason and the same consumers, said once:
+ * `logs:CreateLogStream, PutLogEvents on ARN; ecr:GetAuthorizationToken are not granted: ...`.
+ */
+export function notGrantedGroupMessage(
+  grants: readonly { readonly action: string; readonly resource: string }[],
+  reason: FindingReason,
+  neededBy: readonly Consumer[],
+): string {
+  const byResource = new Map<string, string[]>();
+  for (const { action, resource } of grants)
+    byResource.set(resource, [...(byResource.get(resource) ?? []), action]);
+  const subject = [...byResource]
+    .map(([resource, actions]) => `${actionList(actions)}${resource === '*' ? '' : ` on ${resource}`}`)
+    .join('; ');
+  const verb = grants.length === 1 ? 'is' : 'are';
+  return `${subject} ${verb} not granted: ${describeReason(reason)}${neededByText(neededBy)}`;
 }
 
 /** A requirement that cannot be checked: `kms:Decrypt for ARN cannot be checked: ...`. */
@@ -349,10 +413,11 @@ export function unfixableReasonText(finding: Finding): string | undefined {
         'cannot exceed its boundary. Widen the boundary by hand if that is intended.'
       );
     case 'conditional':
-      return (
-        `${subject} is granted only under conditions (${reason.conditions.join('; ')}); the remediation ` +
-        'will not add an unconditional grant beside a deliberate condition. Review the condition by hand.'
-      );
+      return reason.deny
+        ? `${subject} is denied under conditions (${reason.conditions.join('; ')}); no added grant overrides ` +
+            'a Deny. Review that Deny by hand.'
+        : `${subject} is granted only under conditions (${reason.conditions.join('; ')}); the remediation ` +
+            'will not add an unconditional grant beside a deliberate condition. Review the condition by hand.';
     case 'unreadable':
       return (
         `policy ${reason.policyName} cannot be read (${reason.problem}), so no change can be proven safe. ` +

@@ -91,6 +91,94 @@ export function parseOperator(operator: string): ParsedOperator {
   return { spec: found, set, ifExists, base: rest };
 }
 
+/** The operator names as the IAM reference spells them, for messages. */
+const OPERATOR_NAMES: readonly string[] = [
+  'StringEquals',
+  'StringNotEquals',
+  'StringEqualsIgnoreCase',
+  'StringNotEqualsIgnoreCase',
+  'StringLike',
+  'StringNotLike',
+  'ArnEquals',
+  'ArnLike',
+  'ArnNotEquals',
+  'ArnNotLike',
+  'Bool',
+  'Null',
+  'NumericEquals',
+  'NumericNotEquals',
+  'NumericLessThan',
+  'NumericLessThanEquals',
+  'NumericGreaterThan',
+  'NumericGreaterThanEquals',
+  'DateEquals',
+  'DateNotEquals',
+  'DateLessThan',
+  'DateLessThanEquals',
+  'DateGreaterThan',
+  'DateGreaterThanEquals',
+  'IpAddress',
+  'NotIpAddress',
+  'BinaryEquals',
+];
+
+/** Edit distance (insertions, deletions, substitutions), case-insensitive. */
+function distance(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  let previous = Array.from({ length: y.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= x.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= y.length; j++) {
+      const substitution = (previous[j - 1] as number) + (x[i - 1] === y[j - 1] ? 0 : 1);
+      current.push(Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[y.length] as number;
+}
+
+/**
+ * Why an operator IAM does not define is not one, with the nearest operator it may have meant:
+ * `StringEqualz is not an IAM condition operator (did you mean StringEquals?)`.
+ */
+export function unknownOperatorHint(operator: string): string {
+  const { set, ifExists, base } = parseOperator(operator);
+  const prefix = set === 'all' ? 'ForAllValues:' : set === 'any' ? 'ForAnyValue:' : '';
+  if (base === 'null' && (ifExists || set !== 'none')) {
+    return `${operator} is not an IAM condition operator (Null takes neither IfExists nor a ForAllValues/ForAnyValue prefix)`;
+  }
+  const written = operator.slice(prefix.length);
+  let best: string | undefined;
+  let bestDistance = 3; // closer than this is a typo; farther would be a guess
+  for (const name of OPERATOR_NAMES) {
+    for (const candidate of name === 'Null' ? [name] : [name, `${name}IfExists`]) {
+      const d = distance(written, candidate);
+      if (d < bestDistance) {
+        best = candidate;
+        bestDistance = d;
+      }
+    }
+  }
+  const suggestion = best === undefined ? '' : ` (did you mean ${prefix}${best}?)`;
+  return `${operator} is not an IAM condition operator${suggestion}`;
+}
+
+/** Why `value` is not a value `operator` can read, or undefined when it is (or holds a variable). */
+export function invalidConditionValue(operator: string, value: string): string | undefined {
+  const family = parseOperator(operator).spec?.family;
+  if (family === undefined || (value.includes('${') && value.includes('}'))) return undefined;
+  if (prepare(family, value, false) !== undefined) return undefined;
+  const what: Partial<Record<Family, string>> = {
+    bool: '"true" or "false"',
+    null: '"true" or "false"',
+    numeric: 'a number',
+    date: 'a date (ISO 8601 or epoch seconds)',
+    ip: 'an IP address or CIDR range',
+  };
+  return `${JSON.stringify(value)} is not ${what[family] ?? 'a valid value'} for ${operator}`;
+}
+
 type Prepared = string | number | RegExp | IpRange | boolean;
 
 /** A policy value read for its operator family; undefined when it is not a valid value for it. */

@@ -3,6 +3,7 @@
  * so the evaluator can trust shapes: lists are arrays, conditions are strings, keys are known.
  */
 import { BoundedCache } from '../core/cache';
+import { invalidConditionValue, parseOperator, unknownOperatorHint } from './conditions';
 import { PolicyParseError } from './errors';
 import type { ConditionBlock, Effect, PolicyDocument, PrincipalBlock, Statement } from './types';
 
@@ -14,6 +15,15 @@ export interface ParseOptions {
    * `NotPrincipal`. Omitted: both are optional, and the evaluator treats a missing element fail-closed.
    */
   readonly kind?: 'identity' | 'resource';
+  /**
+   * Also reject what IAM refuses to store (IAM User Guide, "IAM JSON policy element reference" and "Grammar
+   * of the IAM JSON policy language"): an action without its service prefix (`"s3"`), a Resource that is
+   * neither an ARN nor `*`, a condition operator IAM does not define (`StringEqualz`), a condition value its
+   * operator cannot read. For documents a user writes (simulate). Documents read from AWS are parsed without
+   * it, so that an operator AWS adds later still parses: the evaluator then treats it as unknown, and a grant
+   * that depends on it is not proven.
+   */
+  readonly strict?: boolean;
 }
 
 const VERSIONS = ['2012-10-17', '2008-10-17'];
@@ -148,6 +158,54 @@ function parseCondition(value: Json, path: string): ConditionBlock {
   return Object.freeze(out);
 }
 
+/** Each string of a policy element with its path: `Action` for one string, `Action[1]` in a list. */
+function eachString(value: Json, path: string): [string, string][] {
+  if (typeof value === 'string') return [[value, path]];
+  return (value as string[]).map((item, i) => [item, `${path}[${i}]`]);
+}
+
+// An action is `service:action` (wildcards allowed) or `*`; IAM refuses others ("Actions/Conditions must
+// be prefaced by a vendor"). A Resource is an ARN or `*` ("Resource ... must be in ARN format or "*"").
+const ACTION = /^(?:\*|[A-Za-z0-9-]+:[^\s:]+)$/;
+const RESOURCE = /^(?:\*|arn:.+)$/;
+
+/** The strict checks of an already well-shaped statement (see `ParseOptions.strict`). */
+function checkGrammar(value: Record<string, Json>, path: string): void {
+  for (const key of ['Action', 'NotAction'] as const) {
+    for (const [action, at] of key in value ? eachString(value[key], `${path}.${key}`) : []) {
+      if (!ACTION.test(action)) {
+        throw new PolicyParseError(
+          at,
+          `${JSON.stringify(action)} is not an action: expected "service:Action" (such as "s3:GetObject") or "*"`,
+        );
+      }
+    }
+  }
+  for (const key of ['Resource', 'NotResource'] as const) {
+    for (const [resource, at] of key in value ? eachString(value[key], `${path}.${key}`) : []) {
+      if (!RESOURCE.test(resource)) {
+        throw new PolicyParseError(at, `${JSON.stringify(resource)} is not an ARN or "*"`);
+      }
+    }
+  }
+  const condition = value['Condition'] as Record<string, Record<string, Json>> | undefined;
+  for (const operator of Object.keys(condition ?? {})) {
+    const at = `${path}.Condition.${operator}`;
+    if (parseOperator(operator).spec === undefined)
+      throw new PolicyParseError(at, unknownOperatorHint(operator));
+    const block = (condition as Record<string, Record<string, Json>>)[operator] as Record<string, Json>;
+    for (const key of Object.keys(block)) {
+      for (const [item, itemAt] of eachString(
+        Array.isArray(block[key]) ? (block[key] as Json[]).map(String) : String(block[key]),
+        `${at}.${key}`,
+      )) {
+        const problem = invalidConditionValue(operator, item);
+        if (problem !== undefined) throw new PolicyParseError(itemAt, problem);
+      }
+    }
+  }
+}
+
 function parseStatement(value: Json, index: number, path: string, options: ParseOptions): Statement {
   if (!isObject(value))
     throw new PolicyParseError(path, `expected a statement object, got ${describe(value)}`);
@@ -198,6 +256,7 @@ function parseStatement(value: Json, index: number, path: string, options: Parse
   if (has('NotResource'))
     statement.notResource = stringList(value['NotResource'], `${path}.NotResource`, 'resource');
   if (has('Condition')) statement.condition = parseCondition(value['Condition'], `${path}.Condition`);
+  if (options.strict) checkGrammar(value, path);
   return Object.freeze(statement);
 }
 
@@ -255,7 +314,10 @@ const textCaches = {
  * Throws `PolicyParseError` (and nothing else) naming the offending element, e.g. `Statement[2].Effect`.
  */
 export function parsePolicyDocument(input: unknown, options: ParseOptions = {}): PolicyDocument {
-  if (typeof input !== 'string') return parseDocument(input, options);
+  // Strict parses are for documents a user typed: few, and never cached with the tolerant ones.
+  if (typeof input !== 'string' || options.strict) {
+    return parseDocument(typeof input === 'string' ? decodeText(input) : input, options);
+  }
   const kind = options.kind;
   const cache =
     kind === 'identity' ? textCaches.identity : kind === 'resource' ? textCaches.resource : textCaches.any;

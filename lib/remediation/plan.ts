@@ -118,6 +118,14 @@ function fixFor(finding: Finding): Fix {
   if (applies && ability.fix === 'trust') return { kind: 'trust' };
   if (applies && ability.fix === 'attach') return { kind: 'attach' };
   if (applies && ability.fix === 'grant') {
+    if (finding.resource === '*') {
+      return {
+        kind: 'refuse',
+        message:
+          `${findingSubject(finding)}: the rule can only prove this grant on Resource "*", and the remediation never ` +
+          `grants a wildcard resource. Add a statement allowing ${finding.action} on "*" by hand.`,
+      };
+    }
     if (!isGrantAction(finding.action) || finding.resource === undefined) {
       return {
         kind: 'refuse',

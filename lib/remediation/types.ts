@@ -21,7 +21,6 @@ export const GRANT_SIDS = {
   'logs:CreateLogGroup': 'ExecutionRoleCheckLogGroups',
   's3:GetObject': 'ExecutionRoleCheckS3Objects',
   's3:GetBucketLocation': 'ExecutionRoleCheckS3Buckets',
-  'fsx:DescribeFileSystems': 'ExecutionRoleCheckFsx',
 } as const;
 /** An action the owned inline policy may grant. */
 export type GrantAction = keyof typeof GRANT_SIDS;

@@ -15,7 +15,7 @@ import type {
 } from '../core/model';
 import { BoundedCache } from '../core/cache';
 import {
-  conditionText,
+  conditionalReason,
   confusedDeputyMessage,
   notAttachedMessage,
   notGrantedMessage,
@@ -155,14 +155,19 @@ function readTrust(role: RoleSnapshot): PolicyDocument | Finding {
 }
 
 /**
- * The trust findings: TRUST_SOURCE_ARN for each statement whose aws:SourceArn names a cluster, then
+ * The trust findings: TRUST_SOURCE_ARN for each statement whose aws:SourceArn names a cluster (when no other
+ * statement trusts ECS tasks without one), then
  * TRUST_ECS_TASKS or TRUST_CONFUSED_DEPUTY. A trust left conditional only by those SourceArn conditions
  * reports them alone: they are the cause, and naming it tells the owner what to change.
  */
 function checkTrust(trust: PolicyDocument, requirement: TrustRequirement, role: RoleSnapshot): Finding[] {
   const query = { service: requirement.service, accountId: role.accountId, partition: role.partition };
   const result = evaluateTrust(trust, query);
-  const findings: Finding[] = findUnsupportedSourceArns(trust, query).map((unsupported) => {
+  // A statement without such a condition already lets tasks assume the role: the cluster-limited one is dead
+  // weight, not a reason the task cannot start, so it is not a finding (the verdict is about starting tasks).
+  const trusted = result.decision === 'allowed' && !result.conditional;
+  const unsupportedSourceArns = trusted ? [] : findUnsupportedSourceArns(trust, query);
+  const findings: Finding[] = unsupportedSourceArns.map((unsupported) => {
     const reason: FindingReason = {
       kind: 'unsupportedSourceArn',
       statement: statementName(unsupported.statement),
@@ -187,7 +192,7 @@ function checkTrust(trust: PolicyDocument, requirement: TrustRequirement, role: 
   let reason: FindingReason | undefined;
   if (result.decision === 'explicitDeny') reason = denyReason(result.matchedStatements);
   else if (result.conditional && !result.unresolvedConditions.every(explained))
-    reason = { kind: 'conditional', conditions: result.unresolvedConditions.map(conditionText) };
+    reason = conditionalReason(result.unresolvedConditions);
   else if (result.decision !== 'allowed' && !result.conditional) reason = { kind: 'noAllow' };
   if (reason !== undefined) {
     findings.push({
@@ -249,8 +254,7 @@ function checkPermission(
 
   let reason: FindingReason;
   if (result.decision === 'explicitDeny') reason = denyReason(result.matchedStatements);
-  else if (result.conditional)
-    reason = { kind: 'conditional', conditions: result.unresolvedConditions.map(conditionText) };
+  else if (result.conditional) reason = conditionalReason(result.unresolvedConditions);
   else if (result.deniedBy === 'boundary' && policies.boundary)
     reason = { kind: 'boundary', policyName: `boundary:${policies.boundary.name}` };
   else reason = { kind: 'noAllow' };

@@ -661,6 +661,65 @@ const JOBS_NOT_READ =
   '--job-definitions FILE (aws batch describe-job-definitions --status ACTIVE > FILE), or ' +
   '--no-job-definitions to audit without them';
 
+describe('audit table: a conditional Deny is worded as a denial and said once for all its actions', () => {
+  /** The sample account with ecsTaskExecutionRole behind a Deny whose condition the audit cannot verify. */
+  const withGuard = (operator: string) => {
+    const details = JSON.parse(readFileSync(AUTH, 'utf8')) as {
+      RoleDetailList: { RoleName: string; RolePolicyList: unknown[] }[];
+    };
+    const role = details.RoleDetailList.find((r) => r.RoleName === 'ecsTaskExecutionRole');
+    role?.RolePolicyList.push({
+      PolicyName: 'vpc-only',
+      PolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'OnlyFromVpce',
+            Effect: 'Deny',
+            Action: ['logs:*', 'ecr:*'],
+            Resource: '*',
+            Condition: { [operator]: { 'aws:SourceVpce': 'vpce-1' } },
+          },
+        ],
+      },
+    });
+    return { 'guarded.json': JSON.stringify(details) };
+  };
+  const argv = ['--input', 'guarded.json', '--job-definitions', JOBS, '--keys', KEYS];
+
+  it.each<[string, string, string]>([
+    ['a known operator', 'StringNotEquals', ''],
+    [
+      'an operator IAM does not define: hinted',
+      'StringNotEqualz',
+      '; StringNotEqualz is not an IAM condition operator (did you mean StringNotEquals?)',
+    ],
+  ])('%s', async (_label, operator, hint) => {
+    // Act
+    const table = await audit(argv, { files: withGuard(operator) });
+    const json = await auditJson(argv, { files: withGuard(operator) });
+
+    // Assert: one line for the six actions in the table; JSON keeps one finding per action.
+    const lines = table.stdout.split('\n').filter((line) => line.startsWith('ecsTaskExecutionRole'));
+    expect(lines).toEqual([
+      expect.stringMatching(/^ecsTaskExecutionRole\s+NON_COMPLIANT\s+EXEC_PERMISSIONS: /),
+    ]);
+    const STREAMS = 'arn:aws:logs:us-east-1:111122223333:log-group:/aws/batch/job:log-stream:*';
+    const REPOSITORY = 'arn:aws:ecr:us-east-1:111122223333:repository/nightly-report';
+    expect(lines[0]).toContain(
+      `EXEC_PERMISSIONS: ecr:GetAuthorizationToken; ecr:BatchCheckLayerAvailability, GetDownloadUrlForLayer, ` +
+        `BatchGetImage on ${REPOSITORY}; logs:CreateLogStream, PutLogEvents on ${STREAMS} are not granted: ` +
+        'denied under conditions the rule cannot verify, so not proven allowed: ' +
+        `${operator} aws:SourceVpce ["vpce-1"] (inline policy vpc-only statement "OnlyFromVpce")${hint} ` +
+        '(needed by job definition nightly-report:4)',
+    );
+    expect(lines[0]).not.toContain('allowed only under conditions');
+    const findings = json.byName.get('ecsTaskExecutionRole')?.findings ?? [];
+    expect(findings).toHaveLength(6);
+    expect(findings[0]?.message).toContain(`denied under conditions the rule cannot verify`);
+  });
+});
+
 describe('audit --input without job definitions: only on purpose', () => {
   const NOTE = (tasks: string) =>
     `Note: --no-job-definitions: no Batch job definitions were read${tasks}, so roles used only as ` +

@@ -1,36 +1,5 @@
-import { runCli, type CommandIo } from '../../cli/main';
-import { simulate, type EvaluationResultJson } from '../../cli/simulate';
-import { context, DYNAMO_POLICY } from './simulate-support';
-
-/** An in-memory CommandIo: captured output and a map of readable files. */
-function fakeIo(files: Record<string, string> = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CommandIo = {
-    stdout: (t) => void out.push(t),
-    stderr: (t) => void err.push(t),
-    readFile: (path) =>
-      path in files
-        ? Promise.resolve(files[path] as string)
-        : Promise.reject(new Error(`ENOENT: no such file or directory, open '${path}'`)),
-  };
-  return { io, stdout: () => out.join(''), stderr: () => err.join('') };
-}
-
-async function run(argv: string[], files: Record<string, string> = {}) {
-  const fake = fakeIo(files);
-  const code = await simulate(argv, fake.io);
-  const text = fake.stdout();
-  return {
-    code,
-    stdout: text,
-    stderr: fake.stderr(),
-    results:
-      code === 0 && text.startsWith('{')
-        ? (JSON.parse(text) as { EvaluationResults: EvaluationResultJson[] }).EvaluationResults
-        : [],
-  };
-}
+import { runCli } from '../../cli/main';
+import { context, DYNAMO_POLICY, fakeIo, run } from './simulate-support';
 
 const EXEC_POLICY = JSON.stringify({
   Version: '2012-10-17',
@@ -113,7 +82,8 @@ describe('simulate: the AWS CLI examples', () => {
 describe('simulate: decisions', () => {
   const GROUP = 'arn:aws:logs:eu-west-1:123456789012:log-group';
 
-  it('evaluates every action on every resource, action first, with the deciding statements', async () => {
+  it('with --resource-arns: one result per action, the most restrictive decision on top, each resource nested', async () => {
+    // Act
     const { code, results } = await run([
       '--policy-input-list',
       EXEC_POLICY,
@@ -124,20 +94,108 @@ describe('simulate: decisions', () => {
       `${GROUP}:/aws/batch/job:log-stream:x`,
       `${GROUP}:/debug/app:log-stream:x`,
     ]);
+
+    // Assert
     expect(code).toBe(0);
-    expect(results.map((r) => [r.EvalActionName, r.EvalResourceName.split(':')[6], r.EvalDecision])).toEqual([
-      ['logs:PutLogEvents', '/aws/batch/job', 'allowed'],
-      ['logs:PutLogEvents', '/debug/app', 'explicitDeny'],
-      ['ecr:BatchGetImage', '/aws/batch/job', 'implicitDeny'],
-      ['ecr:BatchGetImage', '/debug/app', 'implicitDeny'],
+    expect(
+      results.map((r) => [
+        r.EvalActionName,
+        r.EvalDecision,
+        r.ResourceSpecificResults?.map((rs) => [rs.EvalResourceName.split(':')[6], rs.EvalResourceDecision]),
+      ]),
+    ).toEqual([
+      [
+        'logs:PutLogEvents',
+        'explicitDeny',
+        [
+          ['/aws/batch/job', 'allowed'],
+          ['/debug/app', 'explicitDeny'],
+        ],
+      ],
+      [
+        'ecr:BatchGetImage',
+        'implicitDeny',
+        [
+          ['/aws/batch/job', 'implicitDeny'],
+          ['/debug/app', 'implicitDeny'],
+        ],
+      ],
     ]);
-    // An explicit deny lists only the Deny statement (the second one, starting on column 99).
-    expect(results[1]?.MatchedStatements).toEqual([
+    // Same account with resource ARNs: EvalDecisionDetails is present but empty; no single resource on top.
+    expect(results[0]).toMatchObject({ EvalDecisionDetails: {}, MissingContextValues: [] });
+    expect(results[0]).not.toHaveProperty('EvalResourceName');
+    // The explicit deny lists only the Deny statement (the second one), on top and for its resource.
+    const deny = [
       expect.objectContaining({
         SourcePolicyId: 'PolicyInputList.1',
         StartPosition: { Line: 1, Column: EXEC_POLICY.indexOf('{"Sid":"NoDebug"') + 2 },
       }),
+    ];
+    expect(results[0]?.MatchedStatements).toEqual(deny);
+    expect(results[0]?.ResourceSpecificResults?.[1]?.MatchedStatements).toEqual(deny);
+    expect(results[0]?.ResourceSpecificResults?.[0]?.MatchedStatements).toEqual([
+      expect.objectContaining({
+        StartPosition: { Line: 1, Column: EXEC_POLICY.indexOf('{"Sid":"Logs"') + 2 },
+      }),
     ]);
+  });
+
+  it('nests missing context values per resource and gathers them on top', async () => {
+    // Arrange: one resource needs aws:SourceVpc, the other aws:CurrentTime.
+    const policy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: 's3:GetObject',
+          Resource: 'arn:aws:s3:::a/*',
+          Condition: { StringEquals: { 'aws:SourceVpc': 'vpc-1' } },
+        },
+        {
+          Effect: 'Allow',
+          Action: 's3:GetObject',
+          Resource: 'arn:aws:s3:::b/*',
+          Condition: { DateGreaterThan: { 'aws:CurrentTime': '2020-01-01T00:00:00Z' } },
+        },
+      ],
+    });
+
+    // Act
+    const { code, results } = await run([
+      '--policy-input-list',
+      policy,
+      '--action-names',
+      's3:GetObject',
+      '--resource-arns',
+      'arn:aws:s3:::a/k',
+      'arn:aws:s3:::b/k',
+    ]);
+
+    // Assert
+    expect(code).toBe(0);
+    expect(results[0]?.MissingContextValues).toEqual(['aws:SourceVpc', 'aws:CurrentTime']);
+    expect(results[0]?.ResourceSpecificResults?.map((r) => r.MissingContextValues)).toEqual([
+      ['aws:SourceVpc'],
+      ['aws:CurrentTime'],
+    ]);
+  });
+
+  it('names the one resource on top when only one is listed', async () => {
+    const { results } = await run([
+      '--policy-input-list',
+      EXEC_POLICY,
+      '--action-names',
+      'logs:PutLogEvents',
+      '--resource-arns',
+      STREAM,
+    ]);
+    expect(results[0]).toMatchObject({
+      EvalResourceName: STREAM,
+      EvalDecision: 'allowed',
+      ResourceSpecificResults: [
+        expect.objectContaining({ EvalResourceName: STREAM, EvalResourceDecision: 'allowed' }),
+      ],
+    });
   });
 
   it('names policies PolicyInputList.N in input order and reads URL-encoded and file:// inputs', async () => {
@@ -432,6 +490,158 @@ describe('simulate: bad flags and documents exit 2 with one line naming the prob
     const { code, stderr } = await run(['--policy-input-list', '{"Statement":[],"Bad\\nKey":1}', ...A]);
     expect(code).toBe(2);
     expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('simulate: what IAM would reject exits 2 naming the path, never a decision', () => {
+  const statement = (extra: Record<string, unknown>) =>
+    JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Action: 's3:*', Resource: '*' },
+        { Effect: 'Deny', Action: 's3:GetObject', Resource: '*', ...extra },
+      ],
+    });
+  const A = ['--action-names', 's3:GetObject'];
+  it.each<[string, string[], string]>([
+    [
+      'a Deny with an operator IAM does not define (it used to decide "allowed")',
+      ['--policy-input-list', statement({ Condition: { StringEqualz: { 'aws:SourceVpc': 'vpc-1' } } }), ...A],
+      '--policy-input-list 1: Statement[1].Condition.StringEqualz: StringEqualz is not an IAM condition operator (did you mean StringEquals?)',
+    ],
+    [
+      'a misspelt operator with a set prefix and IfExists',
+      [
+        '--policy-input-list',
+        statement({ Condition: { 'ForAnyValue:StringLikeIfExist': { 'aws:TagKeys': 'a*' } } }),
+        ...A,
+      ],
+      '--policy-input-list 1: Statement[1].Condition.ForAnyValue:StringLikeIfExist: ForAnyValue:StringLikeIfExist is not an IAM condition operator (did you mean ForAnyValue:StringLikeIfExists?)',
+    ],
+    [
+      'Null with IfExists',
+      ['--policy-input-list', statement({ Condition: { NullIfExists: { 'aws:TagKeys': 'true' } } }), ...A],
+      '--policy-input-list 1: Statement[1].Condition.NullIfExists: NullIfExists is not an IAM condition operator (Null takes neither IfExists nor a ForAllValues/ForAnyValue prefix)',
+    ],
+    [
+      'an operator nothing like one',
+      ['--policy-input-list', statement({ Condition: { Whenever: { 'aws:TagKeys': 'x' } } }), ...A],
+      '--policy-input-list 1: Statement[1].Condition.Whenever: Whenever is not an IAM condition operator',
+    ],
+    [
+      'a number condition that is not a number',
+      [
+        '--policy-input-list',
+        statement({ Condition: { NumericLessThan: { 's3:max-keys': ['10', 'ten'] } } }),
+        ...A,
+      ],
+      '--policy-input-list 1: Statement[1].Condition.NumericLessThan.s3:max-keys[1]: "ten" is not a number for NumericLessThan',
+    ],
+    [
+      'a Bool condition that is not a boolean',
+      ['--policy-input-list', statement({ Condition: { Bool: { 'aws:SecureTransport': 'yes' } } }), ...A],
+      '--policy-input-list 1: Statement[1].Condition.Bool.aws:SecureTransport: "yes" is not "true" or "false" for Bool',
+    ],
+    [
+      'an action without its service',
+      ['--policy-input-list', statement({ Action: 's3' }), ...A],
+      '--policy-input-list 1: Statement[1].Action: "s3" is not an action: expected "service:Action" (such as "s3:GetObject") or "*"',
+    ],
+    [
+      'an action in a list without its service',
+      ['--policy-input-list', statement({ Action: undefined, NotAction: ['s3:Get*', 'GetObject'] }), ...A],
+      '--policy-input-list 1: Statement[1].NotAction[1]: "GetObject" is not an action: expected "service:Action" (such as "s3:GetObject") or "*"',
+    ],
+    [
+      'a resource that is not an ARN',
+      ['--policy-input-list', statement({ Resource: 'my-bucket' }), ...A],
+      '--policy-input-list 1: Statement[1].Resource: "my-bucket" is not an ARN or "*"',
+    ],
+    [
+      'the same in the permissions boundary',
+      [
+        '--policy-input-list',
+        EXEC_POLICY,
+        '--permissions-boundary-policy-input-list',
+        statement({ Condition: { DateGreaterThan: { 'aws:CurrentTime': 'tomorrow' } } }),
+        ...A,
+      ],
+      '--permissions-boundary-policy-input-list 1: Statement[1].Condition.DateGreaterThan.aws:CurrentTime: "tomorrow" is not a date (ISO 8601 or epoch seconds) for DateGreaterThan',
+    ],
+    [
+      'an action name without its service',
+      ['--policy-input-list', EXEC_POLICY, '--action-names', 'logs:PutLogEvents', 's3GetObject'],
+      '--action-names 2: "s3GetObject" is not an action name: expected service:Action, such as s3:GetObject (no wildcards)',
+    ],
+    [
+      'an action name with a wildcard',
+      ['--policy-input-list', EXEC_POLICY, '--action-names', 's3:Get*'],
+      '--action-names 1: "s3:Get*" is not an action name: expected service:Action, such as s3:GetObject (no wildcards)',
+    ],
+    [
+      'a resource that is not an ARN',
+      ['--policy-input-list', EXEC_POLICY, ...A, '--resource-arns', 'my-bucket'],
+      '--resource-arns 1: "my-bucket" is not an ARN (arn:partition:service:region:account:resource) or "*"',
+    ],
+  ])('%s', async (_label, argv, message) => {
+    // Act
+    const { code, stdout, stderr } = await run(argv);
+
+    // Assert
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(`simulate: ${message}\n`);
+  });
+
+  it('a Deny it cannot evaluate (a variable that is not a number in a Numeric condition) decides nothing', async () => {
+    // Arrange
+    const policy = statement({
+      Condition: { NumericLessThan: { 's3:max-keys': '${aws:PrincipalTag/limit}' } },
+    });
+
+    // Act
+    const { code, stdout, stderr } = await run([
+      '--policy-input-list',
+      policy,
+      ...A,
+      '--context-entries',
+      'ContextKeyName=aws:PrincipalTag/limit,ContextKeyValues=many,ContextKeyType=string',
+      'ContextKeyName=s3:max-keys,ContextKeyValues=5,ContextKeyType=numeric',
+    ]);
+
+    // Assert
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(
+      'simulate: s3:GetObject on * cannot be decided: it depends on PolicyInputList.1 Statement[1] NumericLessThan s3:max-keys, which this simulator cannot evaluate\n',
+    );
+  });
+
+  it('accepts every operator of the IAM reference, with set prefixes, IfExists and variables', async () => {
+    // Arrange
+    const condition = {
+      StringEqualsIgnoreCase: { 'aws:PrincipalTag/team': 'Data' },
+      'ForAllValues:StringLike': { 'aws:TagKeys': ['team', 'env*'] },
+      ArnLikeIfExists: { 'aws:SourceArn': 'arn:aws:ecs:*:*:task/*' },
+      NumericLessThanEquals: { 's3:max-keys': 10 },
+      Bool: { 'aws:SecureTransport': true },
+      IpAddress: { 'aws:SourceIp': '10.0.0.0/8' },
+      Null: { 'aws:TokenIssueTime': 'false' },
+      StringEquals: { 'aws:username': '${aws:username}' },
+    };
+    const policy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/*', Condition: condition },
+      ],
+    });
+
+    // Act
+    const { code, results } = await run(['--policy-input-list', policy, ...A]);
+
+    // Assert: parsed and decided (the keys are missing, so not allowed), not refused.
+    expect(code).toBe(0);
+    expect(results[0]?.EvalDecision).toBe('implicitDeny');
   });
 });
 

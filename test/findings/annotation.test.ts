@@ -101,6 +101,35 @@ describe('buildAnnotation', () => {
         'conditions on aws:SourceVpce)',
     ],
     [
+      'a conditional Deny over several actions: said once, as a denial',
+      [
+        ...['logs:CreateLogStream', 'logs:PutLogEvents'].map((action) =>
+          aFinding({
+            action,
+            reason: {
+              kind: 'conditional',
+              deny: true,
+              conditions: ['StringNotEquals aws:SourceVpce ["v"] (inline policy guard statement 0)'],
+            },
+          }),
+        ),
+      ],
+      'Missing logs:CreateLogStream, PutLogEvents (denied under conditions on aws:SourceVpce)',
+    ],
+    [
+      'an operator IAM does not define is named',
+      [
+        aFinding({
+          reason: {
+            kind: 'conditional',
+            deny: true,
+            conditions: ['StringEqualz aws:SourceVpce ["v"] (inline policy guard statement 0)'],
+          },
+        }),
+      ],
+      'Missing logs:PutLogEvents (denied under conditions on aws:SourceVpce; unknown operator StringEqualz)',
+    ],
+    [
       'unreadable policies in one sentence, before missing grants',
       [
         aFinding(),

@@ -98,6 +98,16 @@ describe('annotationSentenceOf', () => {
       'Trust for ecs-tasks.amazonaws.com only under conditions on aws:SourceVpce',
     ],
     [
+      'a trust denied under conditions says so',
+      aFinding({
+        id: 'TRUST_ECS_TASKS',
+        action: undefined,
+        resource: undefined,
+        reason: { kind: 'conditional', deny: true, conditions: ['StringNotEquals aws:SourceVpce ["a"] (x)'] },
+      }),
+      'Trust for ecs-tasks.amazonaws.com denied under conditions on aws:SourceVpce',
+    ],
+    [
       'an unreadable trust policy',
       aFinding({
         id: 'TRUST_ECS_TASKS',

@@ -423,3 +423,21 @@ describe('missing context keys', () => {
     expect(result.missingContextKeys).toEqual([]);
   });
 });
+
+describe('an operator IAM does not define, in a document read from AWS: never proves a grant', () => {
+  const typo = { Condition: { StringEqualz: { 'aws:SourceVpc': 'vpc-1' } } };
+  it.each([
+    ['an Allow under it grants nothing for sure', [allow('s3:GetObject', '*', typo)], 'implicitDeny'],
+    ['a Deny under it leaves the Allow unproven', [allow('*'), deny('s3:GetObject', '*', typo)], 'allowed'],
+  ] as const)('%s', (_label, statements, decision) => {
+    // Act: even with the context key present, the condition stays unknown.
+    const result = decide([...statements], 's3:GetObject', '*', {
+      context: { 'aws:SourceVpc': ['vpc-1'] },
+    });
+
+    // Assert
+    expect(result.decision).toBe(decision);
+    expect(result.conditional).toBe(true);
+    expect(result.unresolvedConditions.map((u) => u.operator)).toEqual(['StringEqualz']);
+  });
+});

@@ -353,3 +353,87 @@ describe('parsePolicyDocument: arbitrary input', () => {
     );
   });
 });
+
+describe('parsePolicyDocument strict: what IAM refuses to store, named by path', () => {
+  const withStatement = (statement: Record<string, unknown>) => ({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*', ...statement }],
+  });
+  it.each<[string, Record<string, unknown>, string, string]>([
+    [
+      'an unknown operator, with the one meant',
+      { Condition: { StringEqualz: { 'aws:SourceVpc': 'vpc-1' } } },
+      'Statement[0].Condition.StringEqualz',
+      'StringEqualz is not an IAM condition operator (did you mean StringEquals?)',
+    ],
+    [
+      'an unknown operator with a set prefix',
+      { Condition: { 'ForAllValues:StringEqual': { 'aws:TagKeys': 'a' } } },
+      'Statement[0].Condition.ForAllValues:StringEqual',
+      'ForAllValues:StringEqual is not an IAM condition operator (did you mean ForAllValues:StringEquals?)',
+    ],
+    [
+      'Null with a set prefix',
+      { Condition: { 'ForAnyValue:Null': { 'aws:TagKeys': 'true' } } },
+      'Statement[0].Condition.ForAnyValue:Null',
+      'ForAnyValue:Null is not an IAM condition operator (Null takes neither IfExists nor a ForAllValues/ForAnyValue prefix)',
+    ],
+    [
+      'an IP range that is not one',
+      { Condition: { NotIpAddress: { 'aws:SourceIp': ['10.0.0.0/8', '10.300.0.0/16'] } } },
+      'Statement[0].Condition.NotIpAddress.aws:SourceIp[1]',
+      '"10.300.0.0/16" is not an IP address or CIDR range for NotIpAddress',
+    ],
+    [
+      'a Null value that is not a boolean',
+      { Condition: { Null: { 'aws:TagKeys': 'maybe' } } },
+      'Statement[0].Condition.Null.aws:TagKeys',
+      '"maybe" is not "true" or "false" for Null',
+    ],
+    [
+      'an action without a service',
+      { Action: ['s3:GetObject', 'GetObject'] },
+      'Statement[0].Action[1]',
+      '"GetObject" is not an action: expected "service:Action" (such as "s3:GetObject") or "*"',
+    ],
+    [
+      'an action with a space',
+      { Action: 's3:Get Object' },
+      'Statement[0].Action',
+      '"s3:Get Object" is not an action: expected "service:Action" (such as "s3:GetObject") or "*"',
+    ],
+    [
+      'a NotResource that is not an ARN',
+      { Resource: undefined, NotResource: 'bucket/*' },
+      'Statement[0].NotResource',
+      '"bucket/*" is not an ARN or "*"',
+    ],
+  ])('%s', (_label, statement, path, problem) => {
+    // Arrange
+    const document = withStatement(statement);
+
+    // Act
+    const strict = thrown(() => parsePolicyDocument(JSON.stringify(document), { strict: true }));
+
+    // Assert: refused when strict, naming the path; parsed as before otherwise (documents read from AWS).
+    expect(strict).toBeInstanceOf(PolicyParseError);
+    expect(strict).toMatchObject({ path, message: `${path}: ${problem}` });
+    expect(parsePolicyDocument(JSON.stringify(document)).statements).toHaveLength(1);
+  });
+
+  it.each<[string, Record<string, unknown>]>([
+    ['every form of action', { Action: ['*', 's3:*', 'execute-api:Invoke', 's3:Get*Object?'] }],
+    ['ARNs with wildcards and variables', { Resource: ['arn:aws:s3:::b/${aws:username}/*', 'arn:*'] }],
+    [
+      'IfExists and set prefixes in any case',
+      { Condition: { 'forallvalues:stringlikeifexists': { k: 'a*' } } },
+    ],
+    ['numbers and booleans as JSON values', { Condition: { NumericEquals: { k: 5 }, Bool: { b: false } } }],
+    [
+      'a value with a policy variable',
+      { Condition: { DateLessThan: { 'aws:CurrentTime': '${aws:EpochTime}' } } },
+    ],
+  ])('accepts %s', (_label, statement) => {
+    expect(parsePolicyDocument(withStatement(statement), { strict: true }).statements).toHaveLength(1);
+  });
+});

@@ -172,7 +172,7 @@ describe('which task definitions need what', () => {
       task({}, [fsxVolume(FSX_SECRET)]),
       [
         `FSX_WINDOWS_CREDENTIALS secretsmanager:GetSecretValue ${FSX_SECRET} noAllow`,
-        `FSX_WINDOWS_CREDENTIALS fsx:DescribeFileSystems ${FILE_SYSTEM} noAllow`,
+        'FSX_WINDOWS_CREDENTIALS fsx:DescribeFileSystems * noAllow',
       ],
     ],
     [
@@ -180,7 +180,7 @@ describe('which task definitions need what', () => {
       task({}, [fsxVolume(FSX_PARAMETER)]),
       [
         `FSX_WINDOWS_CREDENTIALS ssm:GetParameters ${FSX_PARAMETER} noAllow`,
-        `FSX_WINDOWS_CREDENTIALS fsx:DescribeFileSystems ${FILE_SYSTEM} noAllow`,
+        'FSX_WINDOWS_CREDENTIALS fsx:DescribeFileSystems * noAllow',
       ],
     ],
     ['a volume of another kind', task({}, [{ name: 'scratch' }]), []],
@@ -232,7 +232,7 @@ describe('what grants them', () => {
     allow('s3:GetObject', [OBJECT, FLUENT, SPEC_OBJECT]),
     allow('s3:GetBucketLocation', BUCKET),
     allow('secretsmanager:GetSecretValue', FSX_SECRET),
-    allow('fsx:DescribeFileSystems', FILE_SYSTEM),
+    allow('fsx:DescribeFileSystems', '*'),
   ];
 
   it.each<[string, StatementJson[], string[]]>([
@@ -264,15 +264,24 @@ describe('what grants them', () => {
       ],
     ],
     [
-      'the file system of another account',
-      [...exact.slice(0, 3), allow('fsx:DescribeFileSystems', FILE_SYSTEM.replace(ACCOUNT, OTHER_ACCOUNT))],
-      [`FSX_WINDOWS_CREDENTIALS fsx:DescribeFileSystems ${FILE_SYSTEM} noAllow`],
+      'DescribeFileSystems on the file system ARN only (the action may take no resource: not proof)',
+      [...exact.slice(0, 3), allow('fsx:DescribeFileSystems', FILE_SYSTEM)],
+      ['FSX_WINDOWS_CREDENTIALS fsx:DescribeFileSystems * noAllow'],
     ],
     [
       'the secret of another region',
       [
         ...exact.slice(0, 2),
         allow('secretsmanager:GetSecretValue', FSX_SECRET.replace(REGION, 'us-west-2')),
+        exact[3] as StatementJson,
+      ],
+      [`FSX_WINDOWS_CREDENTIALS secretsmanager:GetSecretValue ${FSX_SECRET} noAllow`],
+    ],
+    [
+      'the secret of another account',
+      [
+        ...exact.slice(0, 2),
+        allow('secretsmanager:GetSecretValue', FSX_SECRET.replace(ACCOUNT, OTHER_ACCOUNT)),
         exact[3] as StatementJson,
       ],
       [`FSX_WINDOWS_CREDENTIALS secretsmanager:GetSecretValue ${FSX_SECRET} noAllow`],
@@ -433,10 +442,16 @@ describe('FSx credentials named by partial secret ARN', () => {
         findingId: 'FSX_WINDOWS_CREDENTIALS',
         message: expect.stringMatching(/never grants a wildcard/),
       }),
+      expect.objectContaining({
+        findingId: 'FSX_WINDOWS_CREDENTIALS',
+        message: expect.stringMatching(/fsx:DescribeFileSystems on "\*" by hand/),
+      }),
     ]);
     const resolved = assess(role, facts(new Map([[PARTIAL, FSX_SECRET]])));
     const plan = planRemediation(resolved.assessment, role, resolved.params, { region: REGION });
-    expect(plan.refusals).toEqual([]);
+    expect(plan.refusals.map(({ message }) => message)).toEqual([
+      expect.stringMatching(/^fsx:DescribeFileSystems on \*: /),
+    ]);
     expect(plan.changes).toEqual([
       expect.objectContaining({
         added: expect.arrayContaining([{ action: 'secretsmanager:GetSecretValue', resource: FSX_SECRET }]),
@@ -464,9 +479,33 @@ describe('remediation', () => {
     params: { DiscoverEcsTaskDefinitions: 'true' },
   };
 
-  it('grants each read on its exact ARN, and the role is then compliant; a second run adds nothing', () => {
+  // fsx:DescribeFileSystems is proven only on "*", which the remediation never grants: granted by hand here.
+  const byHand = { inline: { fsx: policy(allow('fsx:DescribeFileSystems', '*')) } };
+
+  it('refuses DescribeFileSystems on "*" with the statement to add by hand, and grants nothing for it', () => {
     // Arrange
     const role = aRole();
+    const { assessment, params } = assess(role, facts);
+
+    // Act
+    const plan = planRemediation(assessment, role, params, { region: REGION });
+
+    // Assert
+    expect(plan.refusals).toEqual([
+      expect.objectContaining({
+        findingId: 'FSX_WINDOWS_CREDENTIALS',
+        message: expect.stringMatching(/Add a statement allowing fsx:DescribeFileSystems on "\*" by hand/),
+      }),
+    ]);
+    const added = plan.changes.flatMap((change) =>
+      change.kind === 'putOwnedInlinePolicy' ? change.added : [],
+    );
+    expect(added.map(({ action }) => action)).not.toContain('fsx:DescribeFileSystems');
+  });
+
+  it('grants each read on its exact ARN, and the role is then compliant; a second run adds nothing', () => {
+    // Arrange
+    const role = aRole(byHand);
     const { assessment, params } = assess(role, facts);
 
     // Act
@@ -484,14 +523,13 @@ describe('remediation', () => {
           { action: 's3:GetBucketLocation', resource: BUCKET },
           { action: 'ssm:GetParameters', resource: SPEC_PARAMETER },
           { action: 'secretsmanager:GetSecretValue', resource: FSX_SECRET },
-          { action: 'fsx:DescribeFileSystems', resource: FILE_SYSTEM },
         ]),
       }),
     ]);
     const added = plan.changes.flatMap((change) =>
       change.kind === 'putOwnedInlinePolicy' ? change.added : [],
     );
-    expect(added).toHaveLength(6);
+    expect(added).toHaveLength(5);
     expect(added.every(({ resource }) => !resource.includes('*'))).toBe(true);
     const after = assess(repaired, facts).assessment;
     expect(after.applicable && after.evaluation.compliance).toBe('COMPLIANT');
@@ -500,7 +538,7 @@ describe('remediation', () => {
 
   it('is applied through IAM past the remediation guard, then nothing is left to do', async () => {
     // Arrange
-    const role = aRole();
+    const role = aRole(byHand);
     const iam = new FakeIam(role);
     const deps = {
       iam,
@@ -530,12 +568,6 @@ describe('remediation', () => {
           Effect: 'Allow',
           Action: 's3:GetBucketLocation',
           Resource: [BUCKET],
-        },
-        {
-          Sid: 'ExecutionRoleCheckFsx',
-          Effect: 'Allow',
-          Action: 'fsx:DescribeFileSystems',
-          Resource: [FILE_SYSTEM],
         },
       ]),
     });

@@ -68,9 +68,9 @@ describe('aws:SourceArn conditions in the trust policy', () => {
       [],
     ],
     [
-      'a cluster-limited statement beside a plain one (trusted, but the condition is still wrong)',
+      'a cluster-limited statement beside a plain one (the plain one trusts: tasks start, nothing to report)',
       [trusting({ ArnEquals: { 'aws:SourceArn': CLUSTER } }), ...trustFor().Statement],
-      ['TRUST_SOURCE_ARN unsupportedSourceArn'],
+      [],
     ],
     [
       'a cluster of another account (nothing of this account matches either)',

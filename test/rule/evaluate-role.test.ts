@@ -301,6 +301,56 @@ describe('evaluateRole', () => {
       // Assert
       expect(findings).toEqual(sixActions('conditional'));
     });
+
+    it.each<[string, RoleOptions, boolean | undefined, RegExp]>([
+      [
+        'a Deny under an unknown condition: denied under conditions, not proven allowed',
+        {
+          inline: {
+            guard: policy(deny('*', '*', { Condition: { StringNotEquals: { 'aws:SourceVpce': 'vpce-1' } } })),
+          },
+        },
+        true,
+        /is not granted: denied under conditions the rule cannot verify, so not proven allowed: StringNotEquals aws:SourceVpce/,
+      ],
+      [
+        'an Allow under an unknown condition: allowed only under conditions',
+        {
+          inline: {
+            grants: policy(
+              allow([...EXECUTION_ROLE_ACTIONS], '*', {
+                Condition: { StringEquals: { 'aws:SourceVpce': 'v' } },
+              }),
+            ),
+          },
+          managed: [],
+        },
+        undefined,
+        /is not granted: allowed only under conditions the rule cannot verify: StringEquals aws:SourceVpce/,
+      ],
+      [
+        'a Deny with an operator IAM does not define: the hint names the one meant',
+        {
+          inline: {
+            guard: policy(deny('*', '*', { Condition: { StringEqualz: { 'aws:SourceVpce': 'vpce-1' } } })),
+          },
+        },
+        true,
+        /StringEqualz aws:SourceVpce \["vpce-1"\] \(inline policy guard statement 0\); StringEqualz is not an IAM condition operator \(did you mean StringEquals\?\)/,
+      ],
+    ])('%s', (_label, options, deny, message) => {
+      // Act
+      const role = aRole(options);
+      const [finding] = evaluateRole(
+        role,
+        requirementsFor(role, undefined, new Map(), DEFAULT_RULE_PARAMETERS, LOCATION),
+      ).findings;
+
+      // Assert
+      expect(finding?.reason).toMatchObject({ kind: 'conditional' });
+      expect(finding?.reason.kind === 'conditional' && finding.reason.deny).toBe(deny);
+      expect(finding?.message).toMatch(message);
+    });
   });
 
   describe('unreadable policies (POLICY_UNREADABLE)', () => {
