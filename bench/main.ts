@@ -122,6 +122,8 @@ interface TierResult {
   readonly seedMs: number;
   readonly ruleCold: SweepMeasure;
   readonly ruleWarm: SweepMeasure;
+  /** The cold sweep again, reading the key and secret policies as layers. */
+  readonly ruleLayers: SweepMeasure;
   /** Measured when roles <= --naive-max, otherwise projected (see naiveProjected). */
   readonly naive: Pick<
     SweepMeasure,
@@ -206,6 +208,8 @@ async function main(): Promise<void> {
       log(`sweeping ${roles} roles: rule (cold cache, then warm)`);
       const ruleCold = await measureSweep(setup, 'rule-cold', cache);
       const ruleWarm = await measureSweep(setup, 'rule-warm', cache);
+      log(`sweeping ${roles} roles: rule with layers (cold cache)`);
+      const ruleLayers = await measureSweep(setup, 'rule-layers', new ManagedPolicyCache());
       const projectedIam = naiveIamCalls(specsUpTo(roles, shared));
       let naive: TierResult['naive'];
       let naiveProjected = false;
@@ -237,7 +241,7 @@ async function main(): Promise<void> {
         };
         naiveProjected = true;
       }
-      tiers.push({ roles, seedMs, ruleCold, ruleWarm, naive, naiveProjected });
+      tiers.push({ roles, seedMs, ruleCold, ruleWarm, ruleLayers, naive, naiveProjected });
 
       if (roles === options.tiers[options.tiers.length - 1]) {
         log(`capturing the ${roles}-role account for the engine benchmark`);
@@ -294,6 +298,16 @@ async function main(): Promise<void> {
   );
 }
 
+/** Calls that read a layer beyond the role: one per distinct key, secret, repository or registry. */
+function layerReads(calls: Record<string, number>): number {
+  return (
+    (calls['kms:GetKeyPolicy'] ?? 0) +
+    (calls['secretsmanager:GetResourcePolicy'] ?? 0) +
+    (calls['ecr:GetRepositoryPolicy'] ?? 0) +
+    (calls['ecr:GetRegistryPolicy'] ?? 0)
+  );
+}
+
 function tableLines(
   tiers: readonly TierResult[],
   engine: EngineMeasure,
@@ -332,6 +346,22 @@ function tableLines(
         value: perRole(totalCalls(tier.ruleCold.awsCalls) / n),
         baseline: `${perRole(totalCalls(tier.naive.awsCalls) / n)}${naiveMark}`,
         ratio: costRatio(totalCalls(tier.ruleCold.awsCalls), totalCalls(tier.naive.awsCalls)),
+        target: '',
+        verdict: '',
+      },
+      {
+        measure: `${num(n)} roles: all calls/role with layers (same sweep without)`,
+        value: perRole(totalCalls(tier.ruleLayers.awsCalls) / n),
+        baseline: `${perRole(totalCalls(tier.ruleCold.awsCalls) / n)} without layers`,
+        ratio: multiple(totalCalls(tier.ruleLayers.awsCalls), totalCalls(tier.ruleCold.awsCalls)),
+        target: '',
+        verdict: '',
+      },
+      {
+        measure: `${num(n)} roles: layer reads (GetKeyPolicy, GetResourcePolicy)`,
+        value: `${num(layerReads(tier.ruleLayers.calls))} (${num(tier.ruleLayers.calls['kms:GetKeyPolicy'] ?? 0)}, ${num(tier.ruleLayers.calls['secretsmanager:GetResourcePolicy'] ?? 0)})`,
+        baseline: `${perRole(layerReads(tier.ruleLayers.calls) / n)}/role`,
+        ratio: '',
         target: '',
         verdict: '',
       },

@@ -8,6 +8,7 @@ import { countCalls } from '../lib/aws/call-counter';
 import { createClients, type AwsClients } from '../lib/aws/clients';
 import { AwsConfigGateway } from '../lib/aws/config';
 import { AwsIamReader } from '../lib/aws/iam';
+import { AwsResourcePolicyReader } from '../lib/aws/layers';
 import { ManagedPolicyCache } from '../lib/aws/managed-policy-cache';
 import { AwsUsageReader } from '../lib/aws/usage';
 import type { IamReader } from '../lib/facts/ports';
@@ -30,7 +31,8 @@ export const AWS_PAGE_SIZES = {
   describeParametersNames: 10,
 } as const;
 
-export type Strategy = 'rule-cold' | 'rule-warm' | 'naive';
+/** `rule-layers`: the rule, cold, also reading the key and secret policies (issue "What AWS decides at task start"). */
+export type Strategy = 'rule-cold' | 'rule-warm' | 'rule-layers' | 'naive';
 
 /** One measured sweep. Call counts are keyed `service:Operation`. */
 export interface SweepMeasure {
@@ -169,12 +171,26 @@ export async function measureSweep(
       ? new NaiveIamReader(clients.iam)
       : new AwsIamReader(clients.iam, { managedPolicyCache: cache });
 
+  const layerCounts = (service: string): Map<string, number> => {
+    let counts = byService.get(service);
+    if (counts === undefined) byService.set(service, (counts = new Map()));
+    return counts;
+  };
   const started = performance.now();
   const outcome = await runRule(scheduledEvent(), {
     iam,
     usage: new AwsUsageReader(clients, { accountId: MOTO_ACCOUNT_ID }),
     config: new AwsConfigGateway(clients.config),
     region: MOTO_REGION,
+    ...(strategy === 'rule-layers' && {
+      layers: () => ({
+        resources: new AwsResourcePolicyReader({
+          accountId: MOTO_ACCOUNT_ID,
+          clientConfig: { region: MOTO_REGION, endpoint: setup.motoEndpoint, credentials: CREDENTIALS },
+          instrument: (service, client) => countCalls(client, layerCounts(service)),
+        }),
+      }),
+    }),
   });
   const wallMs = performance.now() - started;
 

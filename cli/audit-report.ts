@@ -10,6 +10,8 @@ export interface AuditRow {
   /** Why the role is (or is not) checked: the candidacy reason. */
   readonly reason: string;
   readonly findings: readonly Finding[];
+  /** Layers not read that do not count against the verdict (UnreadableLayers=report). */
+  readonly notes?: readonly Finding[];
 }
 
 /** The JSON shape of one role, one element of `--output json`. */
@@ -27,6 +29,12 @@ export interface AuditRoleJson {
     readonly message: string;
     readonly neededBy: readonly Consumer[];
   }[];
+  /** Layers not read that do not count against the verdict (UnreadableLayers=report); absent when none. */
+  readonly notes?: readonly {
+    readonly id: string;
+    readonly resource: string | null;
+    readonly message: string;
+  }[];
   readonly reason: string;
 }
 
@@ -41,11 +49,13 @@ export function toAuditRow(assessment: RoleAssessment, missingPolicyArns: Readon
   const findings = assessment.evaluation.findings.map((finding) =>
     explainMissingDocument(finding, assessment.role, missingPolicyArns),
   );
+  const notes = assessment.evaluation.notes ?? [];
   return {
     role: assessment.role,
     compliance: assessment.evaluation.compliance,
     reason: assessment.reason,
     findings,
+    ...(notes.length > 0 && { notes }),
   };
 }
 
@@ -103,6 +113,13 @@ export function toJson(
         message: finding.message,
         neededBy: finding.neededBy,
       })),
+      ...(row.notes !== undefined && {
+        notes: row.notes.map((note) => ({
+          id: note.id,
+          resource: note.resource ?? null,
+          message: note.message,
+        })),
+      }),
       reason: row.reason,
     }));
 }
@@ -127,12 +144,20 @@ export function renderTable(rows: readonly AuditRow[]): string {
 function detailLines(row: AuditRow): string[] {
   switch (row.compliance) {
     case 'COMPLIANT':
-      return ['-'];
+      return row.notes === undefined ? ['-'] : noteLines(row.notes);
     case 'NOT_APPLICABLE':
       return [`not checked: ${row.reason}`];
     case 'NON_COMPLIANT':
-      return groupedFindings(row.findings).map(({ id, message }) => `${id}: ${message}`);
+      return [
+        ...groupedFindings(row.findings).map(({ id, message }) => `${id}: ${message}`),
+        ...noteLines(row.notes ?? []),
+      ];
   }
+}
+
+/** Notes shown under a verdict: they do not count, and say so. */
+function noteLines(notes: readonly Finding[]): string[] {
+  return notes.map((note) => `note (not counted, UnreadableLayers=report): ${note.message}`);
 }
 
 const GRANT_REASONS: ReadonlySet<FindingReason['kind']> = new Set([

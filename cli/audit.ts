@@ -6,10 +6,20 @@
  */
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { gatherUsage, secretRefsOf, type UsageIndex } from '../lib/facts/gather';
+import {
+  gatherLayers,
+  gatherUsage,
+  secretRefsOf,
+  type LayerReaders,
+  type UsageIndex,
+} from '../lib/facts/gather';
+import type { LayerFacts } from '../lib/facts/layer-ports';
+import { AwsResourcePolicyReader, organizationPolicyReaderFor } from '../lib/aws/layers';
+import type { LayerTarget } from '../lib/rule/layer-targets';
+import { organizationPoliciesFrom, resourcePoliciesFrom } from './audit-layers';
 import { savedAccountReaders } from '../lib/facts/saved-account';
 import { ownRegistryRegions } from '../lib/usage';
-import { assessRole } from '../lib/rule/assess-role';
+import { assessRole, layerTargetsForRole } from '../lib/rule/assess-role';
 import {
   AuthorizationDetailsError,
   snapshotsFromAuthorizationDetails,
@@ -65,6 +75,7 @@ const SAMPLE_FILES = {
   taskDefinitions: 'task-definitions.json',
   keys: 'keys.json',
   pullThroughCacheRules: 'pull-through-cache-rules.json',
+  resourcePolicies: 'resource-policies.json',
 } as const;
 const SAMPLE_REGION = 'us-east-1';
 
@@ -101,6 +112,19 @@ Offline (no AWS calls):
                             own registry under a prefix need ecr:BatchImportUpstreamImage and
                             ecr:CreateRepository (PULL_THROUGH_CACHE). Without it no image is taken for a
                             cached one, and the audit says so
+  --resource-policies FILE  the policies beyond the role, by ARN: {"ARN": policy | "policy JSON" | null}
+                            (null = no policy) for KMS keys (aws kms get-key-policy --policy-name default),
+                            secrets (aws secretsmanager get-resource-policy), other accounts' ECR
+                            repositories (aws ecr get-repository-policy) and registries
+                            ("arn:aws:ecr:REGION:ACCOUNT:registry": aws ecr get-registry-policy). A layer a
+                            role needs that the file lacks is named as not provided (see
+                            --unreadable-layers). Without the file, no key, secret, repository or registry
+                            policy is weighed, and the audit says so
+  --organization-policies FILE  SCPs and RCPs as the management account sees them:
+                            {"managementAccountId": "ID", "organizationId": "o-...",
+                             "scps": {"levels": [{"targetId": "r-...|ou-...|ID",
+                                                  "policies": [{"id": "p-...", "content": policy}]}]},
+                             "rcps": {...}}, levels from the root down to the account
   --region REGION           where SSM parameter and secret names resolve (default: AWS_REGION, else
                             AWS_DEFAULT_REGION, else the region of the job and task definitions' ARNs)
 Template (before deploy; no AWS calls):
@@ -116,7 +140,11 @@ Template (before deploy; no AWS calls):
 Live (read-only: iam:GetAccountAuthorizationDetails, iam:GetPolicy(Version), batch:DescribeJobDefinitions,
       ecs:ListTaskDefinitionFamilies/DescribeTaskDefinition, secretsmanager:DescribeSecret, ssm:DescribeParameters,
       ecr:DescribePullThroughCacheRules):
-  --live                    read the account the credentials belong to
+  --live                    read the account the credentials belong to; also kms:GetKeyPolicy,
+                            secretsmanager:GetResourcePolicy and ecr:GetRegistryPolicy for the layers
+  --read-organization-policies local|ROLE_ARN
+                            OrganizationPolicies: read SCPs and RCPs with these credentials (management
+                            or delegated administrator account), or through the role (sts:AssumeRole)
   --profile NAME            a profile of ~/.aws/config (default: the environment)
   --region REGION           the region of job definitions, secrets and parameters (default: the profile's)
   --progress                report progress on stderr even when it is not a terminal
@@ -133,6 +161,8 @@ Rule parameters (as the deployed rule's InputParameters):
   --kms-key-arns ARNS                   KmsKeyArns
   --guardduty-runtime-monitoring [B]    GuardDutyRuntimeMonitoring (default false): Fargate job and task
                                         definitions pull the GuardDuty agent sidecar (GUARDDUTY_AGENT_IMAGE)
+  --unreadable-layers fail|report       UnreadableLayers (default fail): a layer not read fails the role,
+                                        or is only noted
 Output:
   --output table|json|sarif|junit
                             a table (default), a JSON array of roles with their findings, SARIF 2.1.0
@@ -171,6 +201,10 @@ const AUDIT_FLAGS = {
   '--parameter-arns': { kind: 'value', parameter: 'ParameterArns' },
   '--kms-key-arns': { kind: 'value', parameter: 'KmsKeyArns' },
   '--guardduty-runtime-monitoring': { kind: 'optional', parameter: 'GuardDutyRuntimeMonitoring' },
+  '--unreadable-layers': { kind: 'value', parameter: 'UnreadableLayers' },
+  '--read-organization-policies': { kind: 'value', parameter: 'OrganizationPolicies' },
+  '--resource-policies': { kind: 'value' },
+  '--organization-policies': { kind: 'value' },
 } as const satisfies Record<`--${string}`, { kind: FlagKind; parameter?: RuleParameterName }>;
 
 type AuditFlags = ParsedFlags<typeof AUDIT_FLAGS>;
@@ -249,6 +283,8 @@ interface AuditFacts {
   readonly cacheRulesUnread?: readonly string[];
   /** Set for `--template` audits: where each role is written and what the templates leave unknown. */
   readonly template?: TemplateAccount;
+  /** The policies beyond the role (live reads, or offline layer files); absent when none were given. */
+  readonly layers?: LayerFacts;
 }
 
 /** Secrets referenced by name (no suffix) that no full ARN was given for: checked as `NAME-??????`. */
@@ -292,6 +328,8 @@ interface OfflineFiles {
   readonly keys?: string;
   /** `--pull-through-cache-rules` values: `FILE` or `REGION=FILE`. */
   readonly pullThroughCacheRules?: readonly string[];
+  readonly resourcePolicies?: string;
+  readonly organizationPolicies?: string;
 }
 
 const REGION_AND_FILE = /^([a-z]{2}(?:-[a-z]+)+-\d+)=(.+)$/;
@@ -333,6 +371,30 @@ function cacheRulesUnread(
 ): string[] {
   if (location === undefined) return [];
   return ownRegistryRegions(index, location.accountId).filter((region) => !given.has(region));
+}
+
+/** The layer files of an offline audit as facts; undefined when neither was given. */
+async function offlineLayers(files: OfflineFiles, io: CommandIo): Promise<LayerFacts | undefined> {
+  const resources = files.resourcePolicies;
+  const organization = files.organizationPolicies;
+  if (resources === undefined && organization === undefined) return undefined;
+  return {
+    ...(resources !== undefined && {
+      resourcePolicies: resourcePoliciesFrom(
+        await readJson(io, '--resource-policies', resources),
+        `--resource-policies ${resources}`,
+      ),
+    }),
+    ...(organization !== undefined && {
+      organization: {
+        status: 'read' as const,
+        policies: organizationPoliciesFrom(
+          await readJson(io, '--organization-policies', organization),
+          `--organization-policies ${organization}`,
+        ),
+      },
+    }),
+  };
 }
 
 async function readJson(io: CommandIo, flag: string, path: string): Promise<unknown> {
@@ -440,11 +502,13 @@ async function offlineFacts(
     ...params.parameterArns,
   ].filter((arn) => !arn.includes('*') && !arn.includes('?'));
   if (assumeAwsManaged) keys = assumeAwsManagedKeys(keys, wanted);
+  const layers = await offlineLayers(files, io);
   return {
     roles,
     index,
     keys,
     location,
+    ...(layers && { layers }),
     missingPolicyArns: new Set(converted.missingPolicyArns),
     unknownKeys: new Set(wanted.filter((arn) => !keys.has(arn))).size,
     unresolvedSecretNames: unresolvedSecretNames(index),
@@ -531,6 +595,11 @@ export interface AuditDependencies {
   readonly clients: (region: string | undefined) => AwsClients;
   /** Sets AWS_PROFILE before clients are built (the SDK reads it from the environment). */
   readonly useProfile: (profile: string) => void;
+  /**
+   * Readers of the policies beyond the role for `--live` (key, secret, registry policies; SCPs and RCPs as
+   * the parameters ask). Absent: a live audit weighs none and says so.
+   */
+  readonly layers?: (params: RuleParameters, accountId: string) => LayerReaders;
 }
 
 /** Progress on stderr: rewritten in place on a terminal, one line per step otherwise. */
@@ -594,12 +663,26 @@ async function liveFacts(
     progress.update(`${roles.length} roles read; reading job definitions and KMS key metadata...`);
     const usage = new AwsUsageReader(clients, { accountId: location.accountId });
     const { index, keys } = await gatherUsage(usage, params, location);
+    let layers: LayerFacts | undefined;
+    if (deps.layers !== undefined) {
+      progress.update(`${roles.length} roles read; reading key, secret and registry policies...`);
+      // Every layer any candidate needs, read once, as the rule's sweep does.
+      const targets = new Map<string, LayerTarget>();
+      for (const role of roles) layerTargetsForRole(role, index, keys, params, location, targets);
+      layers = await gatherLayers(
+        deps.layers(params, location.accountId),
+        targets.values(),
+        location.accountId,
+        params,
+      );
+    }
     progress.update(`${roles.length} roles read; evaluating...`);
     return {
       roles,
       index,
       keys,
       location,
+      ...(layers && { layers }),
       missingPolicyArns: new Set(),
       unknownKeys: 0,
       unresolvedSecretNames: 0,
@@ -622,6 +705,7 @@ function sampleFiles(deps: AuditDependencies): OfflineFiles {
     taskDefinitions: join(dir, SAMPLE_FILES.taskDefinitions),
     keys: join(dir, SAMPLE_FILES.keys),
     pullThroughCacheRules: [join(dir, SAMPLE_FILES.pullThroughCacheRules)],
+    resourcePolicies: join(dir, SAMPLE_FILES.resourcePolicies),
   };
 }
 
@@ -702,6 +786,17 @@ async function runAudit(argv: readonly string[], io: CommandIo, deps: AuditDepen
     );
   }
   if (flags['--profile'] !== undefined && !live) throw new AuditInputError('--profile needs --live');
+  for (const flag of ['--resource-policies', '--organization-policies'] as const) {
+    if (flags[flag] === undefined) continue;
+    if (live) throw new AuditInputError(`${flag} is for --input; --live reads the policies itself`);
+    if (fromTemplates) throw new AuditInputError(`--template and ${flag} exclude each other`);
+    if (flags['--input'] === undefined) throw new AuditInputError(`${flag} needs --input`);
+  }
+  if (flags['--read-organization-policies'] !== undefined && !live) {
+    throw new AuditInputError(
+      '--read-organization-policies needs --live (offline, give --organization-policies FILE)',
+    );
+  }
   const withoutJobs = flags['--no-job-definitions'] === true;
   if (withoutJobs && flags['--input'] === undefined) {
     throw new AuditInputError(
@@ -744,6 +839,12 @@ async function runAudit(argv: readonly string[], io: CommandIo, deps: AuditDepen
           ...(flags['--pull-through-cache-rules'] !== undefined && {
             pullThroughCacheRules: flags['--pull-through-cache-rules'],
           }),
+          ...(flags['--resource-policies'] !== undefined && {
+            resourcePolicies: flags['--resource-policies'],
+          }),
+          ...(flags['--organization-policies'] !== undefined && {
+            organizationPolicies: flags['--organization-policies'],
+          }),
         };
     const region = sample
       ? (flags['--region'] ?? SAMPLE_REGION)
@@ -764,7 +865,7 @@ async function runAudit(argv: readonly string[], io: CommandIo, deps: AuditDepen
     ? facts.roles.map((role) =>
         failTemplateUnknownsClosed(
           toAuditRow(
-            assessRole(role, facts.index, facts.keys, params, facts.location as RuleLocation),
+            assessRole(role, facts.index, facts.keys, params, facts.location as RuleLocation, facts.layers),
             facts.missingPolicyArns,
           ),
           origins?.get(role.arn),
@@ -867,6 +968,14 @@ function notes(facts: AuditFacts, rows: readonly AuditRow[], assumedAwsManaged: 
         'until the file includes their documents (save it without --filter).',
     );
   }
+  // Templates carry no key, secret or organization policies of the account: nothing to say there.
+  if (facts.template === undefined && facts.layers?.resourcePolicies === undefined) {
+    out.push(
+      "Key, secret, repository and registry policies were not read, so these verdicts prove the roles' own " +
+        'policies only (a key policy or secret policy may still refuse): pass --resource-policies FILE ' +
+        '(see --help), or audit --live.',
+    );
+  }
   return out;
 }
 
@@ -891,5 +1000,12 @@ export const audit: Command = createAudit({
   clients: (region) => createClients(region === undefined ? {} : { clientConfig: { region } }),
   useProfile: (profile) => {
     process.env['AWS_PROFILE'] = profile;
+  },
+  layers: (params, accountId) => {
+    const organization = organizationPolicyReaderFor(params.organizationPolicies);
+    return {
+      resources: new AwsResourcePolicyReader({ accountId }),
+      ...(organization ? { organization } : {}),
+    };
   },
 });

@@ -6,6 +6,7 @@ import type { Context } from 'aws-lambda';
 import { createClients } from '../lib/aws/clients';
 import { AwsConfigGateway } from '../lib/aws/config';
 import { AwsIamReader } from '../lib/aws/iam';
+import { AwsResourcePolicyReader, organizationPolicyReaderFor } from '../lib/aws/layers';
 import { AwsUsageReader } from '../lib/aws/usage';
 import { runRule, type RuleOutcome } from '../lib/config/runner';
 
@@ -30,6 +31,14 @@ export const handler = async (
       iam,
       config,
       usage: new AwsUsageReader(clients, { accountId }),
+      // New readers per invocation: a policy edited since the last one must count.
+      layers: (params) => {
+        const organization = organizationPolicyReaderFor(params.organizationPolicies);
+        return {
+          resources: new AwsResourcePolicyReader({ accountId }),
+          ...(organization ? { organization } : {}),
+        };
+      },
       region: process.env['AWS_REGION'] ?? (await clients.defaultRegion()),
       ...(context ? { remainingTimeMs: () => context.getRemainingTimeInMillis() } : {}),
       log,

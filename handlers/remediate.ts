@@ -6,6 +6,7 @@ import type { Context } from 'aws-lambda';
 import { createClients } from '../lib/aws/clients';
 import { AwsIamReader } from '../lib/aws/iam';
 import { createIamWriter } from '../lib/aws/iam-writer';
+import { AwsResourcePolicyReader, organizationPolicyReaderFor } from '../lib/aws/layers';
 import { AwsUsageReader } from '../lib/aws/usage';
 import { remediate } from '../lib/remediation/apply';
 import { scopeFromFunctionArn } from '../lib/remediation/request';
@@ -26,6 +27,14 @@ export const handler = async (
     iam,
     usage: new AwsUsageReader(clients, { accountId }),
     writer,
+    // Read per call, never written: a key, resource or organization policy that refuses is reported.
+    layers: (params) => {
+      const organization = organizationPolicyReaderFor(params.organizationPolicies);
+      return {
+        resources: new AwsResourcePolicyReader({ accountId }),
+        ...(organization ? { organization } : {}),
+      };
+    },
     location: { region: process.env['AWS_REGION'] ?? (await clients.defaultRegion()), accountId, partition },
     // The same InputParameters as the Config rule (the template passes them to both functions).
     ruleParameters: process.env['RULE_PARAMETERS'],

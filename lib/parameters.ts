@@ -31,7 +31,20 @@ export interface RuleParameters {
    * pull the GuardDuty agent sidecar with their execution role.
    */
   readonly guardDutyRuntimeMonitoring: boolean;
+  /** A key, secret, repository or registry policy the rule cannot read: a finding (`fail`) or a note (`report`). */
+  readonly unreadableLayers: 'fail' | 'report';
+  /** How SCPs and RCPs are read: not at all, with the rule's own role, or through a role to assume. */
+  readonly organizationPolicies: OrganizationPoliciesSource;
 }
+
+/**
+ * Where the organization's policies are read: `off`; `local` (this account is the management account or a
+ * delegated administrator for Organizations policies); or a role ARN in such an account to assume.
+ */
+export type OrganizationPoliciesSource =
+  | { readonly mode: 'off' }
+  | { readonly mode: 'local' }
+  | { readonly mode: 'assumeRole'; readonly roleArn: string };
 
 /** What an absent or empty `ruleParameters` means. */
 export const DEFAULT_RULE_PARAMETERS: RuleParameters = Object.freeze({
@@ -45,6 +58,8 @@ export const DEFAULT_RULE_PARAMETERS: RuleParameters = Object.freeze({
   parameterArns: Object.freeze([]),
   kmsKeyArns: Object.freeze([]),
   guardDutyRuntimeMonitoring: false,
+  unreadableLayers: 'fail',
+  organizationPolicies: Object.freeze({ mode: 'off' }),
 });
 
 /** Parameter names exactly as they appear in InputParameters (Config keys are case-sensitive). */
@@ -60,6 +75,8 @@ export const RULE_PARAMETER_NAMES = [
   'ParameterArns',
   'KmsKeyArns',
   'GuardDutyRuntimeMonitoring',
+  'UnreadableLayers',
+  'OrganizationPolicies',
 ] as const;
 /** One of RULE_PARAMETER_NAMES. */
 export type RuleParameterName = (typeof RULE_PARAMETER_NAMES)[number];
@@ -79,6 +96,8 @@ const PARAMETER_ARN = new RegExp(
 );
 // kms:Decrypt is authorised against the key ARN, never the alias: an alias ARN would never match.
 const KMS_KEY_ARN = new RegExp(`^arn:${PARTITION}:kms:${REGION}:${ACCOUNT}:key/[\\w*?-]+$`);
+// IAM role names: 1 to 64 of letters, digits and +=,.@_- under an optional path.
+const ROLE_ARN = new RegExp(`^arn:${PARTITION}:iam::${ACCOUNT}:role/(?:[\\w+=,.@-]+/)*[\\w+=,.@-]{1,64}$`);
 
 /**
  * Parses `ruleParameters` (JSON string, object, or absent). Throws InvalidRuleParametersError naming the
@@ -190,6 +209,30 @@ function applyParameter(result: Mutable<RuleParameters>, name: RuleParameterName
         DEFAULT_RULE_PARAMETERS.guardDutyRuntimeMonitoring,
       );
       return;
+    case 'UnreadableLayers': {
+      const raw = text(name, value).toLowerCase();
+      if (raw === '') result.unreadableLayers = DEFAULT_RULE_PARAMETERS.unreadableLayers;
+      else if (raw === 'fail' || raw === 'report') result.unreadableLayers = raw;
+      else
+        throw new InvalidRuleParametersError(
+          name,
+          `expected "fail" or "report", got ${JSON.stringify(value)}`,
+        );
+      return;
+    }
+    case 'OrganizationPolicies': {
+      const raw = text(name, value);
+      if (raw === '' || raw.toLowerCase() === 'off') result.organizationPolicies = { mode: 'off' };
+      else if (raw.toLowerCase() === 'local') result.organizationPolicies = { mode: 'local' };
+      else if (ROLE_ARN.test(raw)) result.organizationPolicies = { mode: 'assumeRole', roleArn: raw };
+      else {
+        throw new InvalidRuleParametersError(
+          name,
+          `expected "off", "local" or a role ARN (arn:...:iam::ACCOUNT:role/NAME), got ${JSON.stringify(value)}`,
+        );
+      }
+      return;
+    }
   }
 }
 

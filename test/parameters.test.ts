@@ -33,6 +33,8 @@ describe('parseRuleParameters', () => {
       parameterArns: [],
       kmsKeyArns: [],
       guardDutyRuntimeMonitoring: false,
+      unreadableLayers: 'fail',
+      organizationPolicies: { mode: 'off' },
     });
   });
 
@@ -84,6 +86,25 @@ describe('parseRuleParameters', () => {
       'GuardDuty Runtime Monitoring off',
       { GuardDutyRuntimeMonitoring: 'false' },
       { guardDutyRuntimeMonitoring: false },
+    ],
+    ['unreadable layers reported', { UnreadableLayers: 'Report' }, { unreadableLayers: 'report' }],
+    ['unreadable layers failing', { UnreadableLayers: 'fail' }, { unreadableLayers: 'fail' }],
+    ['an empty UnreadableLayers as default', { UnreadableLayers: ' ' }, { unreadableLayers: 'fail' }],
+    ['organization policies off', { OrganizationPolicies: 'OFF' }, { organizationPolicies: { mode: 'off' } }],
+    [
+      'organization policies read here',
+      { OrganizationPolicies: 'local' },
+      { organizationPolicies: { mode: 'local' } },
+    ],
+    [
+      'organization policies through a role',
+      { OrganizationPolicies: 'arn:aws:iam::111122223333:role/org/read-policies' },
+      {
+        organizationPolicies: {
+          mode: 'assumeRole',
+          roleArn: 'arn:aws:iam::111122223333:role/org/read-policies',
+        },
+      },
     ],
   ])('reads %s', (_label, raw, expected) => {
     // Act
@@ -148,6 +169,14 @@ describe('parseRuleParameters', () => {
       /KMS key ARN/,
     ],
     ['a bad account', { KmsKeyArns: 'arn:aws:kms:eu-west-1:1234:key/abc' }, 'KmsKeyArns', /KMS key ARN/],
+    ['an unknown layer mode', { UnreadableLayers: 'skip' }, 'UnreadableLayers', /"fail" or "report"/],
+    ['a yes for organization policies', { OrganizationPolicies: 'true' }, 'OrganizationPolicies', /role ARN/],
+    [
+      'a user ARN for organization policies',
+      { OrganizationPolicies: 'arn:aws:iam::111122223333:user/admin' },
+      'OrganizationPolicies',
+      /"off", "local" or a role ARN/,
+    ],
     [
       'a missing region',
       { SecretArns: 'arn:aws:secretsmanager::123456789012:secret:x' },

@@ -14,6 +14,8 @@ import {
   type PolicyType,
 } from '@aws-sdk/client-organizations';
 import { GetResourcePolicyCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import type { OrganizationPoliciesSource } from '../parameters';
 import type {
   LayerRead,
   OrganizationPolicies,
@@ -37,6 +39,11 @@ interface LayerClients {
 export interface ResourcePolicyReaderOptions {
   readonly accountId: string;
   readonly clientConfig?: SharedClientConfig;
+  /** Called with each client the reader builds (the bench counts their calls). */
+  readonly instrument?: (
+    service: 'kms' | 'secretsmanager' | 'ecr',
+    client: KMSClient | SecretsManagerClient | ECRClient,
+  ) => void;
 }
 
 /** Reads key, secret, repository and registry policies; each at most once per reader. */
@@ -163,6 +170,9 @@ export class AwsResourcePolicyReader implements ResourcePolicyReader {
         secretsManager: new SecretsManagerClient(config),
         ecr: new ECRClient(config),
       };
+      this.options.instrument?.('kms', clients.kms);
+      this.options.instrument?.('secretsmanager', clients.secretsManager);
+      this.options.instrument?.('ecr', clients.ecr);
       this.clientsByRegion.set(region, clients);
     }
     return clients;
@@ -183,7 +193,13 @@ export class AwsOrganizationPolicyReader implements OrganizationPolicyReader {
     const targets = await this.pathFromRoot(accountId);
     const scps = await this.levels(targets, 'SERVICE_CONTROL_POLICY');
     const rcps = await this.levels(targets, 'RESOURCE_CONTROL_POLICY');
-    return { managementAccountId, ...(scps && { scps }), ...(rcps && { rcps }) };
+    const organizationId = organization.Organization?.Id;
+    return {
+      managementAccountId,
+      ...(organizationId !== undefined && { organizationId }),
+      ...(scps && { scps }),
+      ...(rcps && { rcps }),
+    };
   }
 
   /** The root, each OU down to the account, and the account: the levels an SCP or RCP is attached at. */
@@ -250,4 +266,40 @@ export class AwsOrganizationPolicyReader implements OrganizationPolicyReader {
     }
     return content;
   }
+}
+
+/** The session name the rule uses when it assumes the role OrganizationPolicies names (CloudTrail shows it). */
+export const ORGANIZATION_SESSION_NAME = 'execution-role-check';
+
+/**
+ * The reader of organization policies the rule parameter OrganizationPolicies asks for: none (`off`), this
+ * account's credentials (`local`: the management account or a delegated administrator), or the named role,
+ * assumed with sts:AssumeRole once per reader (the credentials refresh when they expire).
+ */
+export function organizationPolicyReaderFor(
+  source: OrganizationPoliciesSource,
+  clientConfig: SharedClientConfig = {},
+): AwsOrganizationPolicyReader | undefined {
+  if (source.mode === 'off') return undefined;
+  const config = { ...RETRY_SETTINGS, ...clientConfig };
+  if (source.mode === 'local') return new AwsOrganizationPolicyReader(new OrganizationsClient(config));
+  const sts = new STSClient(config);
+  const credentials = async () => {
+    const out = await callAws(`sts:AssumeRole on ${source.roleArn}`, () =>
+      sts.send(
+        new AssumeRoleCommand({ RoleArn: source.roleArn, RoleSessionName: ORGANIZATION_SESSION_NAME }),
+      ),
+    );
+    const given = out.Credentials;
+    if (!given?.AccessKeyId || !given.SecretAccessKey) {
+      throw new Error(`sts:AssumeRole on ${source.roleArn} returned no credentials`);
+    }
+    return {
+      accessKeyId: given.AccessKeyId,
+      secretAccessKey: given.SecretAccessKey,
+      ...(given.SessionToken ? { sessionToken: given.SessionToken } : {}),
+      ...(given.Expiration ? { expiration: given.Expiration } : {}),
+    };
+  };
+  return new AwsOrganizationPolicyReader(new OrganizationsClient({ ...config, credentials }));
 }

@@ -2,8 +2,17 @@
  * The Config rule runner: turns one AWS Config event into evaluations, reading AWS through the ports.
  * Modelled on rdklib's runner: applicability first, then the rule's own evaluation, then batched puts.
  */
-import { describeKeysFor, gatherUsage, readUsageIndex, withPullThroughCache } from '../facts/gather';
-import { assessRole, type RoleAssessment } from '../rule/assess-role';
+import {
+  describeKeysFor,
+  gatherLayers,
+  gatherUsage,
+  readUsageIndex,
+  withPullThroughCache,
+  type LayerReaders,
+} from '../facts/gather';
+import type { LayerFacts } from '../facts/layer-ports';
+import { assessRole, layerTargetsForRole, type RoleAssessment } from '../rule/assess-role';
+import type { LayerTarget } from '../rule/layer-targets';
 import { isCandidate, matchesRoleNameGlob, SERVICE_LINKED_PATH_PREFIX } from '../rule/candidates';
 import { isLiveStatus, parseConfigRuleEvent, type ItemSummary, type ParsedEvent } from './event';
 import { descriptionFromConfigurationItem } from './configuration-item';
@@ -22,6 +31,11 @@ export interface RuleDependencies {
   readonly iam: IamReader;
   readonly usage: UsageReader;
   readonly config: ConfigGateway;
+  /**
+   * Builds the readers of the policies beyond the role (key, secret, repository, registry policies; SCPs
+   * and RCPs) for one invocation, as its parameters ask. Absent: only the role's own policies are weighed.
+   */
+  readonly layers?: (params: RuleParameters) => LayerReaders;
   /** The region the rule runs in: SSM parameter and secret names resolve here. */
   readonly region: string;
   /** Milliseconds left before the function times out (Lambda's context.getRemainingTimeInMillis). */
@@ -121,7 +135,16 @@ async function evaluateItem(
     deps.iam.completeRole(description, parsed.accountId),
     withPullThroughCache(deps.usage, index, location, own),
   ]);
-  const assessment = assessRole(role, resolveSecretReferences(cached, resolvedArns), keys, params, location);
+  const resolved = resolveSecretReferences(cached, resolvedArns);
+  const layers = deps.layers
+    ? await gatherLayers(
+        deps.layers(params),
+        layerTargetsForRole(role, resolved, keys, params, location).values(),
+        location.accountId,
+        params,
+      )
+    : undefined;
+  const assessment = assessRole(role, resolved, keys, params, location, layers);
   return toConfigEvaluation(assessment, summary.captureTime, summary.resourceId);
 }
 
@@ -161,6 +184,18 @@ async function sweep(
     ]),
     timeLeft(),
   );
+  let layers: LayerFacts | undefined;
+  if (deps.layers) {
+    // Every layer any candidate needs, read once for the whole sweep.
+    const targets = new Map<string, LayerTarget>();
+    for (const role of roles) {
+      layerTargetsForRole(role, usageFacts.index, usageFacts.keys, params, location, targets);
+    }
+    layers = await beforeDeadline(
+      gatherLayers(deps.layers(params), targets.values(), location.accountId, params),
+      timeLeft(),
+    );
+  }
   const previous = new Map(existing.map((result) => [result.resourceId, result]));
   const evaluations: ConfigEvaluation[] = [];
   const seen = new Set<string>();
@@ -178,7 +213,7 @@ async function sweep(
       break;
     }
     seen.add(role.roleId);
-    const assessment = assessRole(role, usageFacts.index, usageFacts.keys, params, location);
+    const assessment = assessRole(role, usageFacts.index, usageFacts.keys, params, location, layers);
     // Non-candidates are reported only to clear an earlier verdict: each record is billed.
     if (!assessment.applicable && !hasActiveVerdict(previous.get(role.roleId))) continue;
     evaluations.push(toConfigEvaluation(assessment, notificationCreationTime));

@@ -105,6 +105,33 @@ export type FindingReason =
   | { readonly kind: 'noConfusedDeputyCondition' }
   | { readonly kind: 'unreadable'; readonly policyName: string; readonly problem: string }
   | { readonly kind: 'unverifiable'; readonly subject: string; readonly problem: string }
+  /** A policy on the other side of the grant (key, secret, repository, registry policy, SCP, RCP) denies it. */
+  | {
+      readonly kind: 'layerDeny';
+      readonly layer: OtherLayer;
+      /** The resource ARN the policy is attached to, or `p-xxxx at OU ou-xxxx` for an SCP or RCP. */
+      readonly policyName: string;
+      readonly statement: string;
+    }
+  /** A policy on the other side of the grant does not allow it; `detail` says what it lacks. */
+  | {
+      readonly kind: 'layerNoAllow';
+      readonly layer: OtherLayer;
+      readonly policyName: string;
+      readonly detail: string;
+      /** The role the missing statement must name (the remediation's refusal quotes it). */
+      readonly principalArn: string;
+    }
+  /** A layer that could not be read or parsed (LAYER_UNREADABLE). */
+  | {
+      readonly kind: 'layerUnreadable';
+      readonly layer: OtherLayer;
+      /** The key, secret or repository ARN, `ACCOUNT REGION` of a registry, or the account for SCPs/RCPs. */
+      readonly subject: string;
+      /** Short: `AccessDenied`, `OtherAccount`, `NotFound`, `NotProvided`, `Unparseable`. */
+      readonly cause: string;
+      readonly problem: string;
+    }
   | {
       /** A trust condition ECS does not support: `aws:SourceArn` naming one cluster (TRUST_SOURCE_ARN). */
       readonly kind: 'unsupportedSourceArn';
@@ -114,6 +141,9 @@ export type FindingReason =
       /** What AWS documents instead: `arn:aws:ecs:REGION:ACCOUNT:*`. */
       readonly replacement: string;
     };
+
+/** The layers beyond the role's own policies: which one refused or could not be read. */
+export type OtherLayer = 'keyPolicy' | 'secretPolicy' | 'repositoryPolicy' | 'registryPolicy' | 'scp' | 'rcp';
 
 export interface Finding {
   readonly id: FindingId;
@@ -129,4 +159,9 @@ export interface Finding {
 export interface RoleEvaluation {
   readonly compliance: 'COMPLIANT' | 'NON_COMPLIANT';
   readonly findings: readonly Finding[];
+  /**
+   * Layers that were not read and, by the rule parameter UnreadableLayers=report (or an offline audit
+   * without layer files), do not count against the verdict: named in the annotation, nothing more.
+   */
+  readonly notes?: readonly Finding[];
 }

@@ -4,6 +4,7 @@
  * readers are the SDK adapters (lib/aws) or saved files (lib/facts/saved-account.ts), so that all three
  * judge a role from the same facts.
  */
+import { MissingPermissionError } from '../core/errors';
 import type { RuleParameters } from '../parameters';
 import {
   applyPullThroughCacheRules,
@@ -20,6 +21,14 @@ import type {
   RuleLocation,
   SecretMetadata,
 } from '../usage/types';
+import type {
+  LayerFacts,
+  LayerRead,
+  LayerTarget,
+  OrganizationPolicyReader,
+  OrganizationRead,
+  ResourcePolicyReader,
+} from './layer-ports';
 import type { UsageReader } from './ports';
 
 /** Usage per role ARN, computed once per invocation. */
@@ -116,4 +125,63 @@ export async function gatherUsage(
     withPullThroughCache(usage, read, location),
   ]);
   return { index: resolveSecretReferences(index, resolvedArns), keys };
+}
+
+/** The readers of the layers beyond the role; `organization` only when OrganizationPolicies is on. */
+export interface LayerReaders {
+  readonly resources: ResourcePolicyReader;
+  readonly organization?: OrganizationPolicyReader;
+}
+
+/**
+ * Reads each distinct layer once: the key, secret, repository and registry policies `targets` name
+ * (lib/rule/layer-targets.ts picks them from the requirements), and the SCPs and RCPs of `accountId` when
+ * the parameters turn them on. Per invocation only: a policy edited between two invocations must count,
+ * so nothing read here outlives the call (the readers' caches die with them; parsed texts are cached by
+ * text in lib/rule/layered-permission.ts).
+ */
+export async function gatherLayers(
+  readers: LayerReaders,
+  targets: Iterable<LayerTarget>,
+  accountId: string,
+  params: RuleParameters,
+): Promise<LayerFacts> {
+  const list = [...targets];
+  const reads = await Promise.all(list.map((target) => readTarget(readers.resources, target)));
+  const resourcePolicies = new Map<string, LayerRead>(
+    list.map((target, i) => [target.key, reads[i] as LayerRead]),
+  );
+  const organization = await readOrganization(readers.organization, accountId, params);
+  return organization ? { resourcePolicies, organization } : { resourcePolicies };
+}
+
+function readTarget(reader: ResourcePolicyReader, target: LayerTarget): Promise<LayerRead> {
+  switch (target.kind) {
+    case 'keyPolicy':
+      return reader.keyPolicy(target.arn);
+    case 'secretPolicy':
+      return reader.secretPolicy(target.arn);
+    case 'repositoryPolicy':
+      return reader.repositoryPolicy(target.arn);
+    case 'registryPolicy':
+      return reader.registryPolicy(target.ownerAccountId, target.region);
+  }
+}
+
+/** The organization's policies; a refused read is an unreadable layer (named), other failures throw. */
+async function readOrganization(
+  reader: OrganizationPolicyReader | undefined,
+  accountId: string,
+  params: RuleParameters,
+): Promise<OrganizationRead | undefined> {
+  if (params.organizationPolicies.mode === 'off') return undefined;
+  if (reader === undefined) {
+    return { status: 'unreadable', detail: 'no reader of organization policies was configured' };
+  }
+  try {
+    return { status: 'read', policies: await reader.policiesFor(accountId) };
+  } catch (error) {
+    if (error instanceof MissingPermissionError) return { status: 'unreadable', detail: error.message };
+    throw error;
+  }
 }

@@ -4,6 +4,19 @@
  * (lib/policy/layers.ts). Adapters live in lib/aws/layers.ts.
  */
 
+import type { ResourcePolicyKind } from '../policy/layers';
+
+/** One policy to read: its kind, what to read it by, and whose it is. */
+export interface LayerTarget {
+  readonly kind: ResourcePolicyKind;
+  /** Unique per policy: `keyPolicy ARN`, `secretPolicy ARN`, `repositoryPolicy ARN`, `registryPolicy ACCOUNT REGION`. */
+  readonly key: string;
+  /** The key, secret or repository ARN to read (a secret named without its suffix: the partial ARN). */
+  readonly arn: string;
+  readonly ownerAccountId: string;
+  readonly region: string;
+}
+
 /** Why a layer could not be read: the annotation names the layer and this reason. */
 export type UnreadableReason =
   /** The rule's role may not read it (AccessDenied): the permission is named in `detail`. */
@@ -11,7 +24,9 @@ export type UnreadableReason =
   /** It belongs to another account, whose policies this account cannot read. */
   | 'OtherAccount'
   /** The resource does not exist (the task would fail too). */
-  | 'NotFound';
+  | 'NotFound'
+  /** An offline audit's layer file does not hold it. */
+  | 'NotProvided';
 
 /** A layer as read: its policy text (`null`: the resource has none), or why it could not be read. */
 export type LayerRead =
@@ -47,6 +62,8 @@ export interface OrganizationPolicyLevels {
 /** What the organization applies to an account. `undefined` for a policy type that is not enabled. */
 export interface OrganizationPolicies {
   readonly managementAccountId: string;
+  /** `o-...`: the value of aws:PrincipalOrgID and aws:ResourceOrgID for the organization's accounts. */
+  readonly organizationId?: string;
   readonly scps?: OrganizationPolicyLevels;
   readonly rcps?: OrganizationPolicyLevels;
 }
@@ -54,4 +71,23 @@ export interface OrganizationPolicies {
 /** Reads the organization's policies for an account (from the management or a delegated administrator account). */
 export interface OrganizationPolicyReader {
   policiesFor(accountId: string): Promise<OrganizationPolicies>;
+}
+
+/** The organization's policies as read for the rule's account, or why they could not be read. */
+export type OrganizationRead =
+  | { readonly status: 'read'; readonly policies: OrganizationPolicies }
+  | { readonly status: 'unreadable'; readonly detail: string };
+
+/**
+ * The layers gathered for one invocation (lib/facts/gather.ts): each resource policy by its target key
+ * (lib/rule/layer-targets.ts), and the organization's policies when they are read at all.
+ */
+export interface LayerFacts {
+  /**
+   * By target key; a target absent from the map was not read (an offline audit's file lacks it). Absent:
+   * resource policies are not weighed at all (an offline audit without a resource-policies file says so).
+   */
+  readonly resourcePolicies?: ReadonlyMap<string, LayerRead>;
+  /** Absent: organization policies are not read (the rule parameter OrganizationPolicies is off). */
+  readonly organization?: OrganizationRead;
 }

@@ -5,7 +5,7 @@
  * entry (or an entry without a part) does not compile; test/findings/registry.test.ts checks the rest.
  */
 import type { Finding, FindingReason } from '../core/model';
-import { conditionKeys, consumersText, shortArn } from './render';
+import { conditionKeys, consumersText, layerAnnotationText, shortArn } from './render';
 
 /** Stable ids, in the order of the README's table: the same id appears in code, tests, annotations and the README. */
 export const FINDING_IDS = [
@@ -27,6 +27,7 @@ export const FINDING_IDS = [
   'CROSS_ACCOUNT_IMAGE',
   'GUARDDUTY_AGENT_IMAGE',
   'POLICY_UNREADABLE',
+  'LAYER_UNREADABLE',
 ] as const;
 export type FindingId = (typeof FINDING_IDS)[number];
 
@@ -311,22 +312,42 @@ export const FINDINGS: Readonly<Record<FindingId, FindingDefinition>> = {
     annotationSentence: 'generic',
     remediation: { fix: 'none' },
   }),
+  LAYER_UNREADABLE: define({
+    title: 'Every policy on the other side readable',
+    section: 'execution-secrets',
+    docUrl:
+      'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html',
+    description:
+      'The key policy of each customer managed key, the resource policy of each secret, the repository policy ' +
+      "of each other account's repository, the registry policy for pull through cache, and (when " +
+      'OrganizationPolicies is on) the SCPs and RCPs could be read and parsed. One that could not (AccessDenied, ' +
+      'another account, not found) is named; UnreadableLayers=report notes it without failing the role. A ' +
+      'document that does not parse always fails.',
+    // After the missing grants: a layer not read is a doubt, a missing grant a certain failure.
+    annotationPriority: 6,
+    annotationSentence: 'generic',
+    remediation: { fix: 'none' },
+  }),
 };
 
 /** A finding's place in the annotation (lower first). */
 export function annotationPriorityOf(finding: Finding): number {
   const own = FINDINGS[finding.id].annotationPriority;
-  return finding.reason.kind === 'explicitDeny' ? Math.min(own, EXPLICIT_DENY_PRIORITY) : own;
+  const kind = finding.reason.kind;
+  return kind === 'explicitDeny' || kind === 'layerDeny' ? Math.min(own, EXPLICIT_DENY_PRIORITY) : own;
 }
 
 /** The annotation's sentence for a finding that is not a missing grant. */
 export function annotationSentenceOf(finding: Finding): string {
   const sentence = FINDINGS[finding.id].annotationSentence;
-  return sentence === 'generic' ? genericSentence(finding) : sentence(finding);
+  if (sentence !== 'generic') return sentence(finding);
+  return genericSentence(finding);
 }
 
-/** The sentence of a `generic` finding: an unverifiable requirement, else the finding's message. */
+/** The sentence of a `generic` finding: a layer's refusal, an unverifiable requirement, else the message. */
 function genericSentence(finding: Finding): string {
+  const layered = layerAnnotationText(finding);
+  if (layered !== undefined) return layered;
   const { reason } = finding;
   const consumers = consumersText(finding.neededBy);
   if (reason.kind === 'unverifiable') {

@@ -3,7 +3,7 @@
  * annotation falls back on it), the fragments the annotation assembles, and policy names. One module, so
  * a policy or a consumer is named the same way wherever it appears.
  */
-import type { Consumer, Finding, FindingReason } from '../core/model';
+import type { Consumer, Finding, FindingReason, OtherLayer } from '../core/model';
 import { statementLabel, type UnresolvedCondition } from '../policy';
 import { parseOperator, unknownOperatorHint } from '../policy/conditions';
 
@@ -63,12 +63,69 @@ export function describeReason(reason: FindingReason): string {
       return `${policyText(reason.policyName)} cannot be read: ${reason.problem}`;
     case 'unverifiable':
       return reason.problem;
+    case 'layerDeny':
+      return `${layerOf(reason.layer, reason.policyName)} denies it (statement ${reason.statement})`;
+    case 'layerNoAllow':
+      return `not allowed by ${layerOf(reason.layer, reason.policyName)} (${reason.detail})`;
+    case 'layerUnreadable':
+      return `${layerOf(reason.layer, reason.subject)} was not read: ${reason.problem}`;
     case 'unsupportedSourceArn':
       return (
         `statement ${reason.statement} limits aws:SourceArn to ${reason.values.join(', ')}, which ECS does not ` +
         `support; use ${reason.replacement}`
       );
   }
+}
+
+/** How each layer beyond the role is called. */
+const OTHER_LAYER_TEXT: Readonly<Record<OtherLayer, string>> = {
+  keyPolicy: 'key policy',
+  secretPolicy: 'secret policy',
+  repositoryPolicy: 'repository policy',
+  registryPolicy: 'registry policy',
+  scp: 'SCP',
+  rcp: 'RCP',
+};
+
+/** `key policy`, `secret policy`, `SCP`, ... */
+export function otherLayerText(layer: OtherLayer): string {
+  return OTHER_LAYER_TEXT[layer];
+}
+
+/**
+ * A layer and what it is attached to: `the key policy of ARN`, `the registry policy of ACCOUNT REGION`;
+ * for SCPs and RCPs `name` is `p-xxxx at OU ou-xxxx` (a policy) or `OU ou-xxxx` (a level).
+ */
+export function layerOf(layer: OtherLayer, name: string, style: 'sentence' | 'terse' = 'sentence'): string {
+  if (layer === 'scp' || layer === 'rcp') {
+    return name.startsWith('p-') || !/^(root|OU|account) /.test(name)
+      ? `${OTHER_LAYER_TEXT[layer]} ${name}`
+      : name;
+  }
+  const shown = style === 'terse' ? shortArn(name) : name;
+  return `${style === 'terse' ? '' : 'the '}${OTHER_LAYER_TEXT[layer]} of ${shown}`;
+}
+
+/** Why a resource policy grants nothing to the role: the KMS rule, or the cross-account rule. */
+export function layerNoAllowDetail(layer: OtherLayer, accountId: string): string {
+  if (layer === 'keyPolicy') return 'no statement names the role and the account root is not delegated';
+  return `no statement allows the role or its account ${accountId}`;
+}
+
+/** A layer the rule did not use (LAYER_UNREADABLE). */
+export function layerUnreadableMessage(
+  layer: OtherLayer,
+  subject: string,
+  problem: string,
+  actions: readonly string[],
+  neededBy: readonly Consumer[],
+): string {
+  const what =
+    layer === 'scp' || layer === 'rcp'
+      ? `The SCPs and RCPs of account ${subject}`
+      : `The ${layerOf(layer, subject).slice(4)}`;
+  const decides = actions.length > 0 ? `, so ${actions.join(', ')} cannot be proven past it` : '';
+  return `${what} could not be used (${problem})${decides}${neededByText(neededBy)}`;
 }
 
 /** The reason as the annotation's parenthesis after a missing grant: ` (denied by inline policy x)`. */
@@ -186,6 +243,37 @@ export function shortArn(arn: string): string {
   return `...:${resource.endsWith(':log-stream:*') ? resource.slice(0, -':log-stream:*'.length) : resource}`;
 }
 
+/** The annotation's sentence for a finding a layer beyond the role refused or left unread. */
+export function layerAnnotationText(finding: Finding): string | undefined {
+  const { reason } = finding;
+  const consumers = consumersText(finding.neededBy);
+  const subject = `${finding.action ?? ''}${finding.resource && finding.resource !== '*' ? ` on ${shortArn(finding.resource)}` : ''}`;
+  switch (reason.kind) {
+    case 'layerDeny': {
+      const layer = layerOf(reason.layer, reason.policyName, 'terse');
+      return `${capitalise(layer)} denies ${subject} (statement ${reason.statement})${consumers}`;
+    }
+    case 'layerNoAllow': {
+      const layer =
+        reason.layer === 'scp' || reason.layer === 'rcp' ? '' : ` by its ${OTHER_LAYER_TEXT[reason.layer]}`;
+      const detail = reason.layer === 'scp' || reason.layer === 'rcp' ? reason.detail : reason.detail;
+      return `${subject} not allowed${layer} (${detail})${consumers}`;
+    }
+    case 'layerUnreadable': {
+      if (reason.layer === 'scp' || reason.layer === 'rcp') {
+        return `Organization policies not read (${reason.cause})${consumers}`;
+      }
+      return `${capitalise(layerOf(reason.layer, reason.subject, 'terse'))} not read (${reason.cause})${consumers}`;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 // The sentences of the findings (Finding.message), one per way a requirement can fail.
 
 /** An identity policy or the boundary that does not parse (POLICY_UNREADABLE). */
@@ -232,6 +320,12 @@ export function notGrantedMessage(
   reason: FindingReason,
   neededBy: readonly Consumer[],
 ): string {
+  const subject = resource === '*' ? action : `${action} on ${resource}`;
+  if (reason.kind === 'layerNoAllow' && reason.layer !== 'scp' && reason.layer !== 'rcp') {
+    return `${subject} is not allowed by its ${OTHER_LAYER_TEXT[reason.layer]} (${reason.detail})${neededByText(neededBy)}`;
+  }
+  if (reason.kind === 'layerNoAllow')
+    return `${subject} is not granted: ${reason.detail}${neededByText(neededBy)}`;
   return notGrantedGroupMessage([{ action, resource }], reason, neededBy);
 }
 
@@ -280,6 +374,29 @@ export function findingSubject(finding: Finding): string {
   return finding.resource === undefined ? finding.action : `${finding.action} on ${finding.resource}`;
 }
 
+/** The statement the owner of a refusing layer must add, as JSON the owner can paste. */
+function ownerMustAdd(finding: Finding, reason: Extract<FindingReason, { kind: 'layerNoAllow' }>): string {
+  if (reason.layer === 'scp' || reason.layer === 'rcp') {
+    return (
+      `The remediation never edits organization policies: an ${OTHER_LAYER_TEXT[reason.layer]} at ${reason.policyName} ` +
+      `must allow ${finding.action ?? 'it'} (e.g. FullAWSAccess or a statement allowing it).`
+    );
+  }
+  const statement = {
+    Sid: 'AllowExecutionRole',
+    Effect: 'Allow',
+    Principal: { AWS: reason.principalArn },
+    Action: finding.action,
+    // Key and secret policies name their resource as `*`: the policy's own resource. ECR policies have no Resource.
+    ...(reason.layer === 'repositoryPolicy' || reason.layer === 'registryPolicy' ? {} : { Resource: '*' }),
+  };
+  return (
+    `The remediation never edits key, resource or organization policies: the owner of ${reason.policyName} must ` +
+    `add this statement to its ${OTHER_LAYER_TEXT[reason.layer]}${reason.layer === 'keyPolicy' ? ' (or delegate to IAM with the account-root statement)' : ''}: ` +
+    JSON.stringify(statement)
+  );
+}
+
 /** Why a finding whose reason is not a plain absence cannot be fixed by adding something. */
 export function unfixableReasonText(finding: Finding): string | undefined {
   const subject = findingSubject(finding);
@@ -308,6 +425,19 @@ export function unfixableReasonText(finding: Finding): string | undefined {
       );
     case 'unverifiable':
       return `${reason.subject}: ${reason.problem}; the exact grant needed is unknown.`;
+    case 'layerDeny':
+      return (
+        `${subject}: ${layerOf(reason.layer, reason.policyName)} denies it (statement ${reason.statement}). ` +
+        'The remediation never edits key, resource or organization policies: its owner must remove or narrow ' +
+        'that statement.'
+      );
+    case 'layerNoAllow':
+      return `${subject}: not allowed by ${layerOf(reason.layer, reason.policyName)} (${reason.detail}). ${ownerMustAdd(finding, reason)}`;
+    case 'layerUnreadable':
+      return (
+        `${describeReason(reason)}; no change can be proven to help. Give the rule's role read access (or ` +
+        'the offline audit the layer file) and run the remediation again.'
+      );
     case 'unsupportedSourceArn':
       // Rewriting a deliberate restriction is the owner's call; adding a statement would widen trust.
       return (

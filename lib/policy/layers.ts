@@ -80,6 +80,8 @@ export interface LayeredDecision {
   /** True when unresolved conditions could change `decision`: treat as not proven. */
   readonly conditional: boolean;
   readonly deniedBy?: DeniedBy;
+  /** When an SCP or RCP level refused without a Deny: its index in `levels` (0 = the root). */
+  readonly deniedAtLevel?: number;
   /** The statements that decided: the Deny, or the Allows of every layer that allowed. */
   readonly matchedStatements: readonly StatementRef[];
   readonly unresolvedConditions: readonly UnresolvedCondition[];
@@ -267,6 +269,8 @@ export function decideAcrossLayers(input: LayeredRequest): LayeredDecision {
 
   if (total !== 'yes') {
     const by: DeniedBy = scpAllows !== 'yes' ? 'scp' : rcpAllows !== 'yes' ? 'rcp' : refusedBy;
+    const refusingLevels = by === 'scp' ? scps : by === 'rcp' ? rcps : [];
+    const level = refusingLevels.findIndex((outcome) => allowsOf(outcome) !== 'yes');
     const unresolvedAllows =
       total === 'maybe'
         ? [identity, boundary, resource?.role, resource?.account, ...scps, ...rcps].flatMap(
@@ -277,6 +281,7 @@ export function decideAcrossLayers(input: LayeredRequest): LayeredDecision {
       decision: 'implicitDeny',
       conditional: total === 'maybe',
       deniedBy: by,
+      ...(level >= 0 ? { deniedAtLevel: level } : {}),
       matchedStatements: NONE,
       unresolvedConditions: total === 'maybe' ? [...unresolvedAllows, ...unresolvedDenies] : NONE,
     };

@@ -7,9 +7,10 @@
 import { assessRole } from '../rule/assess-role';
 import { RoleNotFoundError } from '../core/errors';
 import type { RawPolicyDocument, RoleSnapshot } from '../core/model';
-import { parseRuleParameters } from '../parameters';
+import { parseRuleParameters, type RuleParameters } from '../parameters';
 import type { IamReader, UsageReader } from '../facts/ports';
-import { gatherUsage } from '../facts/gather';
+import { gatherLayers, gatherUsage, type LayerReaders } from '../facts/gather';
+import { layerTargetsForRole } from '../rule/assess-role';
 import type { RuleLocation } from '../usage/types';
 import {
   ConcurrentChangeError,
@@ -36,6 +37,11 @@ export interface RemediationDependencies {
   readonly iam: IamReader;
   readonly usage: UsageReader;
   readonly writer: IamWriter;
+  /**
+   * Readers of the policies beyond the role for this call (see RuleDependencies.layers). The remediation
+   * reads them to judge as the rule does, and never writes them.
+   */
+  readonly layers?: (params: RuleParameters) => LayerReaders;
   /** Where the function runs: only roles of this account are remediated; names resolve in this region. */
   readonly location: RuleLocation;
   /** The rule's InputParameters (a JSON string, as the Config rule has them); absent means defaults. */
@@ -160,7 +166,15 @@ export async function remediate(request: unknown, deps: RemediationDependencies)
   const role = withDocuments(found, before);
 
   const { index, keys } = await gatherUsage(deps.usage, params, location);
-  const assessment = assessRole(role, index, keys, params, location);
+  const layers = deps.layers
+    ? await gatherLayers(
+        deps.layers(params),
+        layerTargetsForRole(role, index, keys, params, location).values(),
+        location.accountId,
+        params,
+      )
+    : undefined;
+  const assessment = assessRole(role, index, keys, params, location, layers);
   if (!assessment.applicable) throw new NotACandidateError(role.roleName, assessment.reason);
 
   const plan = planRemediation(assessment, role, params, {

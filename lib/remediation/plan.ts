@@ -438,7 +438,11 @@ export function planRemediation(
     planned.map((item) => item.change),
     options,
   );
-  const after = evaluateRole(simulated, assessment.requirements, { region: options.region });
+  // The same layers as the assessment: a grant a key or secret policy still refuses clears nothing.
+  const after = evaluateRole(simulated, assessment.requirements, {
+    ...assessment.evaluationOptions,
+    region: options.region,
+  });
   const remaining = new Map(after.findings.map((finding) => [findingKey(finding), finding]));
   const before = new Set(findings.map(findingKey));
 

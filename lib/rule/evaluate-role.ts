@@ -38,11 +38,18 @@ import {
   type StatementRef,
   type UnresolvedCondition,
 } from '../policy';
+import { LayerJudge, type LayerOptions } from './layered-permission';
 
 /** What the role snapshot does not say about where its consumers run. */
 export interface EvaluateRoleOptions {
   /** Region the consumers run in: `aws:RequestedRegion` for requests on `*` (ARNs carry their own). */
   readonly region?: string;
+  /**
+   * The layers beyond the role (key, secret, repository, registry policies; SCPs and RCPs) and what an
+   * unreadable one means. Absent: only the role's own policies are weighed (what an offline audit without
+   * layer files does, and says).
+   */
+  readonly layers?: LayerOptions;
 }
 
 /**
@@ -56,7 +63,8 @@ export function evaluateRole(
 ): RoleEvaluation {
   const findings: Finding[] = [];
   const policies = readIdentityPolicies(role, findings);
-  const contexts = new ContextFactory(role, options.region);
+  const judge = options.layers ? new LayerJudge(role, options.layers) : undefined;
+  const contexts = new ContextFactory(role, options.region, judge?.organizationId);
   let trust: PolicyDocument | Finding | undefined;
 
   for (const requirement of requirements) {
@@ -71,7 +79,7 @@ export function evaluateRole(
         finding = checkAttachment(requirement, role);
         break;
       case 'permission':
-        finding = checkPermission(requirement, policies, contexts);
+        finding = checkPermission(requirement, policies, contexts, judge);
         break;
       case 'unverifiable':
         finding = unverifiable(requirement);
@@ -79,7 +87,13 @@ export function evaluateRole(
     }
     if (finding) findings.push(finding);
   }
-  return { compliance: findings.length === 0 ? 'COMPLIANT' : 'NON_COMPLIANT', findings };
+  const unread = judge?.unreadLayers();
+  if (unread) findings.push(...unread.findings);
+  return {
+    compliance: findings.length === 0 ? 'COMPLIANT' : 'NON_COMPLIANT',
+    findings,
+    ...(unread && unread.notes.length > 0 ? { notes: unread.notes } : {}),
+  };
 }
 
 /** Inline, managed and boundary documents, parsed; each unreadable one becomes a POLICY_UNREADABLE finding. */
@@ -225,17 +239,17 @@ function checkPermission(
   requirement: PermissionRequirement,
   policies: PolicySet,
   contexts: ContextFactory,
+  judge: LayerJudge | undefined,
 ): Finding | undefined {
-  const result = evaluateRequest(
-    {
-      action: requirement.action,
-      resource: requirement.resource,
-      context: contexts.principal,
-      extraContext: contexts.extraFor(requirement),
-      missingKeys: 'unknown',
-    },
-    policies,
-  );
+  const request = {
+    action: requirement.action,
+    resource: requirement.resource,
+    context: contexts.principal,
+    extraContext: contexts.extraFor(requirement),
+    missingKeys: 'unknown' as const,
+  };
+  if (judge) return judge.check(requirement, policies, request);
+  const result = evaluateRequest(request, policies);
   if (result.decision === 'allowed' && !result.conditional) return undefined;
 
   let reason: FindingReason;
@@ -291,7 +305,7 @@ class ContextFactory {
   readonly principal: RequestContext;
   readonly #anywhere: ResourceLocation;
 
-  constructor(role: RoleSnapshot, region: string | undefined) {
+  constructor(role: RoleSnapshot, region: string | undefined, organizationId: string | undefined) {
     this.#anywhere = internLocation(region, undefined);
     const principal: Record<string, readonly string[]> = {
       // The agent calls AWS with the role's session: aws:PrincipalArn is the role ARN, not the session ARN.
@@ -302,6 +316,8 @@ class ContextFactory {
       // The agent calls AWS APIs over HTTPS only.
       'aws:SecureTransport': ['true'],
     };
+    // Known only when the organization's policies were read (DescribeOrganization gives its id).
+    if (organizationId !== undefined) principal['aws:PrincipalOrgID'] = [organizationId];
     // The role's tags are the session's principal tags: ECS passes no session tags.
     for (const key of Object.keys(role.tags))
       principal[`aws:PrincipalTag/${key}`] = [role.tags[key] as string];

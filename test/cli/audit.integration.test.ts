@@ -1,4 +1,5 @@
 /** The audit as users meet it: the built bundle (npm test builds dist first) and --live against moto_server. */
+import { DeleteResourcePolicyCommand, PutResourcePolicyCommand } from '@aws-sdk/client-secrets-manager';
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { AuditDependencies } from '../../cli/audit';
@@ -119,6 +120,46 @@ describe('audit --live against moto_server', () => {
     });
     expect(ids(byName.get('wrong-trust'))).toEqual(['TRUST_ECS_TASKS']);
     expect(byName.get('unrelated')?.compliance).toBe('NOT_APPLICABLE');
+  });
+
+  it("the built bundle reads the secret's own policy live: a DenyOthers statement is named; exit 1", async () => {
+    // Arrange
+    const secrets = clientsFor(moto.endpoint).secretsManager;
+    await secrets.send(
+      new PutResourcePolicyCommand({
+        SecretId: secretArn,
+        ResourcePolicy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'DenyOthers',
+              Effect: 'Deny',
+              Principal: '*',
+              Action: 'secretsmanager:GetSecretValue',
+              Resource: '*',
+              Condition: {
+                StringNotEquals: { 'aws:PrincipalArn': `arn:aws:iam::${MOTO_ACCOUNT_ID}:role/app` },
+              },
+            },
+          ],
+        }),
+      }),
+    );
+
+    // Act
+    const result = await runBundle(['audit', '--live', '--output', 'json'], awsEnv(moto.endpoint)).finally(
+      () => secrets.send(new DeleteResourcePolicyCommand({ SecretId: secretArn })),
+    );
+
+    // Assert
+    expect(result.code).toBe(1);
+    const etl = (JSON.parse(result.stdout) as AuditRoleJson[]).find(
+      (role) => role.roleName === 'etl-execution',
+    );
+    expect(etl?.findings.map((finding) => finding.message)).toEqual([
+      `secretsmanager:GetSecretValue on ${secretArn} is not granted: the secret policy of ${secretArn} denies it ` +
+        '(statement DenyOthers) (needed by job definition etl:1)',
+    ]);
   });
 
   it('in-process with --progress: roles read so far on stderr, table on stdout; --profile set before clients', async () => {
@@ -291,6 +332,8 @@ describe('audit --live against moto_server: the ECR needs of issue 13', () => {
         (action) =>
           `GUARDDUTY_AGENT_IMAGE ${action} arn:aws:ecr:us-east-1:593207742271:repository/aws-guardduty-agent-fargate backfill:1`,
       ),
+      // The other account's repository policy cannot be read from this account (UnreadableLayers=fail).
+      `LAYER_UNREADABLE null arn:aws:ecr:us-east-1:${OTHER}:repository/platform/base platform:1`,
     ]);
     expect(moto.pullThroughCacheReads().get('us-east-1')).toBe(1);
   });

@@ -3,6 +3,7 @@
  * (MOTO-GAPS.md): real IAM roles, managed policies, Batch job definitions, secrets and parameters in; the
  * evaluations that reached Config out. `npm test` builds the bundle first (pretest).
  */
+import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AwsClients } from '../../lib/aws/clients';
@@ -19,6 +20,7 @@ import {
   MOTO_ACCOUNT_ID,
   MOTO_REGION,
   startMoto,
+  TEST_CREDENTIALS,
   type MotoServer,
 } from '../support/moto';
 import {
@@ -40,8 +42,10 @@ import {
 import { ruleEvent, RULE_NAME } from '../support/fakes';
 import { invokeBundle, type BundleOutcome } from '../support/bundle';
 
-const KEY_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';
-const KEY_ARN = `arn:aws:kms:${MOTO_REGION}:${MOTO_ACCOUNT_ID}:key/${KEY_ID}`;
+// A customer managed key created in moto for each fresh account: the evaluator reads its key policy (moto's
+// default one delegates to the account root, as AWS's default key policy does).
+let KEY_ID = '';
+let KEY_ARN = '';
 const ROLE = 'AWS::IAM::Role';
 const CAPTURED = new Date('2026-11-28T09:15:42.000Z');
 const NOTIFIED = new Date('2026-11-29T00:00:00.000Z');
@@ -67,6 +71,13 @@ afterAll(async () => {
 async function freshAccount(): Promise<void> {
   await moto.reset();
   proxy.clear();
+  const key = await new KMSClient({
+    endpoint: moto.endpoint,
+    region: MOTO_REGION,
+    credentials: TEST_CREDENTIALS,
+  }).send(new CreateKeyCommand({}));
+  KEY_ID = key.KeyMetadata?.KeyId ?? '';
+  KEY_ARN = key.KeyMetadata?.Arn ?? '';
 }
 
 const epoch = (date: Date): number => date.getTime() / 1000;

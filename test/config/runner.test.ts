@@ -1242,9 +1242,9 @@ describe('runRule: periodic sweep', () => {
   });
 
   it('stops when the time left falls under the margin: puts what it has and retires nothing', async () => {
-    // Arrange: time for the reads and two roles, then under the margin.
+    // Arrange: time for the reads (the account, then the layers) and two roles, then under the margin.
     const account = sweepAccount();
-    const readings = [900_000, 900_000, 400_000, SWEEP_SAFETY_MARGIN_MS - 1];
+    const readings = [900_000, 900_000, 900_000, 400_000, SWEEP_SAFETY_MARGIN_MS - 1];
     const remainingTimeMs = () => readings.shift() ?? 0;
 
     // Act

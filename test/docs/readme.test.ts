@@ -4,6 +4,7 @@ import { indexUsage } from '../../lib/facts/gather';
 import { applyPullThroughCacheRules } from '../../lib/usage';
 import { assessRole } from '../../lib/rule/assess-role';
 import type { FindingId } from '../../lib/core/model';
+import type { LayerFacts } from '../../lib/facts/layer-ports';
 import { DEFAULT_RULE_PARAMETERS, RULE_PARAMETER_NAMES, type RuleParameters } from '../../lib/parameters';
 import { FINDING_IDS, FINDINGS } from '../../lib/findings/registry';
 import type {
@@ -70,6 +71,8 @@ interface Scenario {
   readonly keys?: KeyMetadata;
   readonly params?: Partial<RuleParameters>;
   readonly pullThroughCachePrefixes?: PullThroughCachePrefixes;
+  /** The layers beyond the role, as the rule gathers them live. */
+  readonly layers?: LayerFacts;
 }
 
 // A role whose ECR grants name the team's own account only, as least-privilege roles often do.
@@ -138,6 +141,26 @@ const SCENARIOS: Record<FindingId, Scenario> = {
         },
       }),
     ],
+  },
+  LAYER_UNREADABLE: {
+    role: {
+      inline: { secrets: policy(allow(['secretsmanager:GetSecretValue', 'kms:Decrypt'], [SECRET, KEY])) },
+    },
+    jobs: [aJobDefinition({ secrets: { DB: SECRET } })],
+    keys: new Map([[SECRET, KEY]]),
+    layers: {
+      resourcePolicies: new Map([
+        [`secretPolicy ${SECRET}`, { status: 'read', policy: null }],
+        [
+          `keyPolicy ${KEY}`,
+          {
+            status: 'unreadable',
+            reason: 'AccessDenied',
+            detail: `the rule's role lacks kms:GetKeyPolicy on ${KEY}`,
+          },
+        ],
+      ]),
+    },
   },
   ENVIRONMENT_FILES: {
     role: {},
@@ -222,7 +245,14 @@ function annotationFor(scenario: Scenario): { annotation: string; ids: FindingId
     scenario.pullThroughCachePrefixes ?? new Map(),
     ACCOUNT,
   );
-  const assessment = assessRole(aRole(scenario.role), usage, scenario.keys ?? new Map(), params, LOCATION);
+  const assessment = assessRole(
+    aRole(scenario.role),
+    usage,
+    scenario.keys ?? new Map(),
+    params,
+    LOCATION,
+    scenario.layers,
+  );
   if (!assessment.applicable) throw new Error(`scenario role is not a candidate: ${assessment.reason}`);
   return { annotation: assessment.annotation, ids: assessment.evaluation.findings.map((f) => f.id) };
 }

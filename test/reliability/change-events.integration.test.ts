@@ -108,7 +108,7 @@ function onlyVerdict(): string {
 
 beforeAll(async () => {
   stack = await startStack();
-  account = await seedAccount(stack.direct, 12);
+  account = await seedAccount(stack, 12);
   stack.faults.setFaults([]);
   for (let shape = 0; shape < SHAPES.length; shape++) {
     stack.recorder.clear();

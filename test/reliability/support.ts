@@ -3,6 +3,8 @@
  * PutEvaluations) and the fault proxy in front of it. The rule runs in-process through `runRule` with the
  * production adapters, built from clients pointed at the fault proxy.
  */
+import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { AwsResourcePolicyReader } from '../../lib/aws/layers';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { createClients, type AwsClients, type SharedClientConfig } from '../../lib/aws/clients';
@@ -86,9 +88,9 @@ export interface SeededAccount {
   readonly parameterArn: string;
 }
 
-// A customer managed key id: DescribeSecret/DescribeParameters report it, so kms:Decrypt becomes a requirement.
-const CUSTOMER_KEY_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';
-const CUSTOMER_KEY_ARN = `arn:aws:kms:${MOTO_REGION}:${MOTO_ACCOUNT_ID}:key/${CUSTOMER_KEY_ID}`;
+// A customer managed key (created in moto by seedAccount, with moto's default key policy delegating to the
+// account root): DescribeSecret/DescribeParameters report it, so kms:Decrypt becomes a requirement, and the
+// rule reads its key policy.
 const SEED_CONCURRENCY = 8;
 const EC2_TRUST = {
   Version: '2012-10-17',
@@ -105,7 +107,18 @@ const DENY_LOGS = {
  * compliant by inline policy, denied logs, used by a Batch job with a secret, half of them without the
  * grant), 20 non-candidates, a customer managed policy, job definitions and a KMS-protected secret/parameter.
  */
-export async function seedAccount(direct: AwsClients, candidateCount = 300): Promise<SeededAccount> {
+export async function seedAccount(
+  stack: Pick<Stack, 'direct' | 'moto'>,
+  candidateCount = 300,
+): Promise<SeededAccount> {
+  const { direct } = stack;
+  const key = await new KMSClient({
+    endpoint: stack.moto.endpoint,
+    region: MOTO_REGION,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  }).send(new CreateKeyCommand({}));
+  const CUSTOMER_KEY_ID = key.KeyMetadata?.KeyId ?? '';
+  const CUSTOMER_KEY_ARN = key.KeyMetadata?.Arn ?? '';
   const secret = await direct.secretsManager.send(
     new CreateSecretCommand({
       Name: 'prod/reliability/db',
@@ -253,6 +266,18 @@ export async function runInProcess(stack: Stack, event: unknown, options: RunOpt
     iam: new AwsIamReader(clients.iam, { managedPolicyCache: new ManagedPolicyCache() }),
     config: new AwsConfigGateway(clients.config),
     usage: new AwsUsageReader(clients, { accountId: MOTO_ACCOUNT_ID }),
+    // The layers as the handler reads them, through the same faults.
+    layers: () => ({
+      resources: new AwsResourcePolicyReader({
+        accountId: MOTO_ACCOUNT_ID,
+        clientConfig: {
+          endpoint: stack.faults.endpoint,
+          region: MOTO_REGION,
+          credentials: { accessKeyId: 'AKIARELIABILITYTEST1', secretAccessKey: SECRET_KEY_CANARY },
+          ...options.clientConfig,
+        },
+      }),
+    }),
     region: MOTO_REGION,
     log: (message: string, detail: Record<string, unknown> = {}) =>
       logs.push(JSON.stringify({ message, ...detail })),

@@ -374,3 +374,64 @@ async function remediateAgainFails(result: Promise<unknown>): Promise<string> {
   }
   throw new Error('expected a failure');
 }
+
+describe('remediate with the layers beyond the role', () => {
+  const layered = (secretPolicy: string | null) => {
+    const { iam, deps, lines } = setUp(aRole(), { ...FACTS, keys: new Map([[SECRET, null]]) });
+    const reads: string[] = [];
+    const read = (key: string, policyText: string | null) => {
+      reads.push(key);
+      return Promise.resolve({ status: 'read' as const, policy: policyText });
+    };
+    const withLayers: RemediationDependencies = {
+      ...deps,
+      layers: () => ({
+        resources: {
+          keyPolicy: (arn) => read(`key ${arn}`, null),
+          secretPolicy: (arn) => read(`secret ${arn}`, secretPolicy),
+          repositoryPolicy: (arn) => read(`repository ${arn}`, null),
+          registryPolicy: (account) => read(`registry ${account}`, null),
+        },
+      }),
+    };
+    return { iam, deps: withLayers, lines, reads };
+  };
+
+  it('refuses with nothing written when a secret policy denies, naming the statement', async () => {
+    // Arrange: the role lacks the secret grant, and the secret's own policy denies it anyway.
+    const { iam, deps, reads } = layered(
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'DenyOthers',
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 'secretsmanager:GetSecretValue',
+            Resource: '*',
+            Condition: { StringNotEquals: { 'aws:PrincipalArn': `arn:aws:iam::${ACCOUNT}:role/app` } },
+          },
+        ],
+      }),
+    );
+
+    // Act
+    const error = await remediate({ ResourceId: ROLE_ID, DryRun: false }, deps).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+
+    // Assert
+    expect(error).toBeInstanceOf(RemediationRefusedError);
+    expect(iam.writes).toEqual([]);
+    expect(String((error as Error).message)).toContain('(statement DenyOthers)');
+    expect(reads).toEqual([`secret ${SECRET}`]);
+  });
+
+  it('grants the identity side when the secret has no policy', async () => {
+    const { iam, deps } = layered(null);
+    const report = await remediate({ ResourceId: ROLE_ID, DryRun: false }, deps);
+    expect(report.outcome).toBe('applied');
+    expect(iam.writes.map((write) => write.call)).toEqual(['putRolePolicy']);
+  });
+});

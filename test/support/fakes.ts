@@ -4,6 +4,7 @@
  */
 import { snapshotFromDescription } from '../../lib/facts/authorization-details';
 import { AwsCallError } from '../../lib/core/errors';
+import type { LayerRead, ResourcePolicyReader } from '../../lib/facts/layer-ports';
 import type { RawPolicyDocument, RoleSnapshot } from '../../lib/core/model';
 import type {
   ConfigEvaluation,
@@ -59,6 +60,13 @@ export class FakeAccount {
   readonly policies = new Map<string, RawPolicyDocument>();
   /** Methods that throw this error instead of answering. */
   readonly failures = new Map<PortCall, Error>();
+  /**
+   * Resource policies by layer target key (`keyPolicy ARN`, `secretPolicy ARN`, ...). A key not listed has
+   * AWS's default key policy (the account root delegated to IAM); anything else not listed has no policy.
+   */
+  readonly resourcePolicies = new Map<string, LayerRead>();
+  /** Every layer read, in order (`keyPolicy ARN`, ...). */
+  readonly layerReads: string[] = [];
 
   readonly calls: PortCall[] = [];
   readonly puts: PutCall[] = [];
@@ -149,12 +157,42 @@ export class FakeAccount {
     },
   };
 
+  private layer(key: string, fallback: () => LayerRead): Promise<LayerRead> {
+    this.layerReads.push(key);
+    return Promise.resolve(this.resourcePolicies.get(key) ?? fallback());
+  }
+
+  readonly resources: ResourcePolicyReader = {
+    keyPolicy: (arn) =>
+      this.layer(`keyPolicy ${arn}`, () => ({
+        status: 'read',
+        policy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'Enable IAM User Permissions',
+              Effect: 'Allow',
+              Principal: { AWS: `arn:aws:iam::${arn.split(':')[4] ?? ''}:root` },
+              Action: 'kms:*',
+              Resource: '*',
+            },
+          ],
+        }),
+      })),
+    secretPolicy: (arn) => this.layer(`secretPolicy ${arn}`, () => ({ status: 'read', policy: null })),
+    repositoryPolicy: (arn) =>
+      this.layer(`repositoryPolicy ${arn}`, () => ({ status: 'read', policy: null })),
+    registryPolicy: (account, region) =>
+      this.layer(`registryPolicy ${account} ${region}`, () => ({ status: 'read', policy: null })),
+  };
+
   /** Dependencies for runRule; `remainingTimeMs` and others may be overridden. */
   deps(overrides: Partial<RuleDependencies> = {}): RuleDependencies {
     return {
       iam: this.iam,
       usage: this.usage,
       config: this.config,
+      layers: () => ({ resources: this.resources }),
       region: REGION,
       log: (message) => this.logs.push(message),
       ...overrides,

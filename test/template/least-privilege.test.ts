@@ -208,3 +208,65 @@ describe('WRITES_ALLOWED_ON_STAR', () => {
     expect(resourceTypesOf([action])[action]).toEqual([]);
   });
 });
+
+describe.each(templates)('organization policy reads in %s', (_label, template) => {
+  const policies = Object.entries(template.Resources).filter(([id]) => id.endsWith('OrganizationPolicies'));
+  /** Both branches of the policy's Fn::If: local reads, or the role to assume. */
+  const branches = (id: string): { local: JsonObject[]; assume: JsonObject[] } => {
+    const document = template.Resources[id]?.Properties?.PolicyDocument as JsonObject;
+    const [condition, local, assume] = document['Fn::If'] as [string, JsonObject, JsonObject];
+    expect(condition).toBe('ReadsOrganizationPoliciesLocally');
+    return {
+      local: asArray(local.Statement) as JsonObject[],
+      assume: asArray(assume.Statement) as JsonObject[],
+    };
+  };
+
+  it('exist for both functions, only when OrganizationPolicies asks for them', () => {
+    expect(Object.fromEntries(policies.map(([id, r]) => [id, r.Condition]))).toEqual({
+      EvaluatorOrganizationPolicies: 'ReadsOrganizationPolicies',
+      RemediationOrganizationPolicies: 'RemediationReadsOrganizationPolicies',
+    });
+  });
+
+  it.each(['EvaluatorOrganizationPolicies', 'RemediationOrganizationPolicies'])(
+    '%s reads only, on organization resources, "*" only where no resource type exists',
+    (id) => {
+      const { local } = branches(id);
+      const actions = local.flatMap((statement) => actionsOf(statement));
+      expect(actions.sort()).toEqual([
+        'organizations:DescribeOrganization',
+        'organizations:DescribePolicy',
+        'organizations:ListParents',
+        'organizations:ListPoliciesForTarget',
+      ]);
+      const types = resourceTypesOf(actions);
+      for (const statement of local) {
+        expect(statement.Sid).toBeDefined();
+        const resources = asArray(statement.Resource);
+        if (resources.some(isStar)) {
+          for (const action of actionsOf(statement)) expect(types[action]).toEqual([]);
+        } else {
+          for (const resource of resources) {
+            expect(String((resource as JsonObject)['Fn::Sub'])).toMatch(
+              /^arn:\$\{AWS::Partition\}:organizations::/,
+            );
+          }
+        }
+      }
+    },
+  );
+
+  it.each(['EvaluatorOrganizationPolicies', 'RemediationOrganizationPolicies'])(
+    '%s assumes only the role OrganizationPolicies names',
+    (id) => {
+      expect(branches(id).assume).toEqual([
+        expect.objectContaining({
+          Effect: 'Allow',
+          Action: 'sts:AssumeRole',
+          Resource: { Ref: 'OrganizationPolicies' },
+        }),
+      ]);
+    },
+  );
+});

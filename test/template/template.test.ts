@@ -45,6 +45,8 @@ describe('parameters', () => {
     ['SecretArns', '', undefined],
     ['ParameterArns', '', undefined],
     ['KmsKeyArns', '', undefined],
+    ['UnreadableLayers', 'fail', ['fail', 'report']],
+    ['OrganizationPolicies', '', undefined],
     [
       'MaximumExecutionFrequency',
       'TwentyFour_Hours',
@@ -80,7 +82,7 @@ describe('parameters', () => {
   });
 });
 
-/** The six rule parameters a user types; the four others are "true" or "false". */
+/** The six rule parameters a user types; OrganizationPolicies and UnreadableLayers; the four others are "true" or "false". */
 const FREE_TEXT = [
   'RoleNamePattern',
   'ExcludeRoleNamePattern',
@@ -89,7 +91,8 @@ const FREE_TEXT = [
   'ParameterArns',
   'KmsKeyArns',
 ];
-const BOOLEANS = RULE_PARAMETER_NAMES.filter((name) => !FREE_TEXT.includes(name));
+const LAYERS = ['UnreadableLayers', 'OrganizationPolicies'];
+const BOOLEANS = RULE_PARAMETER_NAMES.filter((name) => !FREE_TEXT.includes(name) && !LAYERS.includes(name));
 // Booleans whose default ("false") is left out of InputParameters: present, and longest, only when "true".
 const OPT_IN = ['GuardDutyRuntimeMonitoring'];
 const maxLength = (name: string): number => Number(sam.Parameters[name]?.MaxLength);
@@ -157,6 +160,13 @@ describe('rule parameters after the SAM transform (InputParameters and the remed
       maxLength('KmsKeyArns'),
     ),
     ...Object.fromEntries(BOOLEANS.map((name) => [name, OPT_IN.includes(name) ? 'true' : 'false'])),
+    UnreadableLayers: 'report',
+    // A role ARN in the longest partition name, at the parameter's maximum length.
+    OrganizationPolicies: padded(
+      'arn:aws-us-gov:iam::123456789012:role/org/',
+      'r',
+      maxLength('OrganizationPolicies'),
+    ),
   };
   const mixed: Record<string, string> = {
     ...defaults,
@@ -216,6 +226,7 @@ describe('rule parameters after the SAM transform (InputParameters and the remed
     expect(Object.keys(JSON.parse(config) as object)).toEqual([
       'RoleNamePattern',
       ...BOOLEANS.filter((name) => !OPT_IN.includes(name)),
+      'UnreadableLayers',
     ]);
     expect(parseRuleParameters(config)).toEqual(DEFAULT_RULE_PARAMETERS);
   });
@@ -226,17 +237,29 @@ describe('rule parameters after the SAM transform (InputParameters and the remed
     const spaced = `{${Object.entries(object)
       .map(([key, value]) => `${JSON.stringify(key)}: ${JSON.stringify(value)}`)
       .join(', ')}}`;
-    expect(deployed(maximal).config.length).toBe(1003);
-    expect(spaced.length).toBe(1024);
+    expect(deployed(maximal).config.length).toBe(994);
+    expect(spaced.length).toBe(1019);
     expect(spaced.length).toBeLessThanOrEqual(1024);
   });
 
-  it('two full ARNs fit in each ARN list', () => {
+  it('each ARN list holds a full ARN and a pattern, or one long secret ARN', () => {
     const kmsKey = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
     const secret = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/database/credentials-AbCdEf';
+    const pattern = 'arn:aws:kms:us-east-1:123456789012:key/*';
     for (const name of ['SecretArns', 'ParameterArns', 'KmsKeyArns']) {
-      expect(maxLength(name)).toBeGreaterThanOrEqual(Math.max(2 * kmsKey.length, 2 * secret.length) + 1);
+      expect(maxLength(name)).toBeGreaterThanOrEqual(kmsKey.length + 1 + pattern.length);
+      expect(maxLength(name)).toBeGreaterThanOrEqual(secret.length);
     }
+  });
+
+  it('a role ARN with a path fits OrganizationPolicies, and its pattern takes only off, local or a role ARN', () => {
+    const pattern = new RegExp(String(sam.Parameters.OrganizationPolicies?.AllowedPattern));
+    const role = 'arn:aws:iam::111122223333:role/organization/execution-role-check-policy-reader';
+    expect(role.length).toBeLessThanOrEqual(maxLength('OrganizationPolicies'));
+    expect(['', 'off', 'local', role].map((value) => pattern.test(value))).toEqual([true, true, true, true]);
+    expect(
+      ['true', 'arn:aws:iam::111122223333:user/admin', 'arn:aws:iam::1:role/x'].map((v) => pattern.test(v)),
+    ).toEqual([false, false, false]);
   });
 
   it('every value is read as given at the maximum (nothing cut, nothing escaped)', () => {
@@ -245,6 +268,11 @@ describe('rule parameters after the SAM transform (InputParameters and the remed
     expect(parsed.kmsKeyArns).toHaveLength(2);
     expect(parsed.roleTag).toEqual({ key: maximal.RoleTagKey });
     expect(parsed.roleNamePatterns.join(',')).toBe(maximal.RoleNamePattern);
+    expect(parsed.organizationPolicies).toEqual({
+      mode: 'assumeRole',
+      roleArn: maximal.OrganizationPolicies,
+    });
+    expect(parsed.unreadableLayers).toBe('report');
   });
 });
 
@@ -600,6 +628,12 @@ describe('portability (deployable unchanged in any account, region or partition)
         for (const key of nameProperties) {
           const value = res.Properties?.[key];
           if (value === undefined || key === 'FunctionName') continue;
+          if (res.Type === 'AWS::IAM::RolePolicy' && key === 'RoleName') {
+            // Not a name it gives: the role it attaches to, which must be one of this template's.
+            const target = (value as { Ref?: string }).Ref ?? '';
+            expect(`${id}.${key}: ${template.Resources[target]?.Type}`).toBe(`${id}.${key}: AWS::IAM::Role`);
+            continue;
+          }
           const text = JSON.stringify(value);
           expect(`${id}.${key}: ${text}`).toMatch(/AWS::StackName|"Ref":"ConfigRule(Name)?"/);
         }

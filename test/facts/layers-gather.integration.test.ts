@@ -1,0 +1,262 @@
+/**
+ * The layers through gather.ts and into the verdict, against moto_server: a key policy, a secret policy and
+ * the organization's SCPs are read by the real adapters, once each, and decide the role's verdict.
+ */
+import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import {
+  AttachPolicyCommand,
+  CreateAccountCommand,
+  CreateOrganizationalUnitCommand,
+  CreateOrganizationCommand,
+  CreatePolicyCommand,
+  DescribeCreateAccountStatusCommand,
+  EnablePolicyTypeCommand,
+  ListRootsCommand,
+  MoveAccountCommand,
+  OrganizationsClient,
+} from '@aws-sdk/client-organizations';
+import {
+  CreateSecretCommand,
+  PutResourcePolicyCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { AwsResourcePolicyReader, organizationPolicyReaderFor } from '../../lib/aws/layers';
+import { gatherLayers, indexUsage } from '../../lib/facts/gather';
+import type { ResourcePolicyReader } from '../../lib/facts/layer-ports';
+import { DEFAULT_RULE_PARAMETERS, type RuleParameters } from '../../lib/parameters';
+import { assessRole, layerTargetsForRole } from '../../lib/rule/assess-role';
+import type { RuleLocation } from '../../lib/usage/types';
+import { aJobDefinition, allow, aRole, policy } from '../builders';
+import { MOTO_ACCOUNT_ID, MOTO_REGION, startMoto, TEST_CREDENTIALS, type MotoServer } from '../support/moto';
+
+const LOCATION: RuleLocation = { region: MOTO_REGION, accountId: MOTO_ACCOUNT_ID, partition: 'aws' };
+const ROLE_ARN = `arn:aws:iam::${MOTO_ACCOUNT_ID}:role/ecsTaskExecutionRole`;
+const text = (...statements: Record<string, unknown>[]): string =>
+  JSON.stringify({ Version: '2012-10-17', Statement: statements });
+
+let moto: MotoServer;
+let config: { endpoint: string; region: string; credentials: typeof TEST_CREDENTIALS; maxAttempts: number };
+
+beforeAll(async () => {
+  moto = await startMoto();
+  config = { endpoint: moto.endpoint, region: MOTO_REGION, credentials: TEST_CREDENTIALS, maxAttempts: 2 };
+});
+afterAll(async () => {
+  await moto?.stop();
+});
+beforeEach(async () => {
+  await moto.reset();
+});
+
+/** A reader that counts the reads it passes on. */
+function counting(reader: ResourcePolicyReader): { reader: ResourcePolicyReader; calls: string[] } {
+  const calls: string[] = [];
+  return {
+    calls,
+    reader: {
+      keyPolicy: (arn) => (calls.push(`key ${arn}`), reader.keyPolicy(arn)),
+      secretPolicy: (arn) => (calls.push(`secret ${arn}`), reader.secretPolicy(arn)),
+      repositoryPolicy: (arn) => (calls.push(`repository ${arn}`), reader.repositoryPolicy(arn)),
+      registryPolicy: (account, region) => (
+        calls.push(`registry ${account}`),
+        reader.registryPolicy(account, region)
+      ),
+    },
+  };
+}
+
+/** A customer managed key with `keyPolicy`, and a secret encrypted with it. */
+async function seedSecret(keyPolicy: string): Promise<{ keyArn: string; secretArn: string }> {
+  const key = await new KMSClient(config).send(new CreateKeyCommand({ Policy: keyPolicy }));
+  const keyArn = key.KeyMetadata?.Arn ?? '';
+  const secret = await new SecretsManagerClient(config).send(
+    new CreateSecretCommand({ Name: 'prod/db', SecretString: 'x', KmsKeyId: keyArn }),
+  );
+  return { keyArn, secretArn: secret.ARN ?? '' };
+}
+
+async function verdictOf(
+  keyArn: string,
+  secretArn: string,
+  roles: number,
+  params: RuleParameters = DEFAULT_RULE_PARAMETERS,
+) {
+  const { reader, calls } = counting(
+    new AwsResourcePolicyReader({ accountId: MOTO_ACCOUNT_ID, clientConfig: config }),
+  );
+  const role = aRole({
+    accountId: MOTO_ACCOUNT_ID,
+    inline: { secrets: policy(allow(['secretsmanager:GetSecretValue', 'kms:Decrypt'], [secretArn, keyArn])) },
+  });
+  // Several job definitions (and roles) share the secret: each layer is still read once.
+  const jobs = Array.from({ length: roles }, (_, i) =>
+    aJobDefinition({ jobDefinitionName: `etl-${i}`, executionRoleArn: ROLE_ARN, secrets: { DB: secretArn } }),
+  );
+  const usage = indexUsage({ jobDefinitions: jobs, taskDefinitions: [] }, LOCATION);
+  const keys = new Map([[secretArn, keyArn]]);
+  const targets = layerTargetsForRole(role, usage, keys, params, LOCATION);
+  const layers = await gatherLayers({ resources: reader }, targets.values(), MOTO_ACCOUNT_ID, params);
+  const assessment = assessRole(role, usage, keys, params, LOCATION, layers);
+  if (!assessment.applicable) throw new Error(assessment.reason);
+  return { assessment, calls };
+}
+
+describe('gatherLayers with the SDK readers (moto)', () => {
+  it('a key policy delegating to IAM and no secret policy: COMPLIANT, each layer read once', async () => {
+    // Arrange
+    const { keyArn, secretArn } = await seedSecret(
+      text({
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${MOTO_ACCOUNT_ID}:root` },
+        Action: 'kms:*',
+        Resource: '*',
+      }),
+    );
+
+    // Act
+    const { assessment, calls } = await verdictOf(keyArn, secretArn, 3);
+
+    // Assert
+    expect(assessment.evaluation.compliance).toBe('COMPLIANT');
+    expect(calls.sort()).toEqual([`key ${keyArn}`, `secret ${secretArn}`]);
+  });
+
+  it('a key policy that neither names the role nor delegates: the key policy refuses', async () => {
+    const { keyArn, secretArn } = await seedSecret(
+      text({
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${MOTO_ACCOUNT_ID}:role/KeyAdmins` },
+        Action: 'kms:*',
+        Resource: '*',
+      }),
+    );
+    const { assessment } = await verdictOf(keyArn, secretArn, 1);
+    expect(assessment.evaluation.compliance).toBe('NON_COMPLIANT');
+    expect(assessment.evaluation.findings.map((f) => `${f.id} ${f.reason.kind}`)).toEqual([
+      'KMS_DECRYPT layerNoAllow',
+    ]);
+  });
+
+  it('a secret policy DenyOthers stored in Secrets Manager denies the role, naming the statement', async () => {
+    // Arrange
+    const { keyArn, secretArn } = await seedSecret(
+      text({
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${MOTO_ACCOUNT_ID}:root` },
+        Action: 'kms:*',
+        Resource: '*',
+      }),
+    );
+    await new SecretsManagerClient(config).send(
+      new PutResourcePolicyCommand({
+        SecretId: secretArn,
+        ResourcePolicy: text({
+          Sid: 'DenyOthers',
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 'secretsmanager:GetSecretValue',
+          Resource: '*',
+          Condition: { StringNotEquals: { 'aws:PrincipalArn': `arn:aws:iam::${MOTO_ACCOUNT_ID}:role/app` } },
+        }),
+      }),
+    );
+
+    // Act
+    const { assessment } = await verdictOf(keyArn, secretArn, 1);
+
+    // Assert
+    expect(assessment.applicable && assessment.annotation).toContain('denies secretsmanager:GetSecretValue');
+    expect(assessment.applicable && assessment.annotation).toContain('(statement DenyOthers)');
+  });
+
+  it('a key that does not exist is named (NotFound): a failure by default, a note with report', async () => {
+    const { secretArn } = await seedSecret(
+      text({
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${MOTO_ACCOUNT_ID}:root` },
+        Action: 'kms:*',
+        Resource: '*',
+      }),
+    );
+    const missingKey = `arn:aws:kms:${MOTO_REGION}:${MOTO_ACCOUNT_ID}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+
+    const failing = await verdictOf(missingKey, secretArn, 1);
+    const reported = await verdictOf(missingKey, secretArn, 1, {
+      ...DEFAULT_RULE_PARAMETERS,
+      unreadableLayers: 'report',
+    });
+
+    expect(failing.assessment.evaluation.findings.map((f) => f.id)).toEqual(['LAYER_UNREADABLE']);
+    expect(reported.assessment.evaluation.compliance).toBe('COMPLIANT');
+    expect(reported.assessment.applicable && reported.assessment.annotation).toContain('not read (NotFound)');
+  });
+});
+
+describe('organization policies through gather (moto Organizations)', () => {
+  it('a region-deny SCP at the OU denies the baseline in us-east-1, named with its OU', async () => {
+    // Arrange: root -> OU -> member account; a Deny outside eu-west-1 on the OU.
+    const organizations = new OrganizationsClient(config);
+    await organizations.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
+    const rootId = (await organizations.send(new ListRootsCommand({}))).Roots?.[0]?.Id ?? '';
+    await organizations.send(
+      new EnablePolicyTypeCommand({ RootId: rootId, PolicyType: 'SERVICE_CONTROL_POLICY' }),
+    );
+    const created = await organizations.send(
+      new CreateAccountCommand({ AccountName: 'workload', Email: 'workload@example.com' }),
+    );
+    const status = await organizations.send(
+      new DescribeCreateAccountStatusCommand({ CreateAccountRequestId: created.CreateAccountStatus?.Id }),
+    );
+    const member = status.CreateAccountStatus?.AccountId ?? '';
+    const ouId =
+      (await organizations.send(new CreateOrganizationalUnitCommand({ ParentId: rootId, Name: 'workloads' })))
+        .OrganizationalUnit?.Id ?? '';
+    await organizations.send(
+      new MoveAccountCommand({ AccountId: member, SourceParentId: rootId, DestinationParentId: ouId }),
+    );
+    const scp = await organizations.send(
+      new CreatePolicyCommand({
+        Name: 'region-deny',
+        Description: 'eu-west-1 only',
+        Type: 'SERVICE_CONTROL_POLICY',
+        Content: text({
+          Sid: 'OnlyEuWest1',
+          Effect: 'Deny',
+          NotAction: 'kms:*',
+          Resource: '*',
+          Condition: { StringNotEquals: { 'aws:RequestedRegion': 'eu-west-1' } },
+        }),
+      }),
+    );
+    const scpId = scp.Policy?.PolicySummary?.Id ?? '';
+    await organizations.send(new AttachPolicyCommand({ PolicyId: scpId, TargetId: ouId }));
+    const params: RuleParameters = { ...DEFAULT_RULE_PARAMETERS, organizationPolicies: { mode: 'local' } };
+    const organization = organizationPolicyReaderFor(params.organizationPolicies, config);
+    const location: RuleLocation = { ...LOCATION, accountId: member };
+    const role = aRole({ accountId: member });
+    const usage = indexUsage({ jobDefinitions: [], taskDefinitions: [] }, location);
+
+    // Act
+    const layers = await gatherLayers(
+      {
+        resources: new AwsResourcePolicyReader({ accountId: member, clientConfig: config }),
+        ...(organization ? { organization } : {}),
+      },
+      [],
+      member,
+      params,
+    );
+    const assessment = assessRole(role, usage, new Map(), params, location, layers);
+
+    // Assert
+    if (!assessment.applicable) throw new Error(assessment.reason);
+    expect(assessment.evaluation.compliance).toBe('NON_COMPLIANT');
+    expect(assessment.evaluation.findings[0]?.message).toContain(
+      `SCP ${scpId} at OU ${ouId} denies it (statement OnlyEuWest1)`,
+    );
+  });
+
+  it('is not read when OrganizationPolicies is off', () => {
+    expect(organizationPolicyReaderFor({ mode: 'off' }, config)).toBeUndefined();
+  });
+});
