@@ -65,18 +65,21 @@ beforeEach(async () => {
   proxy.clear();
 });
 
-function remediateBundle(payload: unknown): Promise<BundleOutcome> {
-  return invokeBundle('remediate', payload, { ...awsEnv(proxy.endpoint), RULE_PARAMETERS });
+function remediateBundle(payload: unknown, ruleParameters = RULE_PARAMETERS): Promise<BundleOutcome> {
+  return invokeBundle('remediate', payload, { ...awsEnv(proxy.endpoint), RULE_PARAMETERS: ruleParameters });
 }
 
-async function remediated(payload: unknown): Promise<RemediationReport> {
-  const outcome = await remediateBundle(payload);
+async function remediated(payload: unknown, ruleParameters = RULE_PARAMETERS): Promise<RemediationReport> {
+  const outcome = await remediateBundle(payload, ruleParameters);
   if (!outcome.ok) throw new Error(`remediation failed: ${outcome.errorName}: ${outcome.errorMessage}`);
   return outcome.result as RemediationReport;
 }
 
 /** Runs the built evaluator on a change notification for the role as IAM holds it now; returns its verdict. */
-async function evaluate(role: SeededRole): Promise<{ complianceType: string; annotation?: string }> {
+async function evaluate(
+  role: SeededRole,
+  ruleParameters = RULE_PARAMETERS,
+): Promise<{ complianceType: string; annotation?: string }> {
   const configuration = await roleConfigurationFromIam(clients.iam, role.roleName);
   const event = {
     version: '1.0',
@@ -86,7 +89,7 @@ async function evaluate(role: SeededRole): Promise<{ complianceType: string; ann
       messageType: 'ConfigurationItemChangeNotification',
       recordVersion: '1.3',
     }),
-    ruleParameters: RULE_PARAMETERS,
+    ruleParameters,
     resultToken: 'remediation-test-token',
     eventLeftScope: false,
     executionRoleArn: `arn:aws:iam::${MOTO_ACCOUNT_ID}:role/config-role`,
@@ -259,9 +262,20 @@ describe('remediation bundle against moto_server', () => {
     expect((await evaluate(role)).complianceType).toBe('NON_COMPLIANT');
     const cache = `arn:aws:ecr:us-east-1:${MOTO_ACCOUNT_ID}:repository/ecr-public/docker/library/python`;
     const other = 'arn:aws:ecr:us-east-1:444455556666:repository/platform/base';
+    // The other account's repository policy cannot be read from here: under the default UnreadableLayers=fail
+    // no change can be proven to help, so nothing is written; with `report` the role's side is granted.
+    const refused = await remediateBundle({ ResourceId: role.roleId, DryRun: false });
+    expect(refused.ok).toBe(false);
+    expect(refused.ok ? '' : refused.errorMessage).toMatch(
+      /^Nothing was changed on role cache-exec: \[LAYER_UNREADABLE\] the repository policy of arn:aws:ecr:us-east-1:444455556666:repository\/platform\/base was not read/,
+    );
+    await expect(inlinePolicy(role.roleName, 'execution-role-check-grants')).rejects.toMatchObject({
+      name: 'NoSuchEntityException',
+    });
+    const reporting = JSON.stringify({ RoleNamePattern: 'ecsTaskExecutionRole', UnreadableLayers: 'report' });
 
     // Act
-    const report = await remediated({ ResourceId: role.roleId, DryRun: false });
+    const report = await remediated({ ResourceId: role.roleId, DryRun: false }, reporting);
 
     // Assert
     expect(report).toMatchObject({ outcome: 'applied', refusals: [] });
@@ -282,8 +296,8 @@ describe('remediation bundle against moto_server', () => {
         statement('ExecutionRoleCheckEcrCacheRepositories', 'ecr:CreateRepository', cache),
       ],
     });
-    expect(await evaluate(role)).toEqual({ complianceType: 'COMPLIANT' });
-    const again = await remediated({ ResourceId: role.roleId, DryRun: false });
+    expect(await evaluate(role, reporting)).toMatchObject({ complianceType: 'COMPLIANT' });
+    const again = await remediated({ ResourceId: role.roleId, DryRun: false }, reporting);
     expect(again.outcome).toBe('compliant');
   });
 
