@@ -264,8 +264,9 @@ export const FINDINGS: Readonly<Record<FindingId, FindingDefinition>> = {
     description:
       'ecr:BatchImportUpstreamImage and ecr:CreateRepository on each cache repository ' +
       "(`repository/PREFIX/UPSTREAM-PATH`) a container pulls from the role's own registry, where PREFIX is a " +
-      'rule of ecr:DescribePullThroughCacheRules: the first pull of an image imports it, and the first pull of ' +
-      'a repository creates it, with the execution role. A registry policy may grant them too.',
+      'rule of ecr:DescribePullThroughCacheRules (with a ROOT rule, every repository of the registry is one): ' +
+      'the first pull of an image imports it, and the first pull of a repository creates it, with the ' +
+      'execution role. A registry policy may grant them too.',
     annotationPriority: 5,
     annotationSentence: 'generic',
     remediation: { fix: 'grant', when: 'noAllow' },
