@@ -821,6 +821,19 @@ async function runAudit(argv: readonly string[], io: CommandIo, deps: AuditDepen
         '--no-job-definitions to audit without them',
     );
   }
+  // The same gap for ECS: discovering task definitions offline needs the file they are read from.
+  if (
+    flags['--input'] !== undefined &&
+    flags['--task-definitions'] === undefined &&
+    params.discoverEcsTaskDefinitions
+  ) {
+    throw new AuditInputError(
+      '--discover-ecs-task-definitions true without --task-definitions: no ECS task definitions are read, so ' +
+        'roles used only as their execution roles would not be found; pass --task-definitions FILE ' +
+        '(aws ecs describe-task-definition per family, gathered as {"taskDefinitions": [...]}), or drop ' +
+        '--discover-ecs-task-definitions true',
+    );
+  }
   let facts: AuditFacts;
   if (fromTemplates) {
     facts = await templateFacts(flags, params, io);

@@ -779,6 +779,40 @@ describe('audit --pull-through-cache-rules', () => {
   });
 });
 
+const TASKS_NOT_READ =
+  '--discover-ecs-task-definitions true without --task-definitions: no ECS task definitions are read, so ' +
+  'roles used only as their execution roles would not be found; pass --task-definitions FILE ' +
+  '(aws ecs describe-task-definition per family, gathered as {"taskDefinitions": [...]}), or drop ' +
+  '--discover-ecs-task-definitions true';
+
+describe('audit --input discovering ECS task definitions without a file: exit 2, not zero task definitions', () => {
+  it.each<[string, string[]]>([
+    ['with job definitions', ['--job-definitions', JOBS, '--discover-ecs-task-definitions', 'true']],
+    ['with --no-job-definitions', ['--no-job-definitions', '--discover-ecs-task-definitions', 'true']],
+    ['bare switch, --all', ['--job-definitions', JOBS, '--discover-ecs-task-definitions', '--all']],
+  ])('%s: names what is not read', async (_label, flags) => {
+    // Act
+    const { code, stdout, stderr } = await audit(['--input', AUTH, '--keys', KEYS, ...flags]);
+
+    // Assert: nothing judged, so no role is called NOT_APPLICABLE for task definitions never read.
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(`execution-role-check audit: ${TASKS_NOT_READ}\n`);
+  });
+
+  it('--task-definitions given, or discovery off: judged', async () => {
+    // Act
+    const withFile = await auditJson([...SAMPLE_FILES, '--discover-ecs-task-definitions', 'true']);
+    const off = await auditJson(['--input', AUTH, '--keys', KEYS, '--job-definitions', JOBS]);
+
+    // Assert
+    expect(withFile.stderr).toBe('');
+    expect(withFile.byName.get('web-frontend-execution')?.compliance).toBe('NON_COMPLIANT');
+    expect(off.stderr).toBe('');
+    expect(off.code).toBe(1);
+  });
+});
+
 describe('audit --input without job definitions: only on purpose', () => {
   const NOTE = (tasks: string) =>
     `Note: --no-job-definitions: no Batch job definitions were read${tasks}, so roles used only as ` +
