@@ -125,8 +125,8 @@ Offline (no AWS calls):
                              "scps": {"levels": [{"targetId": "r-...|ou-...|ID",
                                                   "policies": [{"id": "p-...", "content": policy}]}]},
                              "rcps": {...}}, levels from the root down to the account
-  --region REGION           where SSM parameter and secret names resolve (default: AWS_REGION, else
-                            AWS_DEFAULT_REGION, else the region of the job and task definitions' ARNs)
+  --region REGION           where SSM parameter and secret names resolve (offline default: the region of
+                            the job and task definitions' ARNs, else AWS_REGION, else AWS_DEFAULT_REGION)
 Template (before deploy; no AWS calls):
   --template FILE           a CloudFormation, SAM or cdk synth template (YAML or JSON); repeatable. Judges
                             every role a job or task definition of it uses, or that the rule parameters
@@ -263,8 +263,16 @@ function checkedRegion(region: string): string {
 }
 
 /** An offline audit's region when given (flag or environment), checked; else undefined. */
-function offlineRegion(region: string | undefined): string | undefined {
-  return region === undefined || region === '' ? undefined : checkedRegion(region);
+function offlineRegionOf(
+  flag: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): OfflineRegion {
+  if (flag !== undefined && flag !== '') return { explicit: checkedRegion(flag) };
+  for (const variable of ['AWS_REGION', 'AWS_DEFAULT_REGION']) {
+    const region = env[variable];
+    if (region !== undefined && region !== '') return { env: { region: checkedRegion(region), variable } };
+  }
+  return {};
 }
 
 /** What the audit judges: the same facts the rule gathers. */
@@ -409,14 +417,24 @@ async function readJson(io: CommandIo, flag: string, path: string): Promise<unkn
 
 const DEFINITION_ARN = /^arn:[^:]+:(?:batch|ecs):([^:]+):/;
 
+/** Where an offline audit's region comes from: `--region`, or AWS_REGION / AWS_DEFAULT_REGION. */
+interface OfflineRegion {
+  readonly explicit?: string;
+  /** The environment's region and the variable that named it. */
+  readonly env?: { readonly region: string; readonly variable: string };
+}
+
 /**
- * The region of the job and task definitions' own ARNs, for an offline audit given no region: the one their
- * secret and parameter names resolve in. Several regions, or none, ask for --region.
+ * The region secret and parameter names resolve in, offline: --region, else the one region of the job and
+ * task definitions' own ARNs, else the environment's. A given region that disagrees with the definitions'
+ * gets a one-line note; several regions, or none, with no region given, ask for --region.
  */
 function regionOfDefinitions(
   jobDefinitions: readonly BatchJobDefinition[],
   taskDefinitions: readonly EcsTaskDefinition[],
   files: OfflineFiles,
+  given: OfflineRegion,
+  io: CommandIo,
 ): string {
   const regions = new Set<string>();
   const arns = [
@@ -428,11 +446,39 @@ function regionOfDefinitions(
     if (region !== undefined && region !== '') regions.add(region);
   }
   const [only, ...others] = [...regions].sort();
-  if (only !== undefined && others.length === 0) return checkedRegion(only);
+  const named = only === undefined ? '' : [only, ...others].join(', ');
+  const disagrees = (region: string): boolean => only !== undefined && (others.length > 0 || only !== region);
+  if (given.explicit !== undefined) {
+    if (disagrees(given.explicit)) {
+      io.stderr(
+        `Note: --region ${given.explicit} is used, though the job and task definitions' ARNs name ${named}.\n`,
+      );
+    }
+    return given.explicit;
+  }
+  if (only !== undefined && others.length === 0) {
+    const region = checkedRegion(only);
+    if (given.env !== undefined && given.env.region !== region) {
+      io.stderr(
+        `Note: ${given.env.variable}=${given.env.region} is not used: the job and task definitions' ARNs ` +
+          `name ${region} (pass --region to choose another).\n`,
+      );
+    }
+    return region;
+  }
+  if (given.env !== undefined) {
+    if (disagrees(given.env.region)) {
+      io.stderr(
+        `Note: ${given.env.variable}=${given.env.region} is used, though the job and task definitions' ARNs ` +
+          `name ${named}.\n`,
+      );
+    }
+    return given.env.region;
+  }
   const read = [files.jobDefinitions, files.taskDefinitions].filter((path) => path !== undefined).join(', ');
   const why =
     only !== undefined
-      ? `the job and task definitions are in several regions (${[only, ...others].join(', ')})`
+      ? `the job and task definitions are in several regions (${named})`
       : read === ''
         ? 'no job or task definitions were read to take it from'
         : `the job and task definitions of ${read} name none in their ARNs`;
@@ -443,7 +489,7 @@ function regionOfDefinitions(
 
 async function offlineFacts(
   files: OfflineFiles,
-  givenRegion: string | undefined,
+  givenRegion: OfflineRegion,
   params: RuleParameters,
   assumeAwsManaged: boolean,
   io: CommandIo,
@@ -482,9 +528,8 @@ async function offlineFacts(
     pullThroughCachePrefixes: cacheRules,
   });
   const roles = await readers.iam.loadAllRoles();
-  const location = locationOf(
-    roles,
-    () => givenRegion ?? regionOfDefinitions(jobDefinitions, taskDefinitions, files),
+  const location = locationOf(roles, () =>
+    regionOfDefinitions(jobDefinitions, taskDefinitions, files, givenRegion, io),
   );
   if (location !== undefined)
     await readCacheRules(io, files.pullThroughCacheRules ?? [], location, cacheRules);
@@ -859,9 +904,9 @@ async function runAudit(argv: readonly string[], io: CommandIo, deps: AuditDepen
             organizationPolicies: flags['--organization-policies'],
           }),
         };
-    const region = sample
-      ? (flags['--region'] ?? SAMPLE_REGION)
-      : offlineRegion(flags['--region'] ?? deps.env['AWS_REGION'] ?? deps.env['AWS_DEFAULT_REGION']);
+    const region: OfflineRegion = sample
+      ? { explicit: flags['--region'] ?? SAMPLE_REGION }
+      : offlineRegionOf(flags['--region'], deps.env);
     facts = await offlineFacts(files, region, params, flags['--assume-aws-managed-keys'] === true, io);
   }
 

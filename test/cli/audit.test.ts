@@ -404,45 +404,99 @@ describe('audit: facts the offline files do not carry', () => {
   const regionFiles = {
     'jobs-eu-west-1.json': jobsIn('eu-west-1'),
     'jobs-eu-west-2.json': jobsIn('eu-west-2'),
+    'jobs-no-arn.json': readFileSync(JOBS, 'utf8').replace(/"jobDefinitionArn": "[^"]*",/g, ''),
+    'jobs-two-regions.json': readFileSync(JOBS, 'utf8').replace(
+      /arn:aws:batch:us-east-1:(\d+):job-definition\/ingest-events/,
+      'arn:aws:batch:eu-west-1:$1:job-definition/ingest-events',
+    ),
   };
   const withJobs = (file: string) => ['--input', AUTH, '--job-definitions', file, '--keys', KEYS];
 
-  it.each<[string, string[], Record<string, string>, string]>([
-    ['--region', [...SAMPLE_FILES, '--region', 'eu-west-1'], {}, 'eu-west-1'],
-    ['AWS_REGION', SAMPLE_FILES, { AWS_REGION: 'eu-west-1' }, 'eu-west-1'],
-    ['AWS_DEFAULT_REGION', SAMPLE_FILES, { AWS_DEFAULT_REGION: 'eu-west-1' }, 'eu-west-1'],
+  const withoutArns = ['--input', AUTH, '--job-definitions', 'jobs-no-arn.json', '--keys', KEYS];
+  const NOTE_ENV_UNUSED = (variable: string, region: string, named: string) =>
+    `Note: ${variable}=${region} is not used: the job and task definitions' ARNs name ${named} ` +
+    '(pass --region to choose another).\n';
+
+  it.each<[string, string[], Record<string, string>, string, string]>([
     [
-      'AWS_REGION before AWS_DEFAULT_REGION',
-      SAMPLE_FILES,
-      { AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'ap-south-1' },
-      'eu-west-1',
-    ],
-    ["the job definitions' own ARNs", withJobs('jobs-eu-west-1.json'), {}, 'eu-west-1'],
-    [
-      "AWS_DEFAULT_REGION before the job definitions' ARNs",
-      withJobs('jobs-eu-west-2.json'),
-      { AWS_DEFAULT_REGION: 'eu-west-1' },
-      'eu-west-1',
-    ],
-    [
-      "--region before the job definitions' ARNs",
-      [...withJobs('jobs-eu-west-2.json'), '--region', 'eu-west-1'],
+      '--region, over the ARNs, with a note',
+      [...SAMPLE_FILES, '--region', 'eu-west-1'],
       {},
       'eu-west-1',
+      "Note: --region eu-west-1 is used, though the job and task definitions' ARNs name us-east-1.\n",
     ],
-  ])('parameter names resolve in the region from %s', async (_label, argv, env, region) => {
+    [
+      '--region, over the environment and the ARNs',
+      [...withJobs('jobs-eu-west-2.json'), '--region', 'eu-west-1'],
+      { AWS_REGION: 'ap-south-1' },
+      'eu-west-1',
+      "Note: --region eu-west-1 is used, though the job and task definitions' ARNs name eu-west-2.\n",
+    ],
+    [
+      '--region agreeing with the ARNs: no note',
+      [...SAMPLE_FILES, '--region', 'us-east-1'],
+      {},
+      'us-east-1',
+      '',
+    ],
+    ["the job definitions' own ARNs", withJobs('jobs-eu-west-1.json'), {}, 'eu-west-1', ''],
+    [
+      'the ARNs over AWS_REGION, with a note',
+      SAMPLE_FILES,
+      { AWS_REGION: 'eu-west-1' },
+      'us-east-1',
+      NOTE_ENV_UNUSED('AWS_REGION', 'eu-west-1', 'us-east-1'),
+    ],
+    [
+      'the ARNs over AWS_DEFAULT_REGION, with a note',
+      withJobs('jobs-eu-west-2.json'),
+      { AWS_DEFAULT_REGION: 'eu-west-1' },
+      'eu-west-2',
+      NOTE_ENV_UNUSED('AWS_DEFAULT_REGION', 'eu-west-1', 'eu-west-2'),
+    ],
+    [
+      'the ARNs, the environment agreeing: no note',
+      SAMPLE_FILES,
+      { AWS_REGION: 'us-east-1' },
+      'us-east-1',
+      '',
+    ],
+    ['AWS_REGION when the ARNs name none', withoutArns, { AWS_REGION: 'eu-west-1' }, 'eu-west-1', ''],
+    [
+      'AWS_DEFAULT_REGION when the ARNs name none',
+      withoutArns,
+      { AWS_DEFAULT_REGION: 'eu-west-1' },
+      'eu-west-1',
+      '',
+    ],
+    [
+      'AWS_REGION before AWS_DEFAULT_REGION',
+      withoutArns,
+      { AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'ap-south-1' },
+      'eu-west-1',
+      '',
+    ],
+    [
+      'AWS_REGION when the ARNs name several regions, with a note',
+      withJobs('jobs-two-regions.json'),
+      { AWS_REGION: 'eu-west-1' },
+      'eu-west-1',
+      "Note: AWS_REGION=eu-west-1 is used, though the job and task definitions' ARNs name eu-west-1, us-east-1.\n",
+    ],
+  ])('parameter names resolve in the region from %s', async (_label, argv, env, region, note) => {
     // Act
     const { byName, code, stderr } = await auditJson(argv, { files: regionFiles, deps: { env } });
 
-    // Assert: /ml/prod/... now names parameters of that region, which the role's us-east-1 grant does not cover.
-    expect(stderr).toBe('');
+    // Assert: /ml/prod/... names parameters of that region; the role's grant covers only us-east-1's.
+    expect(stderr).toBe(note);
     expect(code).toBe(1);
-    expect(byName.get('ml-training-execution')?.findings).toContainEqual(
-      expect.objectContaining({
-        id: 'SECRETS_SSM',
-        resource: `arn:aws:ssm:${region}:111122223333:parameter/ml/prod/wandb-api-key`,
-      }),
-    );
+    const ssm = byName
+      .get('ml-training-execution')
+      ?.findings.filter((finding) => finding.id === 'SECRETS_SSM')
+      .map((finding) => finding.resource);
+    const parameter = `arn:aws:ssm:${region}:111122223333:parameter/ml/prod/wandb-api-key`;
+    if (region === 'us-east-1') expect(ssm).toEqual([]);
+    else expect(ssm).toContain(parameter);
   });
 
   it("the job definitions' own region (us-east-1 here) is used when none is given: no finding for it", async () => {
