@@ -340,7 +340,27 @@ interface OfflineFiles {
   readonly organizationPolicies?: string;
 }
 
-const REGION_AND_FILE = /^([a-z]{2}(?:-[a-z]+)+-\d+)=(.+)$/;
+/** `REGION=FILE`: what precedes the first `=` is a region when it holds no path separator. */
+const REGION_AND_FILE = /^([^=/\\]*)=(.*)$/;
+
+/**
+ * One `--pull-through-cache-rules` value as its region (undefined: the audit's) and file. The region is
+ * checked as --region is, and an empty one or an empty file is refused, naming the flag.
+ */
+function cacheRulesValue(value: string): { region: string | undefined; path: string } {
+  const match = REGION_AND_FILE.exec(value);
+  if (match === null) return { region: undefined, path: value };
+  const [, region = '', path = ''] = match;
+  const flag = `--pull-through-cache-rules ${value}`;
+  if (!REGION.test(region)) {
+    throw new AuditInputError(
+      `${flag}: ${JSON.stringify(region)} is not a region name such as us-east-1 (REGION=FILE; ` +
+        'a file whose name holds "=" is given as ./NAME)',
+    );
+  }
+  if (path === '') throw new AuditInputError(`${flag}: no file after ${region}= (REGION=FILE)`);
+  return { region, path };
+}
 
 /**
  * The `--pull-through-cache-rules` files as DescribePullThroughCacheRules would answer, by region (`REGION=FILE`,
@@ -354,9 +374,9 @@ async function readCacheRules(
   into: Map<string, string[]>,
 ): Promise<void> {
   for (const value of values) {
-    const match = REGION_AND_FILE.exec(value);
-    const region = match?.[1] ?? location.region;
-    const path = match?.[2] ?? value;
+    const given = cacheRulesValue(value);
+    const region = given.region ?? location.region;
+    const path = given.path;
     const where = `--pull-through-cache-rules ${path}`;
     const rules = pullThroughCacheRulesFrom(await readJson(io, '--pull-through-cache-rules', path), where);
     for (const rule of rules) {
@@ -852,6 +872,7 @@ async function runAudit(argv: readonly string[], io: CommandIo, deps: AuditDepen
     throw new AuditInputError('--job-definitions and --no-job-definitions exclude each other');
   }
   if (flags['--region'] !== undefined) checkedRegion(flags['--region']);
+  for (const value of flags['--pull-through-cache-rules'] ?? []) cacheRulesValue(value);
   const params = ruleParametersFrom(flags);
   const sample = !live && !fromTemplates && flags['--input'] === undefined;
   const unreadJobs =

@@ -1094,6 +1094,26 @@ describe('audit: bad input -> one line on stderr, exit 2', () => {
       ],
       '--task-definitions contradicts --discover-ecs-task-definitions false: drop one of them',
     ],
+    [
+      'job definitions as task definitions',
+      ['--input', AUTH, '--job-definitions', JOBS, '--task-definitions', JOBS],
+      `--task-definitions ${JOBS}: taskDefinitions: expected an array (is this the output of aws ecs describe-task-definition?)`,
+    ],
+    [
+      '--pull-through-cache-rules with a bad REGION',
+      [...SAMPLE_FILES.slice(0, 6), '--pull-through-cache-rules', `Europe=${CACHE_RULES}`],
+      `--pull-through-cache-rules Europe=${CACHE_RULES}: "Europe" is not a region name such as us-east-1 (REGION=FILE; a file whose name holds "=" is given as ./NAME)`,
+    ],
+    [
+      '--pull-through-cache-rules with an empty REGION',
+      [...SAMPLE_FILES.slice(0, 6), '--pull-through-cache-rules', `=${CACHE_RULES}`],
+      `--pull-through-cache-rules =${CACHE_RULES}: "" is not a region name such as us-east-1 (REGION=FILE; a file whose name holds "=" is given as ./NAME)`,
+    ],
+    [
+      '--pull-through-cache-rules with REGION= and no file',
+      [...SAMPLE_FILES.slice(0, 6), '--pull-through-cache-rules', 'eu-west-1='],
+      '--pull-through-cache-rules eu-west-1=: no file after eu-west-1= (REGION=FILE)',
+    ],
   ])('%s', async (label, argv, message) => {
     // Act
     const env = label.startsWith('AWS_REGION') ? { AWS_REGION: 'Europe' } : {};
