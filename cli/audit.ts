@@ -593,9 +593,17 @@ async function templateFacts(flags: AuditFlags, params: RuleParameters, io: Comm
   if (accountId !== undefined && !ACCOUNT_ID.test(accountId)) {
     throw new AuditInputError(`--account: ${JSON.stringify(accountId)} is not a 12-digit account id`);
   }
+  // The same file named twice (`--template a.yaml --template ./a.yaml`) is judged once.
+  const seen = new Set<string>();
+  const files = (flags['--template'] ?? []).filter((path) => {
+    const key = resolve(path);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
   const template = await readTemplates(
     io,
-    flags['--template'] ?? [],
+    files,
     { ...(region !== undefined && { region }), ...(accountId !== undefined && { accountId }) },
     KNOWN_AWS_MANAGED_DOCUMENTS,
   );
