@@ -813,6 +813,22 @@ function isCredentialsError(error: Error): boolean {
   return error.name === 'CredentialsProviderError' || error.name === 'ProviderError';
 }
 
+/** The SDK's credentials error, naming the profile it was looking in (--profile, else AWS_PROFILE). */
+function credentialsProblem(
+  error: Error,
+  profile: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): string {
+  const named =
+    profile !== undefined
+      ? ` for profile ${profile} (--profile; is it in ~/.aws/config or ~/.aws/credentials?)`
+      : env['AWS_PROFILE'] !== undefined && env['AWS_PROFILE'] !== ''
+        ? ` for profile ${env['AWS_PROFILE']} (AWS_PROFILE)`
+        : '';
+  const what = error instanceof AwsCallError ? error.message : `${error.name}: ${error.message}`;
+  return `no AWS credentials${named}: ${firstLine(what)}`;
+}
+
 function firstLine(text: string): string {
   return text.split('\n')[0] as string;
 }
@@ -912,7 +928,15 @@ async function runAudit(argv: readonly string[], io: CommandIo, deps: AuditDepen
   if (fromTemplates) {
     facts = await templateFacts(flags, params, io);
   } else if (live) {
-    facts = await liveFacts(flags, params, deps, io);
+    facts = await liveFacts(flags, params, deps, io).catch((error: unknown) => {
+      // Direct from the SDK, or as the cause of the AWS call it failed.
+      const credentials =
+        error instanceof Error &&
+        (isCredentialsError(error) || (error.cause instanceof Error && isCredentialsError(error.cause)));
+      throw credentials
+        ? new AuditInputError(credentialsProblem(error, flags['--profile'], deps.env))
+        : error;
+    });
   } else {
     const files: OfflineFiles = sample
       ? sampleFiles(deps)

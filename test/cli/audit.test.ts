@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { AUDIT_USAGE, findSampleDir } from '../../cli/audit';
 import { runCli } from '../../cli/main';
 import type { Compliance, FindingId } from '../../lib/core/model';
+import { AwsCallError } from '../../lib/core/errors';
 import { EXECUTION_ROLE_POLICY_ARN } from '../builders';
 import {
   AUTH,
@@ -1190,5 +1191,80 @@ describe('audit with no input: the sample account', () => {
     // Assert
     expect(code).toBe(0);
     expect(fake.stdout()).toBe(AUDIT_USAGE);
+  });
+});
+
+describe('audit --live without credentials: exit 2 naming the profile looked in', () => {
+  const sdkError = () => {
+    const error = new Error('Could not load credentials from any providers');
+    error.name = 'CredentialsProviderError';
+    return error;
+  };
+  const SDK = 'CredentialsProviderError: Could not load credentials from any providers';
+
+  it.each<[string, () => never, string]>([
+    [
+      'from the SDK',
+      () => {
+        throw sdkError();
+      },
+      SDK,
+    ],
+    [
+      'as the cause of an AWS call',
+      () => {
+        throw new AwsCallError('GetAccountAuthorizationDetails', SDK, { cause: sdkError() });
+      },
+      `GetAccountAuthorizationDetails failed: ${SDK}`,
+    ],
+  ])('%s: names the profile', async (_label, clients, detail) => {
+    // Act
+    const { code, stderr } = await audit(['--live', '--profile', 'nosuchprofile'], { deps: { clients } });
+
+    // Assert
+    expect(code).toBe(2);
+    expect(stderr).toBe(
+      'execution-role-check audit: no AWS credentials for profile nosuchprofile (--profile; is it in ' +
+        `~/.aws/config or ~/.aws/credentials?): ${detail}\n`,
+    );
+  });
+
+  it.each<[string, string[], Record<string, string>, string]>([
+    [
+      '--profile',
+      ['--profile', 'nosuchprofile'],
+      {},
+      'no AWS credentials for profile nosuchprofile (--profile; is it in ~/.aws/config or ~/.aws/credentials?)',
+    ],
+    [
+      '--profile over AWS_PROFILE',
+      ['--profile', 'nosuchprofile'],
+      { AWS_PROFILE: 'other' },
+      'no AWS credentials for profile nosuchprofile (--profile; is it in ~/.aws/config or ~/.aws/credentials?)',
+    ],
+    [
+      'AWS_PROFILE',
+      [],
+      { AWS_PROFILE: 'envprofile' },
+      'no AWS credentials for profile envprofile (AWS_PROFILE)',
+    ],
+    ['no profile', [], {}, 'no AWS credentials'],
+  ])('%s', async (_label, flags, env, start) => {
+    // Act
+    const { code, stdout, stderr } = await audit(['--live', '--region', 'us-east-1', ...flags], {
+      deps: {
+        env,
+        clients: () => {
+          throw sdkError();
+        },
+      },
+    });
+
+    // Assert
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(
+      `execution-role-check audit: ${start}: CredentialsProviderError: Could not load credentials from any providers\n`,
+    );
   });
 });
