@@ -95,7 +95,7 @@ export function taskDefinitionsFrom(json: unknown, where: string): EcsTaskDefini
     typeof json === 'object' && json !== null && !Array.isArray(json) && 'taskDefinition' in json
       ? [(json as Record<string, unknown>)['taskDefinition']]
       : undefined;
-  const list = single ?? listIn(json, 'taskDefinitions', where, 'a JSON array of ECS task definitions');
+  const list = single ?? listIn(json, 'taskDefinitions', where, 'aws ecs describe-task-definition');
   const latest = new Map<string, EcsTaskDefinition>();
   list.forEach((entry, index) => {
     const field = single ? 'taskDefinition' : `taskDefinitions[${index}]`;

@@ -125,8 +125,8 @@ Offline (no AWS calls):
                              "scps": {"levels": [{"targetId": "r-...|ou-...|ID",
                                                   "policies": [{"id": "p-...", "content": policy}]}]},
                              "rcps": {...}}, levels from the root down to the account
-  --region REGION           where SSM parameter and secret names resolve (default: AWS_REGION, else
-                            AWS_DEFAULT_REGION, else the region of the job and task definitions' ARNs)
+  --region REGION           where SSM parameter and secret names resolve (offline default: the region of
+                            the job and task definitions' ARNs, else AWS_REGION, else AWS_DEFAULT_REGION)
 Template (before deploy; no AWS calls):
   --template FILE           a CloudFormation, SAM or cdk synth template (YAML or JSON); repeatable. Judges
                             every role a job or task definition of it uses, or that the rule parameters
@@ -263,8 +263,16 @@ function checkedRegion(region: string): string {
 }
 
 /** An offline audit's region when given (flag or environment), checked; else undefined. */
-function offlineRegion(region: string | undefined): string | undefined {
-  return region === undefined || region === '' ? undefined : checkedRegion(region);
+function offlineRegionOf(
+  flag: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): OfflineRegion {
+  if (flag !== undefined && flag !== '') return { explicit: checkedRegion(flag) };
+  for (const variable of ['AWS_REGION', 'AWS_DEFAULT_REGION']) {
+    const region = env[variable];
+    if (region !== undefined && region !== '') return { env: { region: checkedRegion(region), variable } };
+  }
+  return {};
 }
 
 /** What the audit judges: the same facts the rule gathers. */
@@ -332,7 +340,27 @@ interface OfflineFiles {
   readonly organizationPolicies?: string;
 }
 
-const REGION_AND_FILE = /^([a-z]{2}(?:-[a-z]+)+-\d+)=(.+)$/;
+/** `REGION=FILE`: what precedes the first `=` is a region when it holds no path separator. */
+const REGION_AND_FILE = /^([^=/\\]*)=(.*)$/;
+
+/**
+ * One `--pull-through-cache-rules` value as its region (undefined: the audit's) and file. The region is
+ * checked as --region is, and an empty one or an empty file is refused, naming the flag.
+ */
+function cacheRulesValue(value: string): { region: string | undefined; path: string } {
+  const match = REGION_AND_FILE.exec(value);
+  if (match === null) return { region: undefined, path: value };
+  const [, region = '', path = ''] = match;
+  const flag = `--pull-through-cache-rules ${value}`;
+  if (!REGION.test(region)) {
+    throw new AuditInputError(
+      `${flag}: ${JSON.stringify(region)} is not a region name such as us-east-1 (REGION=FILE; ` +
+        'a file whose name holds "=" is given as ./NAME)',
+    );
+  }
+  if (path === '') throw new AuditInputError(`${flag}: no file after ${region}= (REGION=FILE)`);
+  return { region, path };
+}
 
 /**
  * The `--pull-through-cache-rules` files as DescribePullThroughCacheRules would answer, by region (`REGION=FILE`,
@@ -346,9 +374,9 @@ async function readCacheRules(
   into: Map<string, string[]>,
 ): Promise<void> {
   for (const value of values) {
-    const match = REGION_AND_FILE.exec(value);
-    const region = match?.[1] ?? location.region;
-    const path = match?.[2] ?? value;
+    const given = cacheRulesValue(value);
+    const region = given.region ?? location.region;
+    const path = given.path;
     const where = `--pull-through-cache-rules ${path}`;
     const rules = pullThroughCacheRulesFrom(await readJson(io, '--pull-through-cache-rules', path), where);
     for (const rule of rules) {
@@ -409,14 +437,24 @@ async function readJson(io: CommandIo, flag: string, path: string): Promise<unkn
 
 const DEFINITION_ARN = /^arn:[^:]+:(?:batch|ecs):([^:]+):/;
 
+/** Where an offline audit's region comes from: `--region`, or AWS_REGION / AWS_DEFAULT_REGION. */
+interface OfflineRegion {
+  readonly explicit?: string;
+  /** The environment's region and the variable that named it. */
+  readonly env?: { readonly region: string; readonly variable: string };
+}
+
 /**
- * The region of the job and task definitions' own ARNs, for an offline audit given no region: the one their
- * secret and parameter names resolve in. Several regions, or none, ask for --region.
+ * The region secret and parameter names resolve in, offline: --region, else the one region of the job and
+ * task definitions' own ARNs, else the environment's. A given region that disagrees with the definitions'
+ * gets a one-line note; several regions, or none, with no region given, ask for --region.
  */
 function regionOfDefinitions(
   jobDefinitions: readonly BatchJobDefinition[],
   taskDefinitions: readonly EcsTaskDefinition[],
   files: OfflineFiles,
+  given: OfflineRegion,
+  io: CommandIo,
 ): string {
   const regions = new Set<string>();
   const arns = [
@@ -428,11 +466,39 @@ function regionOfDefinitions(
     if (region !== undefined && region !== '') regions.add(region);
   }
   const [only, ...others] = [...regions].sort();
-  if (only !== undefined && others.length === 0) return checkedRegion(only);
+  const named = only === undefined ? '' : [only, ...others].join(', ');
+  const disagrees = (region: string): boolean => only !== undefined && (others.length > 0 || only !== region);
+  if (given.explicit !== undefined) {
+    if (disagrees(given.explicit)) {
+      io.stderr(
+        `Note: --region ${given.explicit} is used, though the job and task definitions' ARNs name ${named}.\n`,
+      );
+    }
+    return given.explicit;
+  }
+  if (only !== undefined && others.length === 0) {
+    const region = checkedRegion(only);
+    if (given.env !== undefined && given.env.region !== region) {
+      io.stderr(
+        `Note: ${given.env.variable}=${given.env.region} is not used: the job and task definitions' ARNs ` +
+          `name ${region} (pass --region to choose another).\n`,
+      );
+    }
+    return region;
+  }
+  if (given.env !== undefined) {
+    if (disagrees(given.env.region)) {
+      io.stderr(
+        `Note: ${given.env.variable}=${given.env.region} is used, though the job and task definitions' ARNs ` +
+          `name ${named}.\n`,
+      );
+    }
+    return given.env.region;
+  }
   const read = [files.jobDefinitions, files.taskDefinitions].filter((path) => path !== undefined).join(', ');
   const why =
     only !== undefined
-      ? `the job and task definitions are in several regions (${[only, ...others].join(', ')})`
+      ? `the job and task definitions are in several regions (${named})`
       : read === ''
         ? 'no job or task definitions were read to take it from'
         : `the job and task definitions of ${read} name none in their ARNs`;
@@ -443,7 +509,7 @@ function regionOfDefinitions(
 
 async function offlineFacts(
   files: OfflineFiles,
-  givenRegion: string | undefined,
+  givenRegion: OfflineRegion,
   params: RuleParameters,
   assumeAwsManaged: boolean,
   io: CommandIo,
@@ -482,9 +548,8 @@ async function offlineFacts(
     pullThroughCachePrefixes: cacheRules,
   });
   const roles = await readers.iam.loadAllRoles();
-  const location = locationOf(
-    roles,
-    () => givenRegion ?? regionOfDefinitions(jobDefinitions, taskDefinitions, files),
+  const location = locationOf(roles, () =>
+    regionOfDefinitions(jobDefinitions, taskDefinitions, files, givenRegion, io),
   );
   if (location !== undefined)
     await readCacheRules(io, files.pullThroughCacheRules ?? [], location, cacheRules);
@@ -528,9 +593,17 @@ async function templateFacts(flags: AuditFlags, params: RuleParameters, io: Comm
   if (accountId !== undefined && !ACCOUNT_ID.test(accountId)) {
     throw new AuditInputError(`--account: ${JSON.stringify(accountId)} is not a 12-digit account id`);
   }
+  // The same file named twice (`--template a.yaml --template ./a.yaml`) is judged once.
+  const seen = new Set<string>();
+  const files = (flags['--template'] ?? []).filter((path) => {
+    const key = resolve(path);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
   const template = await readTemplates(
     io,
-    flags['--template'] ?? [],
+    files,
     { ...(region !== undefined && { region }), ...(accountId !== undefined && { accountId }) },
     KNOWN_AWS_MANAGED_DOCUMENTS,
   );
@@ -740,6 +813,22 @@ function isCredentialsError(error: Error): boolean {
   return error.name === 'CredentialsProviderError' || error.name === 'ProviderError';
 }
 
+/** The SDK's credentials error, naming the profile it was looking in (--profile, else AWS_PROFILE). */
+function credentialsProblem(
+  error: Error,
+  profile: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): string {
+  const named =
+    profile !== undefined
+      ? ` for profile ${profile} (--profile; is it in ~/.aws/config or ~/.aws/credentials?)`
+      : env['AWS_PROFILE'] !== undefined && env['AWS_PROFILE'] !== ''
+        ? ` for profile ${env['AWS_PROFILE']} (AWS_PROFILE)`
+        : '';
+  const what = error instanceof AwsCallError ? error.message : `${error.name}: ${error.message}`;
+  return `no AWS credentials${named}: ${firstLine(what)}`;
+}
+
 function firstLine(text: string): string {
   return text.split('\n')[0] as string;
 }
@@ -807,6 +896,7 @@ async function runAudit(argv: readonly string[], io: CommandIo, deps: AuditDepen
     throw new AuditInputError('--job-definitions and --no-job-definitions exclude each other');
   }
   if (flags['--region'] !== undefined) checkedRegion(flags['--region']);
+  for (const value of flags['--pull-through-cache-rules'] ?? []) cacheRulesValue(value);
   const params = ruleParametersFrom(flags);
   const sample = !live && !fromTemplates && flags['--input'] === undefined;
   const unreadJobs =
@@ -821,11 +911,32 @@ async function runAudit(argv: readonly string[], io: CommandIo, deps: AuditDepen
         '--no-job-definitions to audit without them',
     );
   }
+  // The same gap for ECS: discovering task definitions offline needs the file they are read from.
+  if (
+    flags['--input'] !== undefined &&
+    flags['--task-definitions'] === undefined &&
+    params.discoverEcsTaskDefinitions
+  ) {
+    throw new AuditInputError(
+      '--discover-ecs-task-definitions true without --task-definitions: no ECS task definitions are read, so ' +
+        'roles used only as their execution roles would not be found; pass --task-definitions FILE ' +
+        '(aws ecs describe-task-definition per family, gathered as {"taskDefinitions": [...]}), or drop ' +
+        '--discover-ecs-task-definitions true',
+    );
+  }
   let facts: AuditFacts;
   if (fromTemplates) {
     facts = await templateFacts(flags, params, io);
   } else if (live) {
-    facts = await liveFacts(flags, params, deps, io);
+    facts = await liveFacts(flags, params, deps, io).catch((error: unknown) => {
+      // Direct from the SDK, or as the cause of the AWS call it failed.
+      const credentials =
+        error instanceof Error &&
+        (isCredentialsError(error) || (error.cause instanceof Error && isCredentialsError(error.cause)));
+      throw credentials
+        ? new AuditInputError(credentialsProblem(error, flags['--profile'], deps.env))
+        : error;
+    });
   } else {
     const files: OfflineFiles = sample
       ? sampleFiles(deps)
@@ -846,9 +957,9 @@ async function runAudit(argv: readonly string[], io: CommandIo, deps: AuditDepen
             organizationPolicies: flags['--organization-policies'],
           }),
         };
-    const region = sample
-      ? (flags['--region'] ?? SAMPLE_REGION)
-      : offlineRegion(flags['--region'] ?? deps.env['AWS_REGION'] ?? deps.env['AWS_DEFAULT_REGION']);
+    const region: OfflineRegion = sample
+      ? { explicit: flags['--region'] ?? SAMPLE_REGION }
+      : offlineRegionOf(flags['--region'], deps.env);
     facts = await offlineFacts(files, region, params, flags['--assume-aws-managed-keys'] === true, io);
   }
 

@@ -38,6 +38,8 @@ export const SIMULATE_USAGE = `usage: execution-role-check simulate --policy-inp
 Evaluates the policies like "aws iam simulate-custom-policy", offline, and prints its JSON output.
 A resource policy is the KMS key policy, Secrets Manager secret policy or ECR repository policy of each
 resource (from its ARN, or for "*" the action's service), weighed as the rule weighs it.
+Exit codes: 0 with the results, whatever the decisions; 2 for bad flags, documents IAM would refuse
+or a request the inputs cannot decide (one line on stderr naming where).
 `;
 
 function firstLine(error: unknown): string {
@@ -177,6 +179,13 @@ function parseShorthand(text: string, where: string): ContextEntry {
   });
   const name = fields['ContextKeyName'];
   if (!name) throw new SimulateInputError(`${where}: ContextKeyName is missing`);
+  // An entry without values gives its key nothing to compare: a mistake, not an empty context (the JSON
+  // form requires the array too).
+  if (fields['ContextKeyValues'] === undefined) {
+    throw new SimulateInputError(
+      `${where}: ContextKeyValues is missing (ContextKeyName=k,ContextKeyValues=v,ContextKeyType=t)`,
+    );
+  }
   const type = fields['ContextKeyType'];
   return { name: unquote(name[0] as string), values, type: type ? unquote(type[0] as string) : undefined };
 }

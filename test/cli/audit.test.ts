@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { AUDIT_USAGE, findSampleDir } from '../../cli/audit';
 import { runCli } from '../../cli/main';
 import type { Compliance, FindingId } from '../../lib/core/model';
+import { AwsCallError } from '../../lib/core/errors';
 import { EXECUTION_ROLE_POLICY_ARN } from '../builders';
 import {
   AUTH,
@@ -404,45 +405,99 @@ describe('audit: facts the offline files do not carry', () => {
   const regionFiles = {
     'jobs-eu-west-1.json': jobsIn('eu-west-1'),
     'jobs-eu-west-2.json': jobsIn('eu-west-2'),
+    'jobs-no-arn.json': readFileSync(JOBS, 'utf8').replace(/"jobDefinitionArn": "[^"]*",/g, ''),
+    'jobs-two-regions.json': readFileSync(JOBS, 'utf8').replace(
+      /arn:aws:batch:us-east-1:(\d+):job-definition\/ingest-events/,
+      'arn:aws:batch:eu-west-1:$1:job-definition/ingest-events',
+    ),
   };
   const withJobs = (file: string) => ['--input', AUTH, '--job-definitions', file, '--keys', KEYS];
 
-  it.each<[string, string[], Record<string, string>, string]>([
-    ['--region', [...SAMPLE_FILES, '--region', 'eu-west-1'], {}, 'eu-west-1'],
-    ['AWS_REGION', SAMPLE_FILES, { AWS_REGION: 'eu-west-1' }, 'eu-west-1'],
-    ['AWS_DEFAULT_REGION', SAMPLE_FILES, { AWS_DEFAULT_REGION: 'eu-west-1' }, 'eu-west-1'],
+  const withoutArns = ['--input', AUTH, '--job-definitions', 'jobs-no-arn.json', '--keys', KEYS];
+  const NOTE_ENV_UNUSED = (variable: string, region: string, named: string) =>
+    `Note: ${variable}=${region} is not used: the job and task definitions' ARNs name ${named} ` +
+    '(pass --region to choose another).\n';
+
+  it.each<[string, string[], Record<string, string>, string, string]>([
     [
-      'AWS_REGION before AWS_DEFAULT_REGION',
-      SAMPLE_FILES,
-      { AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'ap-south-1' },
-      'eu-west-1',
-    ],
-    ["the job definitions' own ARNs", withJobs('jobs-eu-west-1.json'), {}, 'eu-west-1'],
-    [
-      "AWS_DEFAULT_REGION before the job definitions' ARNs",
-      withJobs('jobs-eu-west-2.json'),
-      { AWS_DEFAULT_REGION: 'eu-west-1' },
-      'eu-west-1',
-    ],
-    [
-      "--region before the job definitions' ARNs",
-      [...withJobs('jobs-eu-west-2.json'), '--region', 'eu-west-1'],
+      '--region, over the ARNs, with a note',
+      [...SAMPLE_FILES, '--region', 'eu-west-1'],
       {},
       'eu-west-1',
+      "Note: --region eu-west-1 is used, though the job and task definitions' ARNs name us-east-1.\n",
     ],
-  ])('parameter names resolve in the region from %s', async (_label, argv, env, region) => {
+    [
+      '--region, over the environment and the ARNs',
+      [...withJobs('jobs-eu-west-2.json'), '--region', 'eu-west-1'],
+      { AWS_REGION: 'ap-south-1' },
+      'eu-west-1',
+      "Note: --region eu-west-1 is used, though the job and task definitions' ARNs name eu-west-2.\n",
+    ],
+    [
+      '--region agreeing with the ARNs: no note',
+      [...SAMPLE_FILES, '--region', 'us-east-1'],
+      {},
+      'us-east-1',
+      '',
+    ],
+    ["the job definitions' own ARNs", withJobs('jobs-eu-west-1.json'), {}, 'eu-west-1', ''],
+    [
+      'the ARNs over AWS_REGION, with a note',
+      SAMPLE_FILES,
+      { AWS_REGION: 'eu-west-1' },
+      'us-east-1',
+      NOTE_ENV_UNUSED('AWS_REGION', 'eu-west-1', 'us-east-1'),
+    ],
+    [
+      'the ARNs over AWS_DEFAULT_REGION, with a note',
+      withJobs('jobs-eu-west-2.json'),
+      { AWS_DEFAULT_REGION: 'eu-west-1' },
+      'eu-west-2',
+      NOTE_ENV_UNUSED('AWS_DEFAULT_REGION', 'eu-west-1', 'eu-west-2'),
+    ],
+    [
+      'the ARNs, the environment agreeing: no note',
+      SAMPLE_FILES,
+      { AWS_REGION: 'us-east-1' },
+      'us-east-1',
+      '',
+    ],
+    ['AWS_REGION when the ARNs name none', withoutArns, { AWS_REGION: 'eu-west-1' }, 'eu-west-1', ''],
+    [
+      'AWS_DEFAULT_REGION when the ARNs name none',
+      withoutArns,
+      { AWS_DEFAULT_REGION: 'eu-west-1' },
+      'eu-west-1',
+      '',
+    ],
+    [
+      'AWS_REGION before AWS_DEFAULT_REGION',
+      withoutArns,
+      { AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'ap-south-1' },
+      'eu-west-1',
+      '',
+    ],
+    [
+      'AWS_REGION when the ARNs name several regions, with a note',
+      withJobs('jobs-two-regions.json'),
+      { AWS_REGION: 'eu-west-1' },
+      'eu-west-1',
+      "Note: AWS_REGION=eu-west-1 is used, though the job and task definitions' ARNs name eu-west-1, us-east-1.\n",
+    ],
+  ])('parameter names resolve in the region from %s', async (_label, argv, env, region, note) => {
     // Act
     const { byName, code, stderr } = await auditJson(argv, { files: regionFiles, deps: { env } });
 
-    // Assert: /ml/prod/... now names parameters of that region, which the role's us-east-1 grant does not cover.
-    expect(stderr).toBe('');
+    // Assert: /ml/prod/... names parameters of that region; the role's grant covers only us-east-1's.
+    expect(stderr).toBe(note);
     expect(code).toBe(1);
-    expect(byName.get('ml-training-execution')?.findings).toContainEqual(
-      expect.objectContaining({
-        id: 'SECRETS_SSM',
-        resource: `arn:aws:ssm:${region}:111122223333:parameter/ml/prod/wandb-api-key`,
-      }),
-    );
+    const ssm = byName
+      .get('ml-training-execution')
+      ?.findings.filter((finding) => finding.id === 'SECRETS_SSM')
+      .map((finding) => finding.resource);
+    const parameter = `arn:aws:ssm:${region}:111122223333:parameter/ml/prod/wandb-api-key`;
+    if (region === 'us-east-1') expect(ssm).toEqual([]);
+    else expect(ssm).toContain(parameter);
   });
 
   it("the job definitions' own region (us-east-1 here) is used when none is given: no finding for it", async () => {
@@ -779,6 +834,40 @@ describe('audit --pull-through-cache-rules', () => {
   });
 });
 
+const TASKS_NOT_READ =
+  '--discover-ecs-task-definitions true without --task-definitions: no ECS task definitions are read, so ' +
+  'roles used only as their execution roles would not be found; pass --task-definitions FILE ' +
+  '(aws ecs describe-task-definition per family, gathered as {"taskDefinitions": [...]}), or drop ' +
+  '--discover-ecs-task-definitions true';
+
+describe('audit --input discovering ECS task definitions without a file: exit 2, not zero task definitions', () => {
+  it.each<[string, string[]]>([
+    ['with job definitions', ['--job-definitions', JOBS, '--discover-ecs-task-definitions', 'true']],
+    ['with --no-job-definitions', ['--no-job-definitions', '--discover-ecs-task-definitions', 'true']],
+    ['bare switch, --all', ['--job-definitions', JOBS, '--discover-ecs-task-definitions', '--all']],
+  ])('%s: names what is not read', async (_label, flags) => {
+    // Act
+    const { code, stdout, stderr } = await audit(['--input', AUTH, '--keys', KEYS, ...flags]);
+
+    // Assert: nothing judged, so no role is called NOT_APPLICABLE for task definitions never read.
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(`execution-role-check audit: ${TASKS_NOT_READ}\n`);
+  });
+
+  it('--task-definitions given, or discovery off: judged', async () => {
+    // Act
+    const withFile = await auditJson([...SAMPLE_FILES, '--discover-ecs-task-definitions', 'true']);
+    const off = await auditJson(['--input', AUTH, '--keys', KEYS, '--job-definitions', JOBS]);
+
+    // Assert
+    expect(withFile.stderr).toBe('');
+    expect(withFile.byName.get('web-frontend-execution')?.compliance).toBe('NON_COMPLIANT');
+    expect(off.stderr).toBe('');
+    expect(off.code).toBe(1);
+  });
+});
+
 describe('audit --input without job definitions: only on purpose', () => {
   const NOTE = (tasks: string) =>
     `Note: --no-job-definitions: no Batch job definitions were read${tasks}, so roles used only as ` +
@@ -1006,6 +1095,26 @@ describe('audit: bad input -> one line on stderr, exit 2', () => {
       ],
       '--task-definitions contradicts --discover-ecs-task-definitions false: drop one of them',
     ],
+    [
+      'job definitions as task definitions',
+      ['--input', AUTH, '--job-definitions', JOBS, '--task-definitions', JOBS],
+      `--task-definitions ${JOBS}: taskDefinitions: expected an array (is this the output of aws ecs describe-task-definition?)`,
+    ],
+    [
+      '--pull-through-cache-rules with a bad REGION',
+      [...SAMPLE_FILES.slice(0, 6), '--pull-through-cache-rules', `Europe=${CACHE_RULES}`],
+      `--pull-through-cache-rules Europe=${CACHE_RULES}: "Europe" is not a region name such as us-east-1 (REGION=FILE; a file whose name holds "=" is given as ./NAME)`,
+    ],
+    [
+      '--pull-through-cache-rules with an empty REGION',
+      [...SAMPLE_FILES.slice(0, 6), '--pull-through-cache-rules', `=${CACHE_RULES}`],
+      `--pull-through-cache-rules =${CACHE_RULES}: "" is not a region name such as us-east-1 (REGION=FILE; a file whose name holds "=" is given as ./NAME)`,
+    ],
+    [
+      '--pull-through-cache-rules with REGION= and no file',
+      [...SAMPLE_FILES.slice(0, 6), '--pull-through-cache-rules', 'eu-west-1='],
+      '--pull-through-cache-rules eu-west-1=: no file after eu-west-1= (REGION=FILE)',
+    ],
   ])('%s', async (label, argv, message) => {
     // Act
     const env = label.startsWith('AWS_REGION') ? { AWS_REGION: 'Europe' } : {};
@@ -1082,5 +1191,80 @@ describe('audit with no input: the sample account', () => {
     // Assert
     expect(code).toBe(0);
     expect(fake.stdout()).toBe(AUDIT_USAGE);
+  });
+});
+
+describe('audit --live without credentials: exit 2 naming the profile looked in', () => {
+  const sdkError = () => {
+    const error = new Error('Could not load credentials from any providers');
+    error.name = 'CredentialsProviderError';
+    return error;
+  };
+  const SDK = 'CredentialsProviderError: Could not load credentials from any providers';
+
+  it.each<[string, () => never, string]>([
+    [
+      'from the SDK',
+      () => {
+        throw sdkError();
+      },
+      SDK,
+    ],
+    [
+      'as the cause of an AWS call',
+      () => {
+        throw new AwsCallError('GetAccountAuthorizationDetails', SDK, { cause: sdkError() });
+      },
+      `GetAccountAuthorizationDetails failed: ${SDK}`,
+    ],
+  ])('%s: names the profile', async (_label, clients, detail) => {
+    // Act
+    const { code, stderr } = await audit(['--live', '--profile', 'nosuchprofile'], { deps: { clients } });
+
+    // Assert
+    expect(code).toBe(2);
+    expect(stderr).toBe(
+      'execution-role-check audit: no AWS credentials for profile nosuchprofile (--profile; is it in ' +
+        `~/.aws/config or ~/.aws/credentials?): ${detail}\n`,
+    );
+  });
+
+  it.each<[string, string[], Record<string, string>, string]>([
+    [
+      '--profile',
+      ['--profile', 'nosuchprofile'],
+      {},
+      'no AWS credentials for profile nosuchprofile (--profile; is it in ~/.aws/config or ~/.aws/credentials?)',
+    ],
+    [
+      '--profile over AWS_PROFILE',
+      ['--profile', 'nosuchprofile'],
+      { AWS_PROFILE: 'other' },
+      'no AWS credentials for profile nosuchprofile (--profile; is it in ~/.aws/config or ~/.aws/credentials?)',
+    ],
+    [
+      'AWS_PROFILE',
+      [],
+      { AWS_PROFILE: 'envprofile' },
+      'no AWS credentials for profile envprofile (AWS_PROFILE)',
+    ],
+    ['no profile', [], {}, 'no AWS credentials'],
+  ])('%s', async (_label, flags, env, start) => {
+    // Act
+    const { code, stdout, stderr } = await audit(['--live', '--region', 'us-east-1', ...flags], {
+      deps: {
+        env,
+        clients: () => {
+          throw sdkError();
+        },
+      },
+    });
+
+    // Assert
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(
+      `execution-role-check audit: ${start}: CredentialsProviderError: Could not load credentials from any providers\n`,
+    );
   });
 });

@@ -438,6 +438,11 @@ describe('simulate: bad flags and documents exit 2 with one line naming the prob
       /--context-entries 1\[0\]\.ContextKeyName: expected a string/,
     ],
     [
+      'a shorthand context entry without ContextKeyValues',
+      [...P, ...A, '--context-entries', 'ContextKeyName=a'],
+      /^simulate: --context-entries 1: ContextKeyValues is missing \(ContextKeyName=k,ContextKeyValues=v,ContextKeyType=t\)$/m,
+    ],
+    [
       'a context entry with an unknown field',
       [...P, ...A, '--context-entries', '{"ContextKeyName":"a","ContextKeyValue":["x"]}'],
       /ContextKeyValue: unknown field/,
@@ -679,5 +684,16 @@ describe('runCli dispatch', () => {
     const fake = fakeIo();
     expect(await runCli(argv, fake.io)).toBe(code);
     expect(stream === 'stdout' ? fake.stdout() : fake.stderr()).toMatch(text);
+  });
+});
+
+describe('simulate --help', () => {
+  it('states the exit codes, as the README does', async () => {
+    // Act
+    const { code, stdout } = await run(['--help']);
+
+    // Assert
+    expect(code).toBe(0);
+    expect(stdout).toContain('Exit codes: 0 with the results, whatever the decisions; 2 for bad flags');
   });
 });

@@ -174,6 +174,26 @@ describe('audit --template: the sample stack', () => {
     ]);
   });
 
+  it.each<[string, string[]]>([
+    ['the same path twice', [SAMPLE, SAMPLE]],
+    ['one file by two spellings', [SAMPLE, join(SAMPLE, '..', '.', 'batch-stack.yaml')]],
+  ])('judges a file given more than once (%s) once', async (_label, paths) => {
+    // Act
+    const once = await auditJson(['--template', SAMPLE, '--assume-aws-managed-keys']);
+    const twice = await auditJson([
+      ...paths.flatMap((path) => ['--template', path]),
+      '--assume-aws-managed-keys',
+    ]);
+
+    // Assert
+    expect(twice.roles.map((role) => role.roleName)).toEqual([
+      'export-prod-execution',
+      'report-prod-execution',
+    ]);
+    expect(twice.roles).toEqual(once.roles);
+    expect(twice.code).toBe(once.code);
+  });
+
   it('prints the table with the verdicts and the summary', async () => {
     // Act
     const { code, stdout } = await audit(['--template', SAMPLE, '--assume-aws-managed-keys']);
