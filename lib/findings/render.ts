@@ -434,10 +434,13 @@ export function unfixableReasonText(finding: Finding): string | undefined {
     case 'layerNoAllow':
       return `${subject}: not allowed by ${layerOf(reason.layer, reason.policyName)} (${reason.detail}). ${ownerMustAdd(finding, reason)}`;
     case 'layerUnreadable':
-      return (
-        `${describeReason(reason)}; no change can be proven to help. Give the rule's role read access (or ` +
-        'the offline audit the layer file) and run the remediation again.'
-      );
+      // Another account's policy can never be read from here: only the report mode lets the role's side proceed.
+      return reason.cause === 'OtherAccount'
+        ? `${describeReason(reason)}; no change can be proven to help. No role of this account can read it: ` +
+            "have its owner confirm it allows the role, then set UnreadableLayers to report so the role's own " +
+            'side is judged (and granted) alone, and run the remediation again.'
+        : `${describeReason(reason)}; no change can be proven to help. Give the rule's role read access (or ` +
+            'the offline audit the layer file) and run the remediation again.';
     case 'unsupportedSourceArn':
       // Rewriting a deliberate restriction is the owner's call; adding a statement would widen trust.
       return (

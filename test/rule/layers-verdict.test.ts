@@ -653,6 +653,26 @@ describe('the remediation never edits the other side', () => {
     );
   });
 
+  it("refuses another account's unreadable repository policy, saying it cannot be read from here and what to do", () => {
+    const { assessment, role, params } = assess({
+      role: {},
+      jobs: [aJobDefinition({ image: FOREIGN_IMAGE })],
+      layers: {
+        [REPO_TARGET]: {
+          status: 'unreadable',
+          reason: 'OtherAccount',
+          detail: `belongs to account ${OTHER_ACCOUNT}`,
+        },
+      },
+    });
+    if (!assessment.applicable) throw new Error('not applicable');
+    const plan = planRemediation(assessment, role, params, { region: REGION });
+    expect(plan.refusals.map((r) => r.findingId)).toEqual(['LAYER_UNREADABLE']);
+    expect(plan.refusals[0]?.message).toMatch(/No role of this account can read it: have its owner confirm/);
+    expect(plan.refusals[0]?.message).toContain('set UnreadableLayers to report');
+    expect(plan.refusals[0]?.message).not.toContain("Give the rule's role read access");
+  });
+
   it('refuses an SCP level without an Allow, naming the level', () => {
     const full = { Effect: 'Allow', Action: '*', Resource: '*' };
     const { assessment, role, params } = assess({
