@@ -1,10 +1,12 @@
 /**
  * Where GuardDuty Runtime Monitoring pulls its Fargate sidecar from: the AWS account that hosts the ECR
  * repository `aws-guardduty-agent-fargate` in each region. Copied from the table of
- * https://docs.aws.amazon.com/guardduty/latest/ug/ecs-runtime-agent-ecr-image-uri.html, in its order.
- * The page lists more regions (Jakarta, Tokyo, Seoul, Osaka, Hong Kong, Bahrain, Milan, Spain, Cape Town,
- * Melbourne, Tel Aviv, ...) whose account ids were not readable when this was copied: they are left out, so a
- * Fargate consumer there is an unverifiable finding (fail closed) until a row is added from the page.
+ * https://docs.aws.amazon.com/guardduty/latest/ug/ecs-runtime-agent-ecr-image-uri.html, in its order, and
+ * for the two AWS GovCloud (US) regions from "Amazon GuardDuty in AWS GovCloud (US)",
+ * https://docs.aws.amazon.com/govcloud-us/latest/UserGuide/govcloud-guardduty.html ("Amazon ECR repository
+ * for Fargate-ECS resources"). A region neither page lists (the China regions, a region launched after the
+ * copy) is left out, so a Fargate consumer there is an unverifiable finding (fail closed) until a row is
+ * added from the page.
  */
 
 /** The page the table is copied from. */
@@ -33,6 +35,25 @@ export const GUARDDUTY_AGENT_ACCOUNTS: Readonly<Record<string, string>> = Object
   'eu-central-2': '529164026651', // Europe (Zurich)
   'ap-southeast-1': '174946120834', // Asia Pacific (Singapore)
   'ap-southeast-2': '005257825471', // Asia Pacific (Sydney)
+  'ap-southeast-3': '510637619217', // Asia Pacific (Jakarta)
+  'ap-northeast-1': '533107202818', // Asia Pacific (Tokyo)
+  'ap-northeast-2': '914738172881', // Asia Pacific (Seoul)
+  'ap-northeast-3': '273192626886', // Asia Pacific (Osaka)
+  'ap-east-1': '258348409381', // Asia Pacific (Hong Kong)
+  'me-south-1': '536382113932', // Middle East (Bahrain)
+  'eu-south-1': '266869475730', // Europe (Milan)
+  'eu-south-2': '919611009337', // Europe (Spain)
+  'af-south-1': '197869348890', // Africa (Cape Town)
+  'ap-southeast-4': '251357961535', // Asia Pacific (Melbourne)
+  'il-central-1': '870907303882', // Israel (Tel Aviv)
+  'ap-southeast-5': '156041399949', // Asia Pacific (Malaysia)
+  'ap-southeast-7': '054037130133', // Asia Pacific (Thailand)
+  'ca-west-1': '339712888787', // Canada West (Calgary)
+  'mx-central-1': '311141559934', // Mexico (Central)
+  'ap-east-2': '259886477082', // Asia Pacific (Taipei)
+  // AWS GovCloud (US), from the GovCloud User Guide page above (partition aws-us-gov).
+  'us-gov-east-1': '383115532789', // AWS GovCloud (US-East)
+  'us-gov-west-1': '383110348953', // AWS GovCloud (US-West)
 });
 
 /**

@@ -85,7 +85,15 @@ describe('the per-region table', () => {
     expect(guardDutyAgentRepositoryArn('aws', 'us-east-1')).toBe(
       'arn:aws:ecr:us-east-1:593207742271:repository/aws-guardduty-agent-fargate',
     );
-    expect(guardDutyAgentRepositoryArn('aws', 'eu-south-1')).toBeUndefined();
+    // Rows added from the same page, and GovCloud's from its own page, in their partition.
+    expect(guardDutyAgentRepositoryArn('aws', 'ap-northeast-1')).toBe(
+      'arn:aws:ecr:ap-northeast-1:533107202818:repository/aws-guardduty-agent-fargate',
+    );
+    expect(guardDutyAgentRepositoryArn('aws-us-gov', 'us-gov-west-1')).toBe(
+      'arn:aws-us-gov:ecr:us-gov-west-1:383110348953:repository/aws-guardduty-agent-fargate',
+    );
+    // Neither page lists the China regions.
+    expect(guardDutyAgentRepositoryArn('aws-cn', 'cn-north-1')).toBeUndefined();
     expect(guardDutyAgentRepositoryArn('aws', 'constructor')).toBeUndefined();
   });
 });
@@ -128,7 +136,9 @@ describe('which consumers pull the sidecar', () => {
     [
       'a Fargate job in a region the table lacks: unverifiable',
       {
-        jobs: [fargateJob({ jobDefinitionArn: `arn:aws:batch:eu-south-1:${ACCOUNT}:job-definition/etl:3` })],
+        jobs: [
+          fargateJob({ jobDefinitionArn: `arn:aws-cn:batch:cn-north-1:${ACCOUNT}:job-definition/etl:3` }),
+        ],
       },
       true,
       ['GUARDDUTY_AGENT_IMAGE   unverifiable etl:3'],
@@ -138,14 +148,33 @@ describe('which consumers pull the sidecar', () => {
   });
 });
 
+it('names the agent repository in the partition of the role (AWS GovCloud (US))', () => {
+  const gov = { region: 'us-gov-west-1', accountId: ACCOUNT, partition: 'aws-us-gov' };
+  const role = aRole({ ...scopedRole(), partition: 'aws-us-gov' });
+  const job: BatchJobDefinition = {
+    ...aJobDefinition({ executionRoleArn: role.arn }),
+    jobDefinitionArn: `arn:aws-us-gov:batch:us-gov-west-1:${ACCOUNT}:job-definition/etl:3`,
+    platformCapabilities: ['FARGATE'],
+  };
+  const usage = indexUsage({ jobDefinitions: [job], taskDefinitions: [] }, gov);
+  const params = { ...DEFAULT_RULE_PARAMETERS, guardDutyRuntimeMonitoring: true };
+  const assessment = assessRole(role, usage, new Map(), params, gov);
+  if (!assessment.applicable) throw new Error(assessment.reason);
+  expect(
+    assessment.evaluation.findings.filter((f) => f.id === 'GUARDDUTY_AGENT_IMAGE').map((f) => f.resource),
+  ).toEqual(
+    PULLS.map(() => 'arn:aws-us-gov:ecr:us-gov-west-1:383110348953:repository/aws-guardduty-agent-fargate'),
+  );
+});
+
 it('words the unverifiable region in the annotation, naming it and the definition', () => {
-  const job = fargateJob({ jobDefinitionArn: `arn:aws:batch:eu-south-1:${ACCOUNT}:job-definition/etl:3` });
+  const job = fargateJob({ jobDefinitionArn: `arn:aws-cn:batch:cn-north-1:${ACCOUNT}:job-definition/etl:3` });
   const usage = indexUsage({ jobDefinitions: [job], taskDefinitions: [] }, LOCATION);
   const params = { ...DEFAULT_RULE_PARAMETERS, guardDutyRuntimeMonitoring: true };
   const assessment = assessRole(aRole(scopedRole()), usage, new Map(), params, LOCATION);
   if (!assessment.applicable) throw new Error(assessment.reason);
   expect(assessment.annotation).toBe(
-    'Cannot verify the GuardDuty agent pull in eu-south-1 for job definition etl:3',
+    'Cannot verify the GuardDuty agent pull in cn-north-1 for job definition etl:3',
   );
   expect(assessment.evaluation.findings[0]?.message).toContain('ecs-runtime-agent-ecr-image-uri.html');
 });
@@ -212,7 +241,9 @@ describe('remediation', () => {
 
   it('refuses an unverifiable region, writing nothing', () => {
     const role = aRole(scopedRole());
-    const job = fargateJob({ jobDefinitionArn: `arn:aws:batch:eu-south-1:${ACCOUNT}:job-definition/etl:3` });
+    const job = fargateJob({
+      jobDefinitionArn: `arn:aws-cn:batch:cn-north-1:${ACCOUNT}:job-definition/etl:3`,
+    });
     const { assessment, params } = assess(role, { ...facts, jobs: [job] });
     const plan = planRemediation(assessment, role, params, { region: REGION });
     expect(plan.changes).toEqual([]);
