@@ -981,6 +981,7 @@ async function runAudit(argv: readonly string[], io: CommandIo, deps: AuditDepen
           ),
           origins?.get(role.arn),
           facts.template ?? { unknownSecretKeys: new Map() },
+          params,
         ),
       )
     : [];
