@@ -134,7 +134,9 @@ Template (before deploy; no AWS calls):
                             defaults) never prove a grant: their roles are NON_COMPLIANT, naming them.
                             Its ECS task definitions are read unless --discover-ecs-task-definitions false.
   --account ID              AWS::AccountId for the template (default: a placeholder, 000000000000)
-  --region REGION           AWS::Region for the template (default: a placeholder, xx-placeholder-1)
+  --region REGION           AWS::Region for the template (default: a placeholder, xx-placeholder-1), and
+                            the region whose GuardDuty agent repository Fargate definitions pull from
+                            (--guardduty-runtime-monitoring: PlatformCapabilities / RequiresCompatibilities)
   --keys FILE, --assume-aws-managed-keys   KMS keys of secrets and parameters the template does not declare
   --pull-through-cache-rules [REGION=]FILE the account's pull through cache rules, as offline
 Live (read-only: iam:GetAccountAuthorizationDetails, iam:GetPolicy(Version), batch:DescribeJobDefinitions,
