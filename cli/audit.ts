@@ -83,8 +83,8 @@ export const AUDIT_USAGE = `usage: execution-role-check audit [--input FILE [--j
                                   [--keys FILE | --assume-aws-managed-keys] [--pull-through-cache-rules [REGION=]FILE ...]]
                                  [--template FILE ... [--account ID] [--keys FILE | --assume-aws-managed-keys]
                                   [--pull-through-cache-rules [REGION=]FILE ...]]
-                                 [--live [--profile NAME]] [--region REGION]
-                                 [rule parameter flags] [--output table|json|sarif|junit] [--all] [--progress]
+                                 [--live [--profile NAME] [--progress]] [--region REGION]
+                                 [rule parameter flags] [--output table|json|sarif|junit] [--all]
 
 Judges every IAM role of an account as the Config rule does. Exit code: 0 nothing NON_COMPLIANT,
 1 a role is NON_COMPLIANT, 2 the audit could not run (bad flags or files, or AWS calls that failed).
@@ -149,7 +149,7 @@ Live (read-only: iam:GetAccountAuthorizationDetails, iam:GetPolicy(Version), bat
                             or delegated administrator account), or through the role (sts:AssumeRole)
   --profile NAME            a profile of ~/.aws/config (default: the environment)
   --region REGION           the region of job definitions, secrets and parameters (default: the profile's)
-  --progress                report progress on stderr even when it is not a terminal
+  --progress                report progress on stderr even when it is not a terminal (--live only)
 Rule parameters (as the deployed rule's InputParameters):
   --role-name-pattern GLOBS             RoleNamePattern (default ecsTaskExecutionRole)
   --exclude-role-name-pattern GLOBS     ExcludeRoleNamePattern
@@ -851,7 +851,14 @@ async function runAudit(argv: readonly string[], io: CommandIo, deps: AuditDepen
   const live = flags['--live'] === true;
   const fromTemplates = templates.length > 0;
   if (fromTemplates) {
-    for (const flag of ['--input', '--job-definitions', '--task-definitions', '--profile'] as const) {
+    // --progress reports a live audit's reads: a template is judged at once, with nothing to report.
+    for (const flag of [
+      '--input',
+      '--job-definitions',
+      '--task-definitions',
+      '--profile',
+      '--progress',
+    ] as const) {
       if (flags[flag] !== undefined) throw new AuditInputError(`--template and ${flag} exclude each other`);
     }
     if (live) throw new AuditInputError('--template and --live exclude each other');
@@ -877,6 +884,11 @@ async function runAudit(argv: readonly string[], io: CommandIo, deps: AuditDepen
     );
   }
   if (flags['--profile'] !== undefined && !live) throw new AuditInputError('--profile needs --live');
+  if (flags['--progress'] !== undefined && !live) {
+    throw new AuditInputError(
+      '--progress needs --live (offline files are read at once, with nothing to report)',
+    );
+  }
   for (const flag of ['--resource-policies', '--organization-policies'] as const) {
     if (flags[flag] === undefined) continue;
     if (live) throw new AuditInputError(`${flag} is for --input; --live reads the policies itself`);

@@ -1080,6 +1080,16 @@ describe('audit: bad input -> one line on stderr, exit 2', () => {
       '--job-definitions is for --input; --live reads the account instead',
     ],
     ['--profile without --live', [...SAMPLE_FILES, '--profile', 'dev'], '--profile needs --live'],
+    [
+      '--progress without --live',
+      [...SAMPLE_FILES, '--progress'],
+      '--progress needs --live (offline files are read at once, with nothing to report)',
+    ],
+    [
+      '--progress on the sample account',
+      ['--progress'],
+      '--progress needs --live (offline files are read at once, with nothing to report)',
+    ],
     ['a switch with a value', [...SAMPLE_FILES, '--all=yes'], '--all takes no value'],
     [
       'task definitions with their discovery off',
