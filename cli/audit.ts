@@ -108,10 +108,12 @@ Offline (no AWS calls):
   --assume-aws-managed-keys treat every secret and parameter not in --keys as using the AWS managed key
   --pull-through-cache-rules [REGION=]FILE
                             aws ecr describe-pull-through-cache-rules > FILE: the account's cache prefixes,
-                            for the audit's region (--region) or REGION; repeatable. Images of the account's
-                            own registry under a prefix need ecr:BatchImportUpstreamImage and
-                            ecr:CreateRepository (PULL_THROUGH_CACHE). Without it no image is taken for a
-                            cached one, and the audit says so
+                            for the audit's region (--region), or with REGION=FILE for REGION; repeatable.
+                            A file whose name holds "=" before any "/" (us-east-1=rules.json) is given as
+                            ./NAME, else it is read as REGION=FILE. Images of the account's own registry
+                            under a prefix (every image, for a rule whose prefix is ROOT) need
+                            ecr:BatchImportUpstreamImage and ecr:CreateRepository (PULL_THROUGH_CACHE).
+                            Without it no image is taken for a cached one, and the audit says so
   --resource-policies FILE  the policies beyond the role, by ARN: {"ARN": policy | "policy JSON" | null}
                             (null = no policy) for KMS keys (aws kms get-key-policy --policy-name default),
                             secrets (aws secretsmanager get-resource-policy), other accounts' ECR
@@ -380,7 +382,15 @@ async function readCacheRules(
     const region = given.region ?? location.region;
     const path = given.path;
     const where = `--pull-through-cache-rules ${path}`;
-    const rules = pullThroughCacheRulesFrom(await readJson(io, '--pull-through-cache-rules', path), where);
+    // `us-east-1=x.json` meant as a file name reads x.json for us-east-1: say how to name that file.
+    const hint =
+      given.region === undefined
+        ? undefined
+        : `read as REGION=FILE; a file named ${value} is given as ./${value}`;
+    const rules = pullThroughCacheRulesFrom(
+      await readJson(io, '--pull-through-cache-rules', path, hint),
+      where,
+    );
     for (const rule of rules) {
       if (rule.registryId !== undefined && rule.registryId !== location.accountId) {
         throw new AuditInputError(
@@ -427,12 +437,14 @@ async function offlineLayers(files: OfflineFiles, io: CommandIo): Promise<LayerF
   };
 }
 
-async function readJson(io: CommandIo, flag: string, path: string): Promise<unknown> {
+/** A JSON file's content; `hint` follows a file that cannot be read. */
+async function readJson(io: CommandIo, flag: string, path: string, hint?: string): Promise<unknown> {
   let text: string;
   try {
     text = await io.readFile(path);
   } catch (error) {
-    throw new AuditInputError(`${flag} ${path}: cannot read it (${messageOf(error)})`);
+    const more = hint === undefined ? '' : `; ${hint}`;
+    throw new AuditInputError(`${flag} ${path}: cannot read it (${messageOf(error)})${more}`);
   }
   return parseJsonFile(text, flag, path);
 }
