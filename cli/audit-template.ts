@@ -15,7 +15,14 @@ import {
   unreadableTrustMessage,
   unverifiableMessage,
 } from '../lib/findings/render';
-import { extractTemplateFacts, parseTemplate, TemplateParseError, type TemplateFacts } from '../lib/template';
+import type { RuleParameters } from '../lib/parameters';
+import {
+  extractTemplateFacts,
+  parseTemplate,
+  PLACEHOLDERS,
+  TemplateParseError,
+  type TemplateFacts,
+} from '../lib/template';
 import type { UnknownAt } from '../lib/template';
 import { AuditInputError, messageOf } from './audit-input';
 import type { AuditRow } from './audit-report';
@@ -48,6 +55,12 @@ export async function readTemplates(
 }
 
 const UNKNOWN_PROBLEM = 'is not determined by the template, so no grant can be proven for it';
+const UNKNOWN_PLATFORM_PROBLEM =
+  'is not determined by the template, so whether it runs on Fargate (and pulls the GuardDuty agent ' +
+  'sidecar) cannot be known';
+const PLACEHOLDER_REGION_PROBLEM =
+  'is a placeholder: the GuardDuty agent repository is per region, so the sidecar pull cannot be checked ' +
+  'until the template audit is given its region (--region REGION)';
 
 function unknownsText(unknowns: readonly UnknownAt[]): string {
   return unknowns.map((unknown) => `${unknown.path}: ${unknown.reason}`).join('; ');
@@ -62,6 +75,7 @@ export function failTemplateUnknownsClosed(
   row: AuditRow,
   origin: TemplateRoleOrigin | undefined,
   template: Pick<TemplateAccount, 'unknownSecretKeys'>,
+  params: Pick<RuleParameters, 'guardDutyRuntimeMonitoring'>,
 ): AuditRow {
   if (origin === undefined || row.compliance === 'NOT_APPLICABLE') return row;
   const unreadable = (policyName: string, unknowns: readonly UnknownAt[], whole: boolean): Finding => {
@@ -88,6 +102,24 @@ export function failTemplateUnknownsClosed(
   };
   const named = new Set<string>();
   const findings: Finding[] = row.findings.map((finding) => {
+    // No --region: the Fargate consumers' region is the placeholder, which no table row can match.
+    if (
+      finding.reason.kind === 'unverifiable' &&
+      finding.id === 'GUARDDUTY_AGENT_IMAGE' &&
+      finding.reason.subject === PLACEHOLDERS.region
+    ) {
+      const { subject } = finding.reason;
+      return {
+        ...finding,
+        reason: { ...finding.reason, problem: PLACEHOLDER_REGION_PROBLEM },
+        message: unverifiableMessage(
+          undefined,
+          `The region ${subject}`,
+          PLACEHOLDER_REGION_PROBLEM,
+          finding.neededBy,
+        ),
+      };
+    }
     if (finding.reason.kind === 'unverifiable' && finding.id === 'KMS_DECRYPT') {
       const reason = template.unknownSecretKeys.get(finding.reason.subject);
       if (reason === undefined) return finding;
@@ -125,12 +157,16 @@ export function failTemplateUnknownsClosed(
   }
   for (const { consumer, unknownNeeds } of origin.consumers) {
     for (const need of unknownNeeds) {
+      // Without GuardDuty Runtime Monitoring, whether it runs on Fargate asks nothing of the role.
+      const platform = need.id === 'GUARDDUTY_AGENT_IMAGE';
+      if (platform && !params.guardDutyRuntimeMonitoring) continue;
       const subject = `${need.path} (${need.reason})`;
+      const problem = platform ? UNKNOWN_PLATFORM_PROBLEM : UNKNOWN_PROBLEM;
       findings.push({
         id: need.id,
-        reason: { kind: 'unverifiable', subject, problem: UNKNOWN_PROBLEM },
+        reason: { kind: 'unverifiable', subject, problem },
         neededBy: [consumer],
-        message: unverifiableMessage(undefined, subject, UNKNOWN_PROBLEM, [consumer]),
+        message: unverifiableMessage(undefined, subject, problem, [consumer]),
       });
     }
   }

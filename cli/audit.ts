@@ -83,8 +83,8 @@ export const AUDIT_USAGE = `usage: execution-role-check audit [--input FILE [--j
                                   [--keys FILE | --assume-aws-managed-keys] [--pull-through-cache-rules [REGION=]FILE ...]]
                                  [--template FILE ... [--account ID] [--keys FILE | --assume-aws-managed-keys]
                                   [--pull-through-cache-rules [REGION=]FILE ...]]
-                                 [--live [--profile NAME]] [--region REGION]
-                                 [rule parameter flags] [--output table|json|sarif|junit] [--all] [--progress]
+                                 [--live [--profile NAME] [--progress]] [--region REGION]
+                                 [rule parameter flags] [--output table|json|sarif|junit] [--all]
 
 Judges every IAM role of an account as the Config rule does. Exit code: 0 nothing NON_COMPLIANT,
 1 a role is NON_COMPLIANT, 2 the audit could not run (bad flags or files, or AWS calls that failed).
@@ -108,10 +108,12 @@ Offline (no AWS calls):
   --assume-aws-managed-keys treat every secret and parameter not in --keys as using the AWS managed key
   --pull-through-cache-rules [REGION=]FILE
                             aws ecr describe-pull-through-cache-rules > FILE: the account's cache prefixes,
-                            for the audit's region (--region) or REGION; repeatable. Images of the account's
-                            own registry under a prefix need ecr:BatchImportUpstreamImage and
-                            ecr:CreateRepository (PULL_THROUGH_CACHE). Without it no image is taken for a
-                            cached one, and the audit says so
+                            for the audit's region (--region), or with REGION=FILE for REGION; repeatable.
+                            A file whose name holds "=" before any "/" (us-east-1=rules.json) is given as
+                            ./NAME, else it is read as REGION=FILE. Images of the account's own registry
+                            under a prefix (every image, for a rule whose prefix is ROOT) need
+                            ecr:BatchImportUpstreamImage and ecr:CreateRepository (PULL_THROUGH_CACHE).
+                            Without it no image is taken for a cached one, and the audit says so
   --resource-policies FILE  the policies beyond the role, by ARN: {"ARN": policy | "policy JSON" | null}
                             (null = no policy) for KMS keys (aws kms get-key-policy --policy-name default),
                             secrets (aws secretsmanager get-resource-policy), other accounts' ECR
@@ -134,7 +136,9 @@ Template (before deploy; no AWS calls):
                             defaults) never prove a grant: their roles are NON_COMPLIANT, naming them.
                             Its ECS task definitions are read unless --discover-ecs-task-definitions false.
   --account ID              AWS::AccountId for the template (default: a placeholder, 000000000000)
-  --region REGION           AWS::Region for the template (default: a placeholder, xx-placeholder-1)
+  --region REGION           AWS::Region for the template (default: a placeholder, xx-placeholder-1), and
+                            the region whose GuardDuty agent repository Fargate definitions pull from
+                            (--guardduty-runtime-monitoring: PlatformCapabilities / RequiresCompatibilities)
   --keys FILE, --assume-aws-managed-keys   KMS keys of secrets and parameters the template does not declare
   --pull-through-cache-rules [REGION=]FILE the account's pull through cache rules, as offline
 Live (read-only: iam:GetAccountAuthorizationDetails, iam:GetPolicy(Version), batch:DescribeJobDefinitions,
@@ -147,7 +151,7 @@ Live (read-only: iam:GetAccountAuthorizationDetails, iam:GetPolicy(Version), bat
                             or delegated administrator account), or through the role (sts:AssumeRole)
   --profile NAME            a profile of ~/.aws/config (default: the environment)
   --region REGION           the region of job definitions, secrets and parameters (default: the profile's)
-  --progress                report progress on stderr even when it is not a terminal
+  --progress                report progress on stderr even when it is not a terminal (--live only)
 Rule parameters (as the deployed rule's InputParameters):
   --role-name-pattern GLOBS             RoleNamePattern (default ecsTaskExecutionRole)
   --exclude-role-name-pattern GLOBS     ExcludeRoleNamePattern
@@ -378,7 +382,15 @@ async function readCacheRules(
     const region = given.region ?? location.region;
     const path = given.path;
     const where = `--pull-through-cache-rules ${path}`;
-    const rules = pullThroughCacheRulesFrom(await readJson(io, '--pull-through-cache-rules', path), where);
+    // `us-east-1=x.json` meant as a file name reads x.json for us-east-1: say how to name that file.
+    const hint =
+      given.region === undefined
+        ? undefined
+        : `read as REGION=FILE; a file named ${value} is given as ./${value}`;
+    const rules = pullThroughCacheRulesFrom(
+      await readJson(io, '--pull-through-cache-rules', path, hint),
+      where,
+    );
     for (const rule of rules) {
       if (rule.registryId !== undefined && rule.registryId !== location.accountId) {
         throw new AuditInputError(
@@ -425,12 +437,14 @@ async function offlineLayers(files: OfflineFiles, io: CommandIo): Promise<LayerF
   };
 }
 
-async function readJson(io: CommandIo, flag: string, path: string): Promise<unknown> {
+/** A JSON file's content; `hint` follows a file that cannot be read. */
+async function readJson(io: CommandIo, flag: string, path: string, hint?: string): Promise<unknown> {
   let text: string;
   try {
     text = await io.readFile(path);
   } catch (error) {
-    throw new AuditInputError(`${flag} ${path}: cannot read it (${messageOf(error)})`);
+    const more = hint === undefined ? '' : `; ${hint}`;
+    throw new AuditInputError(`${flag} ${path}: cannot read it (${messageOf(error)})${more}`);
   }
   return parseJsonFile(text, flag, path);
 }
@@ -849,7 +863,14 @@ async function runAudit(argv: readonly string[], io: CommandIo, deps: AuditDepen
   const live = flags['--live'] === true;
   const fromTemplates = templates.length > 0;
   if (fromTemplates) {
-    for (const flag of ['--input', '--job-definitions', '--task-definitions', '--profile'] as const) {
+    // --progress reports a live audit's reads: a template is judged at once, with nothing to report.
+    for (const flag of [
+      '--input',
+      '--job-definitions',
+      '--task-definitions',
+      '--profile',
+      '--progress',
+    ] as const) {
       if (flags[flag] !== undefined) throw new AuditInputError(`--template and ${flag} exclude each other`);
     }
     if (live) throw new AuditInputError('--template and --live exclude each other');
@@ -875,6 +896,11 @@ async function runAudit(argv: readonly string[], io: CommandIo, deps: AuditDepen
     );
   }
   if (flags['--profile'] !== undefined && !live) throw new AuditInputError('--profile needs --live');
+  if (flags['--progress'] !== undefined && !live) {
+    throw new AuditInputError(
+      '--progress needs --live (offline files are read at once, with nothing to report)',
+    );
+  }
   for (const flag of ['--resource-policies', '--organization-policies'] as const) {
     if (flags[flag] === undefined) continue;
     if (live) throw new AuditInputError(`${flag} is for --input; --live reads the policies itself`);
@@ -981,6 +1007,7 @@ async function runAudit(argv: readonly string[], io: CommandIo, deps: AuditDepen
           ),
           origins?.get(role.arn),
           facts.template ?? { unknownSecretKeys: new Map() },
+          params,
         ),
       )
     : [];

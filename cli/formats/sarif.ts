@@ -146,14 +146,21 @@ function ruleFor(id: string): SarifRule {
   const title = entry?.title ?? id;
   const description = entry?.description ?? `The execution role does not meet requirement ${id}.`;
   const helpUri = entry?.specUrl ?? SPEC_URL;
+  // The link's own title (an ECS, ECR, GuardDuty or IAM page for needs the Batch page does not list).
+  const see = entry
+    ? {
+        text: `See ${entry.specTitle} in the AWS documentation: ${helpUri}`,
+        markdown: `See [${entry.specTitle}](${helpUri}) in the AWS documentation.`,
+      }
+    : { text: `See ${helpUri}`, markdown: `See <${helpUri}>.` };
   return {
     id,
     name: pascalCase(id),
     shortDescription: { text: title },
     fullDescription: { text: description },
     help: {
-      text: `${description} See ${helpUri}`,
-      markdown: `${description}\n\nSee [the AWS Batch execution IAM role](${helpUri}).`,
+      text: `${description} ${see.text}`,
+      markdown: `${description}\n\n${see.markdown}`,
     },
     helpUri,
     defaultConfiguration: { level: 'error' },

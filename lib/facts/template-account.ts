@@ -362,6 +362,8 @@ const WHOLE_REFERENCES = new Set([
 
 /** The requirement an unknown field of a definition belongs to. */
 function needIdOf(path: string): FindingId {
+  // Whether it runs on Fargate: only GuardDuty's sidecar depends on it (dropped when the switch is off).
+  if (/^(platformCapabilities|requiresCompatibilities)\b/.test(path)) return 'GUARDDUTY_AGENT_IMAGE';
   if (path.includes('repositoryCredentials')) return 'REGISTRY_CREDENTIALS';
   if (path.includes('environmentFiles')) return 'ENVIRONMENT_FILES';
   if (path.includes('firelensConfiguration')) return 'FIRELENS_CONFIG';

@@ -44,6 +44,14 @@ export const SPEC_SECTIONS = [
 /** One of SPEC_SECTIONS. */
 export type SpecSection = (typeof SPEC_SECTIONS)[number];
 
+/** What each section is about, as the README table's "Spec section" column names its link. */
+export const SPEC_SECTION_TITLES: Readonly<Record<SpecSection, string>> = {
+  'execution-IAM-role': 'execution role',
+  'create-execution-role': 'creating the role',
+  'execution-private-auth': 'private registry auth',
+  'execution-secrets': 'Batch secrets',
+};
+
 /**
  * What the remediation does about a finding whose reason is `when`: add the ecs-tasks trust statement,
  * attach AmazonECSTaskExecutionRolePolicy, or grant the finding's action on its resource in the owned
@@ -61,8 +69,12 @@ export interface FindingDefinition {
   readonly section: SpecSection;
   /** Where AWS states the need: `SPEC_URL#section`, or `docUrl` for a need the Batch page does not list. */
   readonly specUrl: string;
+  /** What `specUrl` is about, as its link text (README table, SARIF help): the section's or `docTitle`. */
+  readonly specTitle: string;
   /** The AWS page that states a need the Batch page does not list. */
   readonly docUrl?: string;
+  /** `docUrl`'s link text. */
+  readonly docTitle?: string;
   readonly description: string;
   /**
    * Place in the annotation, lower first: what breaks every job before what breaks some, hardening last.
@@ -80,10 +92,16 @@ export interface FindingDefinition {
 /** Where an explicitly denied finding goes in the annotation when its own priority is lower. */
 export const EXPLICIT_DENY_PRIORITY = 3;
 
-type Definition = Omit<FindingDefinition, 'specUrl'>;
+/** A definition as written: a page of its own (`docUrl`) always comes with its link text. */
+type Definition = Omit<FindingDefinition, 'specUrl' | 'specTitle' | 'docUrl' | 'docTitle'> &
+  (
+    | { readonly docUrl?: undefined; readonly docTitle?: undefined }
+    | { readonly docUrl: string; readonly docTitle: string }
+  );
 const define = (definition: Definition): FindingDefinition => ({
   ...definition,
   specUrl: definition.docUrl ?? `${SPEC_URL}#${definition.section}`,
+  specTitle: definition.docTitle ?? SPEC_SECTION_TITLES[definition.section],
 });
 
 /** The annotation of an ECS need: a value that names nothing fetchable, or the finding's own sentence. */
@@ -185,6 +203,7 @@ export const FINDINGS: Readonly<Record<FindingId, FindingDefinition>> = {
   LOG_GROUP_CREATION: define({
     title: 'Log groups the awslogs driver creates',
     section: 'execution-IAM-role',
+    docTitle: 'awslogs driver',
     docUrl:
       'https://docs.aws.amazon.com/batch/latest/userguide/using_awslogs.html#create_awslogs_logdriver_options',
     description:
@@ -198,6 +217,7 @@ export const FINDINGS: Readonly<Record<FindingId, FindingDefinition>> = {
   ENVIRONMENT_FILES: define({
     title: 'Environment files in S3 readable (ECS)',
     section: 'execution-IAM-role',
+    docTitle: 'environment files',
     docUrl: 'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/use-environment-file.html',
     description:
       's3:GetObject on each environmentFiles object (arn:aws:s3:::BUCKET/KEY) and s3:GetBucketLocation on its ' +
@@ -210,6 +230,7 @@ export const FINDINGS: Readonly<Record<FindingId, FindingDefinition>> = {
   FIRELENS_CONFIG: define({
     title: 'FireLens configuration file in S3 readable (ECS)',
     section: 'execution-IAM-role',
+    docTitle: 'FireLens',
     docUrl: 'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/firelens-taskdef.html',
     description:
       'With firelensConfiguration.options config-file-type "s3", s3:GetObject on the config-file-value object ' +
@@ -221,6 +242,7 @@ export const FINDINGS: Readonly<Record<FindingId, FindingDefinition>> = {
   GMSA_CREDENTIAL_SPECS: define({
     title: 'gMSA credential specs readable (ECS)',
     section: 'execution-IAM-role',
+    docTitle: 'gMSA',
     docUrl: 'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/linux-gmsa.html',
     description:
       'For each credentialSpecs entry (credentialspec:ARN or credentialspecdomainless:ARN; or credentialspec:ARN ' +
@@ -234,6 +256,7 @@ export const FINDINGS: Readonly<Record<FindingId, FindingDefinition>> = {
   FSX_WINDOWS_CREDENTIALS: define({
     title: 'FSx for Windows File Server volumes usable (ECS)',
     section: 'execution-IAM-role',
+    docTitle: 'FSx for Windows volumes',
     docUrl: 'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/wfsx-volumes.html',
     description:
       'For each fsxWindowsFileServerVolumeConfiguration: secretsmanager:GetSecretValue or ssm:GetParameters on ' +
@@ -246,6 +269,7 @@ export const FINDINGS: Readonly<Record<FindingId, FindingDefinition>> = {
   TRUST_SOURCE_ARN: define({
     title: 'Trust aws:SourceArn not limited to one cluster',
     section: 'execution-IAM-role',
+    docTitle: 'ECS task roles, confused deputy',
     docUrl: 'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html',
     description:
       'No statement trusting ecs-tasks.amazonaws.com limits aws:SourceArn to a specific cluster (or other ECS ' +
@@ -260,6 +284,7 @@ export const FINDINGS: Readonly<Record<FindingId, FindingDefinition>> = {
   PULL_THROUGH_CACHE: define({
     title: 'Images pulled through an ECR pull through cache',
     section: 'execution-IAM-role',
+    docTitle: 'pull through cache IAM',
     docUrl: 'https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache-iam.html',
     description:
       'ecr:BatchImportUpstreamImage and ecr:CreateRepository on each cache repository ' +
@@ -274,6 +299,7 @@ export const FINDINGS: Readonly<Record<FindingId, FindingDefinition>> = {
   CROSS_ACCOUNT_IMAGE: define({
     title: "Images in another account's registry",
     section: 'execution-IAM-role',
+    docTitle: 'cross-account repository policy',
     docUrl:
       'https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-policy-examples.html#IAM_allow_other_accounts',
     description:
@@ -287,6 +313,7 @@ export const FINDINGS: Readonly<Record<FindingId, FindingDefinition>> = {
   GUARDDUTY_AGENT_IMAGE: define({
     title: 'GuardDuty Runtime Monitoring sidecar (opt-in)',
     section: 'execution-IAM-role',
+    docTitle: 'GuardDuty Fargate prerequisites',
     docUrl: 'https://docs.aws.amazon.com/guardduty/latest/ug/prereq-runtime-monitoring-ecs-support.html',
     description:
       'With GuardDutyRuntimeMonitoring, each Fargate job or task definition pulls the GuardDuty agent sidecar ' +
@@ -316,6 +343,7 @@ export const FINDINGS: Readonly<Record<FindingId, FindingDefinition>> = {
   LAYER_UNREADABLE: define({
     title: 'Every policy on the other side readable',
     section: 'execution-secrets',
+    docTitle: 'cross-account evaluation',
     docUrl:
       'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html',
     description:

@@ -451,11 +451,14 @@ function jobDefinitionOf(resource: Declared, resolved: ResolvedProperty): MaybeU
   const container = resolved(resource, 'ContainerProperties');
   const ecs = resolved(resource, 'EcsProperties');
   const nodes = resolved(resource, 'NodeProperties');
+  const platforms = resolved(resource, 'PlatformCapabilities');
   return {
     jobDefinitionName: name === undefined ? resource.logicalId : asText(name),
     revision: 1,
     status: 'ACTIVE',
     ...(type !== undefined && { type: asText(type) }),
+    // Whether it runs on Fargate (GuardDuty's sidecar); absent, Batch takes EC2.
+    ...(platforms !== undefined && { platformCapabilities: listAt(platforms).map(asText) }),
     ...(container !== undefined && { containerProperties: containerOf(container, true) }),
     ...(ecs !== undefined && { ecsProperties: ecsPropertiesOf(ecs) }),
     ...(nodes !== undefined && {
@@ -482,11 +485,14 @@ function taskDefinitionOf(resource: Declared, resolved: ResolvedProperty): Maybe
   const family = resolved(resource, 'Family');
   const role = resolved(resource, 'ExecutionRoleArn');
   const volumes = resolved(resource, 'Volumes');
+  const compatibilities = resolved(resource, 'RequiresCompatibilities');
   return {
     family: family === undefined ? resource.logicalId : asText(family),
     revision: 1,
     status: 'ACTIVE',
     ...(role !== undefined && { executionRoleArn: asText(role) }),
+    // Whether it can run on Fargate (GuardDuty's sidecar), as the API's `requiresCompatibilities`.
+    ...(compatibilities !== undefined && { requiresCompatibilities: listAt(compatibilities).map(asText) }),
     containerDefinitions: listAt(resolved(resource, 'ContainerDefinitions')).map((container) => ({
       ...containerOf(container, false),
       ...ecsContainerFieldsOf(container),

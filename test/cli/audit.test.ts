@@ -824,6 +824,42 @@ describe('audit --pull-through-cache-rules', () => {
     expect(byName.get('python-jobs-execution')?.compliance).toBe(compliance);
   });
 
+  it.each<[string, string, Compliance]>([
+    // The sample's rules, in a file literally named like REGION=FILE.
+    [
+      './eu-west-1=rules.json: a file of that name, for the audit region',
+      './eu-west-1=rules.json',
+      'NON_COMPLIANT',
+    ],
+    ['eu-west-1=rules.json: the file rules.json, for eu-west-1', 'eu-west-1=rules.json', 'COMPLIANT'],
+  ])('%s', async (_case, value, compliance) => {
+    // Arrange
+    const rules = readFileSync(CACHE_RULES, 'utf8');
+    const files = { './eu-west-1=rules.json': rules, 'rules.json': rules };
+
+    // Act
+    const { code, byName } = await auditJson([...offline, '--pull-through-cache-rules', value], { files });
+
+    // Assert
+    expect(code).toBe(1);
+    expect(byName.get('python-jobs-execution')?.compliance).toBe(compliance);
+  });
+
+  it('REGION=FILE whose FILE cannot be read names the ./NAME escape, exit 2', async () => {
+    // Act
+    const { code, stderr } = await audit([
+      ...offline,
+      '--pull-through-cache-rules',
+      'us-east-1=no-such.json',
+    ]);
+
+    // Assert
+    expect(code).toBe(2);
+    expect(stderr).toMatch(
+      /^execution-role-check audit: --pull-through-cache-rules no-such\.json: cannot read it \(.*\); read as REGION=FILE; a file named us-east-1=no-such\.json is given as \.\/us-east-1=no-such\.json\n$/,
+    );
+  });
+
   it('reads a bare array of rules, and a ROOT rule caches every repository', async () => {
     const { byName } = await auditJson([...offline, '--pull-through-cache-rules', 'root.json'], {
       files: { 'root.json': JSON.stringify([{ ecrRepositoryPrefix: 'ROOT' }]) },
@@ -1080,6 +1116,16 @@ describe('audit: bad input -> one line on stderr, exit 2', () => {
       '--job-definitions is for --input; --live reads the account instead',
     ],
     ['--profile without --live', [...SAMPLE_FILES, '--profile', 'dev'], '--profile needs --live'],
+    [
+      '--progress without --live',
+      [...SAMPLE_FILES, '--progress'],
+      '--progress needs --live (offline files are read at once, with nothing to report)',
+    ],
+    [
+      '--progress on the sample account',
+      ['--progress'],
+      '--progress needs --live (offline files are read at once, with nothing to report)',
+    ],
     ['a switch with a value', [...SAMPLE_FILES, '--all=yes'], '--all takes no value'],
     [
       'task definitions with their discovery off',

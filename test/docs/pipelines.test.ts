@@ -77,3 +77,20 @@ describe('docs/examples/github-actions.yml', () => {
     expect(existsSync(join(ROOT, 'docs', 'ci.md'))).toBe(true);
   });
 });
+
+describe('--pull-through-cache-rules in --help and README.md', () => {
+  const readme = read('README.md').replace(/\s+/g, ' ');
+  const help = AUDIT_USAGE.replace(/\s+/g, ' ');
+
+  it.each<[string, RegExp]>([
+    ['the REGION=FILE form', /--pull-through-cache-rules (\[REGION=\]FILE|REGION=FILE)/],
+    [
+      'the ./NAME escape of a file named like REGION=FILE',
+      /us-east-1=rules\.json.*\.\/(NAME|us-east-1=rules\.json)/,
+    ],
+    ['the ROOT prefix caching every repository', /\bROOT\b/],
+  ])('both describe %s', (_what, pattern) => {
+    expect(help).toMatch(pattern);
+    expect(readme).toMatch(pattern);
+  });
+});

@@ -264,9 +264,12 @@ describe('README.md', () => {
     expect([...rows.keys()].sort()).toEqual([...FINDING_IDS].sort());
   });
 
-  it.each(FINDING_IDS.map((id) => [id]))('%s links to its spec section', (id) => {
-    expect(rows.get(id)?.join(' ')).toContain(`(${FINDINGS[id].specUrl})`);
-  });
+  it.each(FINDING_IDS.map((id) => [id]))(
+    '%s links to its spec section, named as the registry names it',
+    (id) => {
+      expect(rows.get(id)?.join(' ')).toContain(`[${FINDINGS[id].specTitle}](${FINDINGS[id].specUrl})`);
+    },
+  );
 
   it.each(FINDING_IDS.map((id) => [id]))('%s shows the annotation the rule really writes', (id) => {
     const { annotation, ids } = annotationFor(SCENARIOS[id]);

@@ -203,6 +203,71 @@ describe('the built CLI on broken or unknowable templates', () => {
   });
 });
 
+describe('the built CLI: --template with --guardduty-runtime-monitoring', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'template-guardduty-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** A Fargate job definition whose role grants only the registry token and its logs. */
+  const FARGATE_STACK = [
+    'Resources:',
+    '  ExecRole:',
+    '    Type: AWS::IAM::Role',
+    '    Properties:',
+    '      RoleName: app-execution',
+    '      AssumeRolePolicyDocument:',
+    '        Statement:',
+    '          - { Effect: Allow, Principal: { Service: ecs-tasks.amazonaws.com }, Action: sts:AssumeRole }',
+    '      Policies:',
+    '        - PolicyName: base',
+    '          PolicyDocument:',
+    '            Statement:',
+    '              - { Effect: Allow, Action: ecr:GetAuthorizationToken, Resource: "*" }',
+    '              - { Effect: Allow, Action: [logs:CreateLogStream, logs:PutLogEvents], Resource: "*" }',
+    '  Job:',
+    '    Type: AWS::Batch::JobDefinition',
+    '    Properties:',
+    '      JobDefinitionName: job',
+    '      Type: container',
+    '      PlatformCapabilities: [FARGATE]',
+    '      ContainerProperties:',
+    '        Image: public.ecr.aws/docker/library/busybox:latest',
+    '        ExecutionRoleArn: !GetAtt ExecRole.Arn',
+    '',
+  ].join('\n');
+
+  it.each<[string, string[], number, string[]]>([
+    [
+      "switch on: the sidecar pull from the region's GuardDuty account",
+      ['--guardduty-runtime-monitoring'],
+      1,
+      [
+        'GUARDDUTY_AGENT_IMAGE ecr:BatchCheckLayerAvailability arn:aws:ecr:eu-west-1:694911143906:repository/aws-guardduty-agent-fargate',
+        'GUARDDUTY_AGENT_IMAGE ecr:GetDownloadUrlForLayer arn:aws:ecr:eu-west-1:694911143906:repository/aws-guardduty-agent-fargate',
+        'GUARDDUTY_AGENT_IMAGE ecr:BatchGetImage arn:aws:ecr:eu-west-1:694911143906:repository/aws-guardduty-agent-fargate',
+      ],
+    ],
+    ['switch off: nothing missing', [], 0, []],
+  ])('%s', (_name, flags, code, findings) => {
+    // Arrange
+    const path = join(dir, 'fargate.yaml');
+    writeFileSync(path, FARGATE_STACK);
+
+    // Act
+    const result = run('--template', path, '--region', 'eu-west-1', ...flags, '--output', 'json');
+
+    // Assert
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(code);
+    const [role] = JSON.parse(result.stdout) as AuditRoleJson[];
+    expect(role?.findings.map((finding) => `${finding.id} ${finding.action} ${finding.resource}`)).toEqual(
+      findings,
+    );
+  });
+});
+
 describe('the sample stack judged from the template and from the same account in moto_server', () => {
   let moto: MotoServer;
   beforeAll(async () => {

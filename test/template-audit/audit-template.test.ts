@@ -393,6 +393,12 @@ describe('audit --template: bad input and nothing to judge', () => {
       '--template and --live exclude each other',
     ],
     [
+      '--template with --progress (nothing read slowly to report)',
+      ['--template', SAMPLE, '--progress'],
+      {},
+      '--template and --progress exclude each other',
+    ],
+    [
       'an account id that is not one',
       ['--template', SAMPLE, '--account', '12345'],
       {},

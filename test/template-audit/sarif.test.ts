@@ -1,6 +1,7 @@
 import type { JudgedRole } from '../../cli/formats/judged-role';
 import { fileUri, SARIF_SCHEMA, toSarif, type SarifLog } from '../../cli/formats/sarif';
-import { SPEC_URL } from '../../lib/findings/registry';
+import type { FindingId } from '../../lib/core/model';
+import { FINDING_IDS, FINDINGS, SPEC_URL } from '../../lib/findings/registry';
 import { sarifProblems } from './sarif-schema';
 import { judgeSample } from './support';
 
@@ -151,6 +152,63 @@ describe('toSarif: account audits and edge cases', () => {
 
     // Assert
     expect(rule).toMatchObject({ id: 'TEMPLATE_UNKNOWN', name: 'TemplateUnknown', helpUri: SPEC_URL });
+    // No page title is known for it: the link alone, never a page it may not be.
+    expect(rule?.help.text.endsWith(` See ${SPEC_URL}`)).toBe(true);
+    expect(rule?.help.markdown?.endsWith(`\n\nSee <${SPEC_URL}>.`)).toBe(true);
+  });
+
+  it.each<[FindingId, string, string]>([
+    // [finding id, the page's link text, the page]
+    ['TRUST_ECS_TASKS', 'execution role', `${SPEC_URL}#execution-IAM-role`],
+    ['SECRETS_MANAGER', 'Batch secrets', `${SPEC_URL}#execution-secrets`],
+    [
+      'ENVIRONMENT_FILES',
+      'environment files',
+      'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/use-environment-file.html',
+    ],
+    [
+      'PULL_THROUGH_CACHE',
+      'pull through cache IAM',
+      'https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache-iam.html',
+    ],
+    [
+      'GUARDDUTY_AGENT_IMAGE',
+      'GuardDuty Fargate prerequisites',
+      'https://docs.aws.amazon.com/guardduty/latest/ug/prereq-runtime-monitoring-ecs-support.html',
+    ],
+    [
+      'LAYER_UNREADABLE',
+      'cross-account evaluation',
+      'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html',
+    ],
+  ])('%s: the rule help names the page it links (%s)', (id, title, url) => {
+    // Act
+    const [rule] =
+      toSarif([accountRole({ findings: [{ id, message: 'x' }] })]).runs[0]?.tool.driver.rules ?? [];
+
+    // Assert
+    expect(rule?.helpUri).toBe(url);
+    expect(rule?.help.markdown).toBe(
+      `${FINDINGS[id].description}\n\nSee [${title}](${url}) in the AWS documentation.`,
+    );
+    expect(rule?.help.text).toBe(`${FINDINGS[id].description} See ${title} in the AWS documentation: ${url}`);
+  });
+
+  it('no rule help calls an ECS, ECR, GuardDuty or IAM page the Batch one', () => {
+    // Act
+    const log = toSarif([accountRole({ findings: FINDING_IDS.map((id) => ({ id, message: 'x' })) })]);
+    const rules = log.runs[0]?.tool.driver.rules ?? [];
+
+    // Assert
+    expect(rules).toHaveLength(FINDING_IDS.length);
+    for (const rule of rules) {
+      const see = /\n\nSee \[([^\]]+)\]\(([^)]+)\) in the AWS documentation\.$/.exec(
+        rule.help.markdown ?? '',
+      );
+      expect(see?.[2]).toBe(rule.helpUri);
+      // An ECS, ECR, GuardDuty or IAM page is named as itself.
+      if (!rule.helpUri.startsWith(SPEC_URL)) expect(see?.[1]).not.toMatch(/Batch|execution role/);
+    }
   });
 
   it.each<[string, string]>([
