@@ -319,7 +319,7 @@ describe('audit --template --guardduty-runtime-monitoring', () => {
     // Act
     const result = await judged(stack(['PlatformCapabilities: [FARGATE]'], []), [
       '--region',
-      'ap-northeast-1',
+      'cn-north-1',
       '--guardduty-runtime-monitoring',
     ]);
 
@@ -328,7 +328,7 @@ describe('audit --template --guardduty-runtime-monitoring', () => {
     expect(result.findings.map((finding) => [finding.id, finding.message])).toEqual([
       [
         'GUARDDUTY_AGENT_IMAGE',
-        expect.stringMatching(/^ap-northeast-1 has no GuardDuty agent repository account in the table/),
+        expect.stringMatching(/^cn-north-1 has no GuardDuty agent repository account in the table/),
       ],
     ]);
   });
