@@ -3,10 +3,6 @@
  * needs logs:CreateLogGroup, which AmazonECSTaskExecutionRolePolicy does not grant, on the resource AWS
  * evaluates: `arn:...:logs:REGION:ACCOUNT:log-group:NAME:log-stream:`.
  */
-import { indexUsage } from '../../lib/facts/gather';
-import { DEFAULT_RULE_PARAMETERS } from '../../lib/parameters';
-import { applyPlanToSnapshot, planRemediation } from '../../lib/remediation/plan';
-import { assessRole } from '../../lib/rule/assess-role';
 import type {
   BatchJobDefinition,
   ContainerLike,
@@ -21,14 +17,13 @@ import {
   aRole,
   aTaskDefinition,
   deny,
-  LOCATION,
   OTHER_ACCOUNT,
   policy,
   REGION,
   ROLE_ARN,
   type StatementJson,
 } from '../builders';
-import { assess } from '../remediation/support';
+import { type Consumers, expectRepairedCompliant, findingLine, findingsOf, planFor } from './support';
 
 const GROUP = '/batch/etl';
 const ARN = `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${GROUP}:log-stream:`;
@@ -38,29 +33,11 @@ const creating = (options: Record<string, string> = {}): LogConfiguration => ({
 });
 
 /** The LOG_GROUP_CREATION findings of the default role with `grants` against the consumers given. */
-function findings(
-  consumers: { jobs?: BatchJobDefinition[]; tasks?: EcsTaskDefinition[] },
-  ...grants: StatementJson[]
-): string[] {
+function findings(consumers: Consumers, ...grants: StatementJson[]): string[] {
   const role = aRole(grants.length > 0 ? { inline: { logs: policy(...grants) } } : {});
-  const usage = indexUsage(
-    { jobDefinitions: consumers.jobs ?? [], taskDefinitions: consumers.tasks ?? [] },
-    LOCATION,
-  );
-  const assessment = assessRole(
-    role,
-    usage,
-    new Map(),
-    { ...DEFAULT_RULE_PARAMETERS, discoverEcsTaskDefinitions: true },
-    LOCATION,
-  );
-  if (!assessment.applicable) throw new Error(assessment.reason);
-  return assessment.evaluation.findings
+  return findingsOf(role, consumers)
     .filter((finding) => finding.id === 'LOG_GROUP_CREATION')
-    .map(
-      (finding) =>
-        `${finding.resource ?? ''} ${finding.reason.kind} ${finding.neededBy.map((c) => c.name).join(',')}`,
-    );
+    .map((finding) => findingLine(finding, ['resource', 'reason', 'consumers']));
 }
 
 const job = (logConfiguration?: LogConfiguration): BatchJobDefinition =>
@@ -173,11 +150,9 @@ describe('remediation', () => {
     // Arrange
     const role = aRole();
     const facts = { jobs: [job(creating())] };
-    const { assessment, params } = assess(role, facts);
 
     // Act
-    const plan = planRemediation(assessment, role, params, { region: REGION });
-    const repaired = applyPlanToSnapshot(role, plan.changes);
+    const plan = planFor(role, facts);
 
     // Assert
     expect(plan.refusals).toEqual([]);
@@ -187,15 +162,12 @@ describe('remediation', () => {
         added: [{ action: 'logs:CreateLogGroup', resource: ARN }],
       }),
     ]);
-    const after = assess(repaired, facts).assessment;
-    expect(after.applicable && after.evaluation.compliance).toBe('COMPLIANT');
-    expect(planRemediation(after, repaired, params, { region: REGION }).changes).toEqual([]);
+    expectRepairedCompliant(role, plan, facts);
   });
 
   it('refuses when a Deny blocks it, writing nothing', () => {
     const role = aRole({ inline: { 'no-groups': policy(deny('logs:CreateLogGroup')) } });
-    const { assessment, params } = assess(role, { jobs: [job(creating())] });
-    const plan = planRemediation(assessment, role, params, { region: REGION });
+    const plan = planFor(role, { jobs: [job(creating())] });
     expect(plan.changes).toEqual([]);
     expect(plan.refusals).toEqual([expect.objectContaining({ findingId: 'LOG_GROUP_CREATION' })]);
   });

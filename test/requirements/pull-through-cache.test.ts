@@ -3,9 +3,6 @@
  * rule's prefix needs ecr:BatchImportUpstreamImage and ecr:CreateRepository on that cache repository's ARN.
  */
 import { indexUsage } from '../../lib/facts/gather';
-import { DEFAULT_RULE_PARAMETERS } from '../../lib/parameters';
-import { applyPlanToSnapshot, planRemediation } from '../../lib/remediation/plan';
-import { assessRole } from '../../lib/rule/assess-role';
 import {
   applyPullThroughCacheRules,
   isPullThroughCacheRepository,
@@ -32,7 +29,7 @@ import {
   ROLE_ARN,
   type StatementJson,
 } from '../builders';
-import { assess } from '../remediation/support';
+import { type Consumers, expectRepairedCompliant, findingLine, findingsOf, planFor } from './support';
 
 const CACHE_IMAGE = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/docker-hub/library/python:3.12`;
 const CACHE_REPO = `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/docker-hub/library/python`;
@@ -40,25 +37,14 @@ const RULES: PullThroughCachePrefixes = new Map([[REGION, ['docker-hub', 'ecr-pu
 
 /** The PULL_THROUGH_CACHE findings of the default role with `grants`, against the consumers and rules given. */
 function findings(
-  consumers: { jobs?: BatchJobDefinition[]; tasks?: EcsTaskDefinition[] },
+  consumers: Consumers,
   rules: PullThroughCachePrefixes,
   ...grants: StatementJson[]
 ): string[] {
   const role = aRole(grants.length > 0 ? { inline: { cache: policy(...grants) } } : {});
-  const usage = applyPullThroughCacheRules(
-    indexUsage({ jobDefinitions: consumers.jobs ?? [], taskDefinitions: consumers.tasks ?? [] }, LOCATION),
-    rules,
-    ACCOUNT,
-  );
-  const params = { ...DEFAULT_RULE_PARAMETERS, discoverEcsTaskDefinitions: true };
-  const assessment = assessRole(role, usage, new Map(), params, LOCATION);
-  if (!assessment.applicable) throw new Error(assessment.reason);
-  return assessment.evaluation.findings
+  return findingsOf(role, { ...consumers, pullThroughCachePrefixes: rules })
     .filter((finding) => finding.id === 'PULL_THROUGH_CACHE')
-    .map(
-      (finding) =>
-        `${finding.action ?? ''} ${finding.resource ?? ''} ${finding.reason.kind} ${finding.neededBy.map((c) => c.name).join(',')}`,
-    );
+    .map((finding) => findingLine(finding, ['action', 'resource', 'reason', 'consumers']));
 }
 
 const both = (repo = CACHE_REPO, kind = 'noAllow', consumer = 'etl:3'): string[] => [
@@ -239,11 +225,9 @@ describe('remediation', () => {
   it('grants both actions on the exact cache repository ARN, and the role is then compliant', () => {
     // Arrange
     const role = aRole();
-    const { assessment, params } = assess(role, facts);
 
     // Act
-    const plan = planRemediation(assessment, role, params, { region: REGION });
-    const repaired = applyPlanToSnapshot(role, plan.changes);
+    const plan = planFor(role, facts);
 
     // Assert
     expect(plan.refusals).toEqual([]);
@@ -256,17 +240,14 @@ describe('remediation', () => {
         ],
       }),
     ]);
-    const after = assess(repaired, facts).assessment;
-    expect(after.applicable && after.evaluation.compliance).toBe('COMPLIANT');
-    expect(planRemediation(after, repaired, params, { region: REGION }).changes).toEqual([]);
+    expectRepairedCompliant(role, plan, facts);
   });
 
   it('refuses when a Deny blocks them, writing nothing', () => {
     const role = aRole({
       inline: { 'no-cache': policy(deny(['ecr:CreateRepository', 'ecr:BatchImportUpstreamImage'])) },
     });
-    const { assessment, params } = assess(role, facts);
-    const plan = planRemediation(assessment, role, params, { region: REGION });
+    const plan = planFor(role, facts);
     expect(plan.changes).toEqual([]);
     expect(plan.refusals).toEqual([
       expect.objectContaining({
