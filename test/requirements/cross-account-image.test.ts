@@ -2,7 +2,7 @@
  * CROSS_ACCOUNT_IMAGE: an image in another account's registry needs the three ECR pull actions on that exact
  * repository ARN (ecr:GetAuthorizationToken on `*` stays EXEC_PERMISSIONS), attributed to its definition.
  */
-import type { BatchJobDefinition, ContainerLike, EcsTaskDefinition } from '../../lib/usage/types';
+import type { BatchJobDefinition, EcsTaskDefinition } from '../../lib/usage/types';
 import {
   ACCOUNT,
   aContainer,
@@ -19,9 +19,13 @@ import {
 } from '../builders';
 import {
   type Consumers,
+  consumersOf,
+  ecsPropertiesJob,
   expectRepairedCompliant,
   findingLine,
   findingsOf,
+  multiNodeJob,
+  ownedPolicyAdding,
   planFor,
   PULLS,
   scopedRole,
@@ -60,38 +64,13 @@ describe('which images are cross-account', () => {
   it.each<[string, BatchJobDefinition | EcsTaskDefinition, string]>([
     [
       'a multi-node job definition',
-      {
-        ...aJobDefinition(),
-        type: 'multinode',
-        containerProperties: undefined,
-        nodeProperties: {
-          nodeRangeProperties: [
-            { targetNodes: '0:', container: aContainer({ executionRoleArn: ROLE_ARN, image: IMAGE }) },
-          ],
-        },
-      } as BatchJobDefinition,
+      multiNodeJob(aContainer({ executionRoleArn: ROLE_ARN, image: IMAGE })),
       'etl:3',
     ],
-    [
-      'an ecsProperties job definition',
-      {
-        ...aJobDefinition(),
-        containerProperties: undefined,
-        ecsProperties: {
-          taskProperties: [
-            {
-              executionRoleArn: ROLE_ARN,
-              containers: [aContainer({ name: 'a', image: IMAGE }) as ContainerLike],
-            },
-          ],
-        },
-      } as BatchJobDefinition,
-      'etl:3',
-    ],
+    ['an ecsProperties job definition', ecsPropertiesJob(aContainer({ name: 'a', image: IMAGE })), 'etl:3'],
     ['an ECS task definition', aTaskDefinition({ containers: [{ name: 'app', image: IMAGE }] }), 'web:12'],
   ])('%s is attributed the need', (_case, consumer, name) => {
-    const consumers = 'family' in consumer ? { tasks: [consumer] } : { jobs: [consumer] };
-    expect(findings(consumers, scopedRole())).toEqual(missing(REPO, name));
+    expect(findings(consumersOf(consumer), scopedRole())).toEqual(missing(REPO, name));
   });
 });
 
@@ -146,12 +125,7 @@ describe('remediation', () => {
 
     // Assert
     expect(plan.refusals).toEqual([]);
-    expect(plan.changes).toEqual([
-      expect.objectContaining({
-        kind: 'putOwnedInlinePolicy',
-        added: PULLS.map((action) => ({ action, resource: REPO })),
-      }),
-    ]);
+    expect(plan.changes).toEqual(ownedPolicyAdding(PULLS.map((action) => ({ action, resource: REPO }))));
     expectRepairedCompliant(role, plan, facts);
   });
 

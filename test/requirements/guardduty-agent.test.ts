@@ -28,6 +28,7 @@ import {
   expectRepairedCompliant,
   findingLine,
   findingsOf,
+  ownedPolicyAdding,
   planFor,
   PULLS,
   scopedRole,
@@ -180,12 +181,7 @@ describe('remediation', () => {
     const role = aRole(scopedRole());
     const plan = planFor(role, facts);
     expect(plan.refusals).toEqual([]);
-    expect(plan.changes).toEqual([
-      expect.objectContaining({
-        kind: 'putOwnedInlinePolicy',
-        added: PULLS.map((action) => ({ action, resource: AGENT })),
-      }),
-    ]);
+    expect(plan.changes).toEqual(ownedPolicyAdding(PULLS.map((action) => ({ action, resource: AGENT }))));
     expectRepairedCompliant(role, plan, facts);
   });
 

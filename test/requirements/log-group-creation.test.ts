@@ -3,12 +3,7 @@
  * needs logs:CreateLogGroup, which AmazonECSTaskExecutionRolePolicy does not grant, on the resource AWS
  * evaluates: `arn:...:logs:REGION:ACCOUNT:log-group:NAME:log-stream:`.
  */
-import type {
-  BatchJobDefinition,
-  ContainerLike,
-  EcsTaskDefinition,
-  LogConfiguration,
-} from '../../lib/usage/types';
+import type { BatchJobDefinition, EcsTaskDefinition, LogConfiguration } from '../../lib/usage/types';
 import {
   ACCOUNT,
   aContainer,
@@ -23,7 +18,17 @@ import {
   ROLE_ARN,
   type StatementJson,
 } from '../builders';
-import { type Consumers, expectRepairedCompliant, findingLine, findingsOf, planFor } from './support';
+import {
+  type Consumers,
+  consumersOf,
+  ecsPropertiesJob,
+  expectRepairedCompliant,
+  findingLine,
+  findingsOf,
+  multiNodeJob,
+  ownedPolicyAdding,
+  planFor,
+} from './support';
 
 const GROUP = '/batch/etl';
 const ARN = `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${GROUP}:log-stream:`;
@@ -63,41 +68,18 @@ describe('which consumers need logs:CreateLogGroup', () => {
   it.each<[string, BatchJobDefinition | EcsTaskDefinition]>([
     [
       'a multi-node job definition',
-      {
-        ...aJobDefinition(),
-        type: 'multinode',
-        containerProperties: undefined,
-        nodeProperties: {
-          nodeRangeProperties: [
-            {
-              targetNodes: '0:',
-              container: aContainer({ executionRoleArn: ROLE_ARN, logConfiguration: creating() }),
-            },
-          ],
-        },
-      } as BatchJobDefinition,
+      multiNodeJob(aContainer({ executionRoleArn: ROLE_ARN, logConfiguration: creating() })),
     ],
     [
       'an ecsProperties job definition',
-      {
-        ...aJobDefinition(),
-        containerProperties: undefined,
-        ecsProperties: {
-          taskProperties: [
-            {
-              executionRoleArn: ROLE_ARN,
-              containers: [aContainer({ name: 'app', logConfiguration: creating() }) as ContainerLike],
-            },
-          ],
-        },
-      } as BatchJobDefinition,
+      ecsPropertiesJob(aContainer({ name: 'app', logConfiguration: creating() })),
     ],
     [
       'an ECS task definition',
       aTaskDefinition({ containers: [{ name: 'app', logConfiguration: creating() }] }),
     ],
   ])('%s needs it too', (_case, consumer) => {
-    const consumers = 'family' in consumer ? { tasks: [consumer] } : { jobs: [consumer] };
+    const consumers = consumersOf(consumer);
     const result = findings(consumers);
     expect(result).toHaveLength(1);
     expect(result[0]).toMatch(new RegExp(`^${ARN.replace(/[/]/g, '\\/')} noAllow `));
@@ -156,12 +138,7 @@ describe('remediation', () => {
 
     // Assert
     expect(plan.refusals).toEqual([]);
-    expect(plan.changes).toEqual([
-      expect.objectContaining({
-        kind: 'putOwnedInlinePolicy',
-        added: [{ action: 'logs:CreateLogGroup', resource: ARN }],
-      }),
-    ]);
+    expect(plan.changes).toEqual(ownedPolicyAdding([{ action: 'logs:CreateLogGroup', resource: ARN }]));
     expectRepairedCompliant(role, plan, facts);
   });
 

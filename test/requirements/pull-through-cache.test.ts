@@ -8,12 +8,7 @@ import {
   isPullThroughCacheRepository,
   ownRegistryRegions,
 } from '../../lib/usage';
-import type {
-  BatchJobDefinition,
-  ContainerLike,
-  EcsTaskDefinition,
-  PullThroughCachePrefixes,
-} from '../../lib/usage/types';
+import type { BatchJobDefinition, EcsTaskDefinition, PullThroughCachePrefixes } from '../../lib/usage/types';
 import {
   ACCOUNT,
   aContainer,
@@ -29,7 +24,17 @@ import {
   ROLE_ARN,
   type StatementJson,
 } from '../builders';
-import { type Consumers, expectRepairedCompliant, findingLine, findingsOf, planFor } from './support';
+import {
+  type Consumers,
+  consumersOf,
+  ecsPropertiesJob,
+  expectRepairedCompliant,
+  findingLine,
+  findingsOf,
+  multiNodeJob,
+  ownedPolicyAdding,
+  planFor,
+} from './support';
 
 const CACHE_IMAGE = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/docker-hub/library/python:3.12`;
 const CACHE_REPO = `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/docker-hub/library/python`;
@@ -150,35 +155,12 @@ describe('which consumers need the cache actions', () => {
   it.each<[string, BatchJobDefinition | EcsTaskDefinition]>([
     [
       'a multi-node job definition',
-      {
-        ...aJobDefinition(),
-        type: 'multinode',
-        containerProperties: undefined,
-        nodeProperties: {
-          nodeRangeProperties: [
-            { targetNodes: '0:', container: aContainer({ executionRoleArn: ROLE_ARN, image: CACHE_IMAGE }) },
-          ],
-        },
-      } as BatchJobDefinition,
+      multiNodeJob(aContainer({ executionRoleArn: ROLE_ARN, image: CACHE_IMAGE })),
     ],
-    [
-      'an ecsProperties job definition',
-      {
-        ...aJobDefinition(),
-        containerProperties: undefined,
-        ecsProperties: {
-          taskProperties: [
-            {
-              executionRoleArn: ROLE_ARN,
-              containers: [aContainer({ name: 'app', image: CACHE_IMAGE }) as ContainerLike],
-            },
-          ],
-        },
-      } as BatchJobDefinition,
-    ],
+    ['an ecsProperties job definition', ecsPropertiesJob(aContainer({ name: 'app', image: CACHE_IMAGE }))],
     ['an ECS task definition', aTaskDefinition({ containers: [{ name: 'app', image: CACHE_IMAGE }] })],
   ])('%s needs them too', (_case, consumer) => {
-    const consumers = 'family' in consumer ? { tasks: [consumer] } : { jobs: [consumer] };
+    const consumers = consumersOf(consumer);
     const name = 'family' in consumer ? 'web:12' : 'etl:3';
     expect(findings(consumers, RULES)).toEqual(both(CACHE_REPO, 'noAllow', name));
   });
@@ -231,15 +213,12 @@ describe('remediation', () => {
 
     // Assert
     expect(plan.refusals).toEqual([]);
-    expect(plan.changes).toEqual([
-      expect.objectContaining({
-        kind: 'putOwnedInlinePolicy',
-        added: [
-          { action: 'ecr:BatchImportUpstreamImage', resource: CACHE_REPO },
-          { action: 'ecr:CreateRepository', resource: CACHE_REPO },
-        ],
-      }),
-    ]);
+    expect(plan.changes).toEqual(
+      ownedPolicyAdding([
+        { action: 'ecr:BatchImportUpstreamImage', resource: CACHE_REPO },
+        { action: 'ecr:CreateRepository', resource: CACHE_REPO },
+      ]),
+    );
     expectRepairedCompliant(role, plan, facts);
   });
 

@@ -1,6 +1,6 @@
 /**
- * The arrange-and-act steps the requirement table tests share: assess a role against the job and task
- * definitions of a row and print its findings one line each; plan a role's remediation and check that the
+ * The arrange-and-act steps the requirement table tests share: build a row's role and job definitions, assess
+ * the role against them and print its findings one line each; plan a role's remediation and check that the
  * repaired role is compliant with nothing left to do.
  */
 import type { Finding, RoleSnapshot } from '../../lib/core/model';
@@ -12,11 +12,22 @@ import { assessRole } from '../../lib/rule/assess-role';
 import { applyPullThroughCacheRules } from '../../lib/usage';
 import type {
   BatchJobDefinition,
+  ContainerLike,
   EcsTaskDefinition,
   KeyMetadata,
   PullThroughCachePrefixes,
 } from '../../lib/usage/types';
-import { ACCOUNT, allow, LOCATION, policy, REGION, type RoleOptions, type StatementJson } from '../builders';
+import {
+  ACCOUNT,
+  aJobDefinition,
+  allow,
+  LOCATION,
+  policy,
+  REGION,
+  ROLE_ARN,
+  type RoleOptions,
+  type StatementJson,
+} from '../builders';
 import { assess, type Facts } from '../remediation/support';
 
 /** The three actions that pull an image from an ECR repository. */
@@ -44,6 +55,30 @@ export interface Consumers {
   readonly keys?: KeyMetadata;
   /** Applied to the usage for the role's own account when given. */
   readonly pullThroughCachePrefixes?: PullThroughCachePrefixes;
+}
+
+/** Job definition etl:3 as a multi-node job: one node range (`0:`) running `container`. */
+export function multiNodeJob(container: ContainerLike): BatchJobDefinition {
+  return {
+    ...aJobDefinition(),
+    type: 'multinode',
+    containerProperties: undefined,
+    nodeProperties: { nodeRangeProperties: [{ targetNodes: '0:', container }] },
+  } as BatchJobDefinition;
+}
+
+/** Job definition etl:3 with ecsProperties: one task, the role as its execution role, running `container`. */
+export function ecsPropertiesJob(container: ContainerLike): BatchJobDefinition {
+  return {
+    ...aJobDefinition(),
+    containerProperties: undefined,
+    ecsProperties: { taskProperties: [{ executionRoleArn: ROLE_ARN, containers: [container] }] },
+  } as BatchJobDefinition;
+}
+
+/** One job or task definition as the consumers of a row. */
+export function consumersOf(consumer: BatchJobDefinition | EcsTaskDefinition): Consumers {
+  return 'family' in consumer ? { tasks: [consumer] } : { jobs: [consumer] };
 }
 
 /**
@@ -98,6 +133,11 @@ export function planFor(role: RoleSnapshot, facts: Facts): RemediationPlan {
 }
 
 type OwnedPolicyChange = Extract<PlannedChange, { kind: 'putOwnedInlinePolicy' }>;
+
+/** What `plan.changes` equals when the plan only writes the role's own inline policy, adding `added`. */
+export function ownedPolicyAdding(added: unknown): unknown[] {
+  return [expect.objectContaining({ kind: 'putOwnedInlinePolicy', added })];
+}
 
 /** Everything `plan` adds to the role's own inline policy. */
 export function addedBy(plan: RemediationPlan): OwnedPolicyChange['added'][number][] {
