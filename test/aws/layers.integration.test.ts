@@ -8,25 +8,15 @@ import {
   SetRepositoryPolicyCommand,
 } from '@aws-sdk/client-ecr';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import {
-  AttachPolicyCommand,
-  CreateAccountCommand,
-  CreateOrganizationalUnitCommand,
-  CreateOrganizationCommand,
-  CreatePolicyCommand,
-  DescribeCreateAccountStatusCommand,
-  EnablePolicyTypeCommand,
-  ListRootsCommand,
-  MoveAccountCommand,
-  OrganizationsClient,
-} from '@aws-sdk/client-organizations';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import {
   CreateSecretCommand,
   PutResourcePolicyCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { AwsOrganizationPolicyReader, AwsResourcePolicyReader } from '../../lib/aws/layers';
-import { MOTO_ACCOUNT_ID, MOTO_REGION, startMoto, TEST_CREDENTIALS, type MotoServer } from '../support/moto';
+import { MOTO_ACCOUNT_ID, MOTO_REGION, motoForSuite } from '../support/moto';
+import { seedOrganization } from '../support/seed';
 
 const OTHER = '444455556666';
 const policy = (statement: Record<string, unknown>): string =>
@@ -38,26 +28,17 @@ const readKey = policy({
   Resource: '*',
 });
 
-let moto: MotoServer;
+const moto = motoForSuite();
 let reader: AwsResourcePolicyReader;
-let config: { endpoint: string; region: string; credentials: typeof TEST_CREDENTIALS; maxAttempts: number };
 
-beforeAll(async () => {
-  moto = await startMoto();
-  config = { endpoint: moto.endpoint, region: MOTO_REGION, credentials: TEST_CREDENTIALS, maxAttempts: 2 };
-});
-afterAll(async () => {
-  await moto?.stop();
-});
-beforeEach(async () => {
-  await moto.reset();
-  reader = new AwsResourcePolicyReader({ accountId: MOTO_ACCOUNT_ID, clientConfig: config });
+beforeEach(() => {
+  reader = new AwsResourcePolicyReader({ accountId: MOTO_ACCOUNT_ID, clientConfig: moto.config });
 });
 
 describe('AwsResourcePolicyReader', () => {
   it('reads a key policy once, however often it is asked', async () => {
     // Arrange
-    const kms = new KMSClient(config);
+    const kms = new KMSClient(moto.config);
     const key = await kms.send(new CreateKeyCommand({ Policy: readKey }));
     const arn = key.KeyMetadata?.Arn ?? '';
 
@@ -87,7 +68,7 @@ describe('AwsResourcePolicyReader', () => {
 
   it('reads a secret policy, and null for a secret without one', async () => {
     // Arrange
-    const secrets = new SecretsManagerClient(config);
+    const secrets = new SecretsManagerClient(moto.config);
     const withPolicy = await secrets.send(new CreateSecretCommand({ Name: 'prod/db', SecretString: 'x' }));
     const without = await secrets.send(new CreateSecretCommand({ Name: 'prod/api', SecretString: 'x' }));
     const denyOthers = policy({
@@ -111,7 +92,7 @@ describe('AwsResourcePolicyReader', () => {
 
   it('reads a repository policy, null without one, and the registry policy', async () => {
     // Arrange
-    const ecr = new ECRClient(config);
+    const ecr = new ECRClient(moto.config);
     const repo = await ecr.send(new CreateRepositoryCommand({ repositoryName: 'base' }));
     await ecr.send(new CreateRepositoryCommand({ repositoryName: 'plain' }));
     const pull = policy({
@@ -140,7 +121,7 @@ describe('AwsResourcePolicyReader', () => {
     await ecr.send(new PutRegistryPolicyCommand({ policyText: registry }));
     const registryRead = await new AwsResourcePolicyReader({
       accountId: MOTO_ACCOUNT_ID,
-      clientConfig: config,
+      clientConfig: moto.config,
     }).registryPolicy(MOTO_ACCOUNT_ID, MOTO_REGION);
 
     // Assert
@@ -157,42 +138,15 @@ describe('AwsResourcePolicyReader', () => {
 describe('AwsOrganizationPolicyReader', () => {
   it('gives the SCPs of each level from the root down to the account, and the management account', async () => {
     // Arrange: root -> OU "workloads" -> a member account; a region-deny SCP on the OU.
-    const organizations = new OrganizationsClient(config);
-    await organizations.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
-    const rootId = (await organizations.send(new ListRootsCommand({}))).Roots?.[0]?.Id ?? '';
-    await organizations.send(
-      new EnablePolicyTypeCommand({ RootId: rootId, PolicyType: 'SERVICE_CONTROL_POLICY' }),
-    );
-    const created = await organizations.send(
-      new CreateAccountCommand({ AccountName: 'workload', Email: 'workload@example.com' }),
-    );
-    const status = await organizations.send(
-      new DescribeCreateAccountStatusCommand({ CreateAccountRequestId: created.CreateAccountStatus?.Id }),
-    );
-    const accountId = status.CreateAccountStatus?.AccountId ?? '';
-    const ou = await organizations.send(
-      new CreateOrganizationalUnitCommand({ ParentId: rootId, Name: 'workloads' }),
-    );
-    const ouId = ou.OrganizationalUnit?.Id ?? '';
-    await organizations.send(
-      new MoveAccountCommand({ AccountId: accountId, SourceParentId: rootId, DestinationParentId: ouId }),
-    );
-    const regionDeny = policy({
-      Effect: 'Deny',
-      NotAction: 'kms:*',
-      Resource: '*',
-      Condition: { StringNotEquals: { 'aws:RequestedRegion': 'eu-west-1' } },
-    });
-    const scp = await organizations.send(
-      new CreatePolicyCommand({
-        Name: 'region-deny',
-        Description: 'eu-west-1 only',
-        Type: 'SERVICE_CONTROL_POLICY',
-        Content: regionDeny,
+    const organizations = new OrganizationsClient(moto.config);
+    const { rootId, ouId, accountId } = await seedOrganization(
+      organizations,
+      policy({
+        Effect: 'Deny',
+        NotAction: 'kms:*',
+        Resource: '*',
+        Condition: { StringNotEquals: { 'aws:RequestedRegion': 'eu-west-1' } },
       }),
-    );
-    await organizations.send(
-      new AttachPolicyCommand({ PolicyId: scp.Policy?.PolicySummary?.Id, TargetId: ouId }),
     );
 
     // Act

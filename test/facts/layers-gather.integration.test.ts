@@ -3,18 +3,7 @@
  * the organization's SCPs are read by the real adapters, once each, and decide the role's verdict.
  */
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import {
-  AttachPolicyCommand,
-  CreateAccountCommand,
-  CreateOrganizationalUnitCommand,
-  CreateOrganizationCommand,
-  CreatePolicyCommand,
-  DescribeCreateAccountStatusCommand,
-  EnablePolicyTypeCommand,
-  ListRootsCommand,
-  MoveAccountCommand,
-  OrganizationsClient,
-} from '@aws-sdk/client-organizations';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import {
   CreateSecretCommand,
   PutResourcePolicyCommand,
@@ -27,26 +16,15 @@ import { DEFAULT_RULE_PARAMETERS, type RuleParameters } from '../../lib/paramete
 import { assessRole, layerTargetsForRole } from '../../lib/rule/assess-role';
 import type { RuleLocation } from '../../lib/usage/types';
 import { aJobDefinition, allow, aRole, policy } from '../builders';
-import { MOTO_ACCOUNT_ID, MOTO_REGION, startMoto, TEST_CREDENTIALS, type MotoServer } from '../support/moto';
+import { MOTO_ACCOUNT_ID, MOTO_REGION, motoForSuite } from '../support/moto';
+import { seedOrganization } from '../support/seed';
 
 const LOCATION: RuleLocation = { region: MOTO_REGION, accountId: MOTO_ACCOUNT_ID, partition: 'aws' };
 const ROLE_ARN = `arn:aws:iam::${MOTO_ACCOUNT_ID}:role/ecsTaskExecutionRole`;
 const text = (...statements: Record<string, unknown>[]): string =>
   JSON.stringify({ Version: '2012-10-17', Statement: statements });
 
-let moto: MotoServer;
-let config: { endpoint: string; region: string; credentials: typeof TEST_CREDENTIALS; maxAttempts: number };
-
-beforeAll(async () => {
-  moto = await startMoto();
-  config = { endpoint: moto.endpoint, region: MOTO_REGION, credentials: TEST_CREDENTIALS, maxAttempts: 2 };
-});
-afterAll(async () => {
-  await moto?.stop();
-});
-beforeEach(async () => {
-  await moto.reset();
-});
+const moto = motoForSuite();
 
 /** A reader that counts the reads it passes on. */
 function counting(reader: ResourcePolicyReader): { reader: ResourcePolicyReader; calls: string[] } {
@@ -67,9 +45,9 @@ function counting(reader: ResourcePolicyReader): { reader: ResourcePolicyReader;
 
 /** A customer managed key with `keyPolicy`, and a secret encrypted with it. */
 async function seedSecret(keyPolicy: string): Promise<{ keyArn: string; secretArn: string }> {
-  const key = await new KMSClient(config).send(new CreateKeyCommand({ Policy: keyPolicy }));
+  const key = await new KMSClient(moto.config).send(new CreateKeyCommand({ Policy: keyPolicy }));
   const keyArn = key.KeyMetadata?.Arn ?? '';
-  const secret = await new SecretsManagerClient(config).send(
+  const secret = await new SecretsManagerClient(moto.config).send(
     new CreateSecretCommand({ Name: 'prod/db', SecretString: 'x', KmsKeyId: keyArn }),
   );
   return { keyArn, secretArn: secret.ARN ?? '' };
@@ -82,7 +60,7 @@ async function verdictOf(
   params: RuleParameters = DEFAULT_RULE_PARAMETERS,
 ) {
   const { reader, calls } = counting(
-    new AwsResourcePolicyReader({ accountId: MOTO_ACCOUNT_ID, clientConfig: config }),
+    new AwsResourcePolicyReader({ accountId: MOTO_ACCOUNT_ID, clientConfig: moto.config }),
   );
   const role = aRole({
     accountId: MOTO_ACCOUNT_ID,
@@ -147,7 +125,7 @@ describe('gatherLayers with the SDK readers (moto)', () => {
         Resource: '*',
       }),
     );
-    await new SecretsManagerClient(config).send(
+    await new SecretsManagerClient(moto.config).send(
       new PutResourcePolicyCommand({
         SecretId: secretArn,
         ResourcePolicy: text({
@@ -195,43 +173,23 @@ describe('gatherLayers with the SDK readers (moto)', () => {
 describe('organization policies through gather (moto Organizations)', () => {
   it('a region-deny SCP at the OU denies the baseline in us-east-1, named with its OU', async () => {
     // Arrange: root -> OU -> member account; a Deny outside eu-west-1 on the OU.
-    const organizations = new OrganizationsClient(config);
-    await organizations.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
-    const rootId = (await organizations.send(new ListRootsCommand({}))).Roots?.[0]?.Id ?? '';
-    await organizations.send(
-      new EnablePolicyTypeCommand({ RootId: rootId, PolicyType: 'SERVICE_CONTROL_POLICY' }),
-    );
-    const created = await organizations.send(
-      new CreateAccountCommand({ AccountName: 'workload', Email: 'workload@example.com' }),
-    );
-    const status = await organizations.send(
-      new DescribeCreateAccountStatusCommand({ CreateAccountRequestId: created.CreateAccountStatus?.Id }),
-    );
-    const member = status.CreateAccountStatus?.AccountId ?? '';
-    const ouId =
-      (await organizations.send(new CreateOrganizationalUnitCommand({ ParentId: rootId, Name: 'workloads' })))
-        .OrganizationalUnit?.Id ?? '';
-    await organizations.send(
-      new MoveAccountCommand({ AccountId: member, SourceParentId: rootId, DestinationParentId: ouId }),
-    );
-    const scp = await organizations.send(
-      new CreatePolicyCommand({
-        Name: 'region-deny',
-        Description: 'eu-west-1 only',
-        Type: 'SERVICE_CONTROL_POLICY',
-        Content: text({
-          Sid: 'OnlyEuWest1',
-          Effect: 'Deny',
-          NotAction: 'kms:*',
-          Resource: '*',
-          Condition: { StringNotEquals: { 'aws:RequestedRegion': 'eu-west-1' } },
-        }),
+    const organizations = new OrganizationsClient(moto.config);
+    const {
+      ouId,
+      accountId: member,
+      scpId,
+    } = await seedOrganization(
+      organizations,
+      text({
+        Sid: 'OnlyEuWest1',
+        Effect: 'Deny',
+        NotAction: 'kms:*',
+        Resource: '*',
+        Condition: { StringNotEquals: { 'aws:RequestedRegion': 'eu-west-1' } },
       }),
     );
-    const scpId = scp.Policy?.PolicySummary?.Id ?? '';
-    await organizations.send(new AttachPolicyCommand({ PolicyId: scpId, TargetId: ouId }));
     const params: RuleParameters = { ...DEFAULT_RULE_PARAMETERS, organizationPolicies: { mode: 'local' } };
-    const organization = organizationPolicyReaderFor(params.organizationPolicies, config);
+    const organization = organizationPolicyReaderFor(params.organizationPolicies, moto.config);
     const location: RuleLocation = { ...LOCATION, accountId: member };
     const role = aRole({ accountId: member });
     const usage = indexUsage({ jobDefinitions: [], taskDefinitions: [] }, location);
@@ -239,7 +197,7 @@ describe('organization policies through gather (moto Organizations)', () => {
     // Act
     const layers = await gatherLayers(
       {
-        resources: new AwsResourcePolicyReader({ accountId: member, clientConfig: config }),
+        resources: new AwsResourcePolicyReader({ accountId: member, clientConfig: moto.config }),
         ...(organization ? { organization } : {}),
       },
       [],
@@ -257,6 +215,6 @@ describe('organization policies through gather (moto Organizations)', () => {
   });
 
   it('is not read when OrganizationPolicies is off', () => {
-    expect(organizationPolicyReaderFor({ mode: 'off' }, config)).toBeUndefined();
+    expect(organizationPolicyReaderFor({ mode: 'off' }, moto.config)).toBeUndefined();
   });
 });

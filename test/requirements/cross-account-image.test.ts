@@ -2,11 +2,7 @@
  * CROSS_ACCOUNT_IMAGE: an image in another account's registry needs the three ECR pull actions on that exact
  * repository ARN (ecr:GetAuthorizationToken on `*` stays EXEC_PERMISSIONS), attributed to its definition.
  */
-import { indexUsage } from '../../lib/facts/gather';
-import { DEFAULT_RULE_PARAMETERS } from '../../lib/parameters';
-import { applyPlanToSnapshot, planRemediation } from '../../lib/remediation/plan';
-import { assessRole } from '../../lib/rule/assess-role';
-import type { BatchJobDefinition, ContainerLike, EcsTaskDefinition } from '../../lib/usage/types';
+import type { BatchJobDefinition, EcsTaskDefinition } from '../../lib/usage/types';
 import {
   ACCOUNT,
   aContainer,
@@ -15,51 +11,32 @@ import {
   aRole,
   aTaskDefinition,
   deny,
-  LOCATION,
   OTHER_ACCOUNT,
   policy,
   REGION,
   ROLE_ARN,
   type RoleOptions,
-  type StatementJson,
 } from '../builders';
-import { assess } from '../remediation/support';
+import {
+  type Consumers,
+  consumersOf,
+  ecsPropertiesJob,
+  expectRepairedCompliant,
+  findingLine,
+  findingsOf,
+  multiNodeJob,
+  ownedPolicyAdding,
+  planFor,
+  PULLS,
+  scopedRole,
+} from './support';
 
 const IMAGE = `${OTHER_ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/platform/base:2`;
 const REPO = `arn:aws:ecr:${REGION}:${OTHER_ACCOUNT}:repository/platform/base`;
-const PULLS = ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'];
 
-/** A role whose ECR grants name the team's own account only, plus `extra` statements. */
-function scopedRole(...extra: StatementJson[]): RoleOptions {
-  return {
-    managed: [],
-    inline: {
-      exec: policy(
-        allow('ecr:GetAuthorizationToken'),
-        allow(PULLS, `arn:aws:ecr:*:${ACCOUNT}:repository/*`),
-        allow(['logs:CreateLogStream', 'logs:PutLogEvents'], `arn:aws:logs:*:${ACCOUNT}:log-group:*`),
-        ...extra,
-      ),
-    },
-  };
-}
-
-/** Findings other than COMPLIANT's nothing, as `ID ACTION RESOURCE REASON CONSUMERS`. */
-function findings(
-  consumers: { jobs?: BatchJobDefinition[]; tasks?: EcsTaskDefinition[] },
-  role: RoleOptions,
-): string[] {
-  const usage = indexUsage(
-    { jobDefinitions: consumers.jobs ?? [], taskDefinitions: consumers.tasks ?? [] },
-    LOCATION,
-  );
-  const params = { ...DEFAULT_RULE_PARAMETERS, discoverEcsTaskDefinitions: true };
-  const assessment = assessRole(aRole(role), usage, new Map(), params, LOCATION);
-  if (!assessment.applicable) throw new Error(assessment.reason);
-  return assessment.evaluation.findings.map(
-    (f) =>
-      `${f.id} ${f.action ?? ''} ${f.resource ?? ''} ${f.reason.kind} ${f.neededBy.map((c) => c.name).join(',')}`,
-  );
+/** Every finding of the role against the consumers, as `ID ACTION RESOURCE REASON CONSUMERS`. */
+function findings(consumers: Consumers, role: RoleOptions): string[] {
+  return findingsOf(aRole(role), consumers).map((finding) => findingLine(finding));
 }
 
 const missing = (repo = REPO, consumer = 'etl:3', kind = 'noAllow'): string[] =>
@@ -87,38 +64,13 @@ describe('which images are cross-account', () => {
   it.each<[string, BatchJobDefinition | EcsTaskDefinition, string]>([
     [
       'a multi-node job definition',
-      {
-        ...aJobDefinition(),
-        type: 'multinode',
-        containerProperties: undefined,
-        nodeProperties: {
-          nodeRangeProperties: [
-            { targetNodes: '0:', container: aContainer({ executionRoleArn: ROLE_ARN, image: IMAGE }) },
-          ],
-        },
-      } as BatchJobDefinition,
+      multiNodeJob(aContainer({ executionRoleArn: ROLE_ARN, image: IMAGE })),
       'etl:3',
     ],
-    [
-      'an ecsProperties job definition',
-      {
-        ...aJobDefinition(),
-        containerProperties: undefined,
-        ecsProperties: {
-          taskProperties: [
-            {
-              executionRoleArn: ROLE_ARN,
-              containers: [aContainer({ name: 'a', image: IMAGE }) as ContainerLike],
-            },
-          ],
-        },
-      } as BatchJobDefinition,
-      'etl:3',
-    ],
+    ['an ecsProperties job definition', ecsPropertiesJob(aContainer({ name: 'a', image: IMAGE })), 'etl:3'],
     ['an ECS task definition', aTaskDefinition({ containers: [{ name: 'app', image: IMAGE }] }), 'web:12'],
   ])('%s is attributed the need', (_case, consumer, name) => {
-    const consumers = 'family' in consumer ? { tasks: [consumer] } : { jobs: [consumer] };
-    expect(findings(consumers, scopedRole())).toEqual(missing(REPO, name));
+    expect(findings(consumersOf(consumer), scopedRole())).toEqual(missing(REPO, name));
   });
 });
 
@@ -167,31 +119,21 @@ describe('remediation', () => {
   it('grants the three pulls on the exact repository ARN (no managed policy), and the role is then compliant', () => {
     // Arrange
     const role = aRole(scopedRole());
-    const { assessment, params } = assess(role, facts);
 
     // Act
-    const plan = planRemediation(assessment, role, params, { region: REGION });
-    const repaired = applyPlanToSnapshot(role, plan.changes);
+    const plan = planFor(role, facts);
 
     // Assert
     expect(plan.refusals).toEqual([]);
-    expect(plan.changes).toEqual([
-      expect.objectContaining({
-        kind: 'putOwnedInlinePolicy',
-        added: PULLS.map((action) => ({ action, resource: REPO })),
-      }),
-    ]);
-    const after = assess(repaired, facts).assessment;
-    expect(after.applicable && after.evaluation.compliance).toBe('COMPLIANT');
-    expect(planRemediation(after, repaired, params, { region: REGION }).changes).toEqual([]);
+    expect(plan.changes).toEqual(ownedPolicyAdding(PULLS.map((action) => ({ action, resource: REPO }))));
+    expectRepairedCompliant(role, plan, facts);
   });
 
   it('refuses when a Deny blocks them, writing nothing', () => {
     const role = aRole({
       inline: { 'no-foreign': policy(deny('ecr:*', `arn:aws:ecr:*:${OTHER_ACCOUNT}:*`)) },
     });
-    const { assessment, params } = assess(role, facts);
-    const plan = planRemediation(assessment, role, params, { region: REGION });
+    const plan = planFor(role, facts);
     expect(plan.changes).toEqual([]);
     expect(plan.refusals.map((refusal) => refusal.findingId)).toEqual([
       'CROSS_ACCOUNT_IMAGE',

@@ -4,10 +4,7 @@
  * (GMSA_CREDENTIAL_SPECS), and FSx for Windows File Server volumes (FSX_WINDOWS_CREDENTIALS).
  */
 import type { FindingId } from '../../lib/core/model';
-import { indexUsage } from '../../lib/facts/gather';
-import { DEFAULT_RULE_PARAMETERS } from '../../lib/parameters';
 import { applyPlanToSnapshot, planRemediation } from '../../lib/remediation/plan';
-import { assessRole } from '../../lib/rule/assess-role';
 import type {
   BatchJobDefinition,
   ContainerLike,
@@ -31,6 +28,15 @@ import {
 } from '../builders';
 import { remediate } from '../../lib/remediation/apply';
 import { assess, fakeUsage, FakeIam } from '../remediation/support';
+import {
+  addedBy,
+  type Consumers,
+  expectRepairedCompliant,
+  findingLine,
+  findingsOf,
+  ownedPolicyAdding,
+  planFor,
+} from './support';
 
 const ECS_IDS: readonly FindingId[] = [
   'ENVIRONMENT_FILES',
@@ -79,29 +85,14 @@ const fsxVolume = (credentialsParameter: string, fileSystemId = 'fs-0123456789ab
 });
 
 /** The ECS-need findings of the default role with `grants`, as `ID action resource reason`. */
-function findings(
-  consumers: { tasks?: EcsTaskDefinition[]; jobs?: BatchJobDefinition[]; keys?: KeyMetadata },
-  ...grants: StatementJson[]
-): string[] {
+function findings(consumers: Consumers, ...grants: StatementJson[]): string[] {
   const role = aRole(grants.length > 0 ? { inline: { files: policy(...grants) } } : {});
-  const usage = indexUsage(
-    { jobDefinitions: consumers.jobs ?? [], taskDefinitions: consumers.tasks ?? [] },
-    LOCATION,
-  );
-  const assessment = assessRole(
-    role,
-    usage,
-    consumers.keys ?? new Map(),
-    { ...DEFAULT_RULE_PARAMETERS, discoverEcsTaskDefinitions: true },
-    LOCATION,
-  );
-  if (!assessment.applicable) throw new Error(assessment.reason);
-  return assessment.evaluation.findings
+  return findingsOf(role, consumers)
     .filter((finding) => ECS_IDS.includes(finding.id))
     .map((finding) =>
       finding.reason.kind === 'unverifiable'
         ? `${finding.id} unverifiable ${finding.reason.subject}`
-        : `${finding.id} ${finding.action ?? ''} ${finding.resource ?? ''} ${finding.reason.kind}`,
+        : findingLine(finding, ['id', 'action', 'resource', 'reason']),
     );
 }
 
@@ -485,10 +476,9 @@ describe('remediation', () => {
   it('refuses DescribeFileSystems on "*" with the statement to add by hand, and grants nothing for it', () => {
     // Arrange
     const role = aRole();
-    const { assessment, params } = assess(role, facts);
 
     // Act
-    const plan = planRemediation(assessment, role, params, { region: REGION });
+    const plan = planFor(role, facts);
 
     // Assert
     expect(plan.refusals).toEqual([
@@ -497,43 +487,34 @@ describe('remediation', () => {
         message: expect.stringMatching(/Add a statement allowing fsx:DescribeFileSystems on "\*" by hand/),
       }),
     ]);
-    const added = plan.changes.flatMap((change) =>
-      change.kind === 'putOwnedInlinePolicy' ? change.added : [],
-    );
+    const added = addedBy(plan);
     expect(added.map(({ action }) => action)).not.toContain('fsx:DescribeFileSystems');
   });
 
   it('grants each read on its exact ARN, and the role is then compliant; a second run adds nothing', () => {
     // Arrange
     const role = aRole(byHand);
-    const { assessment, params } = assess(role, facts);
 
     // Act
-    const plan = planRemediation(assessment, role, params, { region: REGION });
-    const repaired = applyPlanToSnapshot(role, plan.changes);
+    const plan = planFor(role, facts);
 
     // Assert
     expect(plan.refusals).toEqual([]);
-    expect(plan.changes).toEqual([
-      expect.objectContaining({
-        kind: 'putOwnedInlinePolicy',
-        added: expect.arrayContaining([
+    expect(plan.changes).toEqual(
+      ownedPolicyAdding(
+        expect.arrayContaining([
           { action: 's3:GetObject', resource: OBJECT },
           { action: 's3:GetObject', resource: FLUENT },
           { action: 's3:GetBucketLocation', resource: BUCKET },
           { action: 'ssm:GetParameters', resource: SPEC_PARAMETER },
           { action: 'secretsmanager:GetSecretValue', resource: FSX_SECRET },
         ]),
-      }),
-    ]);
-    const added = plan.changes.flatMap((change) =>
-      change.kind === 'putOwnedInlinePolicy' ? change.added : [],
+      ),
     );
+    const added = addedBy(plan);
     expect(added).toHaveLength(5);
     expect(added.every(({ resource }) => !resource.includes('*'))).toBe(true);
-    const after = assess(repaired, facts).assessment;
-    expect(after.applicable && after.evaluation.compliance).toBe('COMPLIANT');
-    expect(planRemediation(after, repaired, params, { region: REGION }).changes).toEqual([]);
+    expectRepairedCompliant(role, plan, facts);
   });
 
   it('is applied through IAM past the remediation guard, then nothing is left to do', async () => {
@@ -611,8 +592,7 @@ describe('remediation', () => {
     ['a Deny on FSx', deny('fsx:*'), 'FSX_WINDOWS_CREDENTIALS'],
   ])('refuses what %s blocks', (_case, statement, id) => {
     const role = aRole({ inline: { guard: policy(statement) } });
-    const { assessment, params } = assess(role, facts);
-    const plan = planRemediation(assessment, role, params, { region: REGION });
+    const plan = planFor(role, facts);
     expect(plan.refusals).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ findingId: id, message: expect.stringMatching(/Deny/) }),
@@ -624,8 +604,7 @@ describe('remediation', () => {
     const role = aRole({
       boundary: { document: policy(allow(['ecr:*', 'logs:*', 'secretsmanager:*', 'ssm:*'])) },
     });
-    const { assessment, params } = assess(role, facts);
-    const plan = planRemediation(assessment, role, params, { region: REGION });
+    const plan = planFor(role, facts);
     expect(plan.refusals.map((refusal) => refusal.findingId)).toEqual(
       expect.arrayContaining(['ENVIRONMENT_FILES', 'FIRELENS_CONFIG', 'FSX_WINDOWS_CREDENTIALS']),
     );
@@ -634,11 +613,7 @@ describe('remediation', () => {
 
   it('refuses an unusable value: the exact grant is unknown', () => {
     const role = aRole();
-    const { assessment, params } = assess(role, {
-      ...facts,
-      tasks: [task(envFile('s3://acme-config/x.env'))],
-    });
-    const plan = planRemediation(assessment, role, params, { region: REGION });
+    const plan = planFor(role, { ...facts, tasks: [task(envFile('s3://acme-config/x.env'))] });
     expect(plan.changes).toEqual([]);
     expect(plan.refusals).toEqual([
       expect.objectContaining({

@@ -4,7 +4,6 @@
  */
 import { indexUsage } from '../../lib/facts/gather';
 import { DEFAULT_RULE_PARAMETERS } from '../../lib/parameters';
-import { applyPlanToSnapshot, planRemediation } from '../../lib/remediation/plan';
 import {
   GUARDDUTY_AGENT_ACCOUNTS,
   guardDutyAgentRepositoryArn,
@@ -23,27 +22,20 @@ import {
   REGION,
   ROLE_ARN,
   type RoleOptions,
-  type StatementJson,
 } from '../builders';
-import { assess } from '../remediation/support';
+import {
+  type Consumers,
+  expectRepairedCompliant,
+  findingLine,
+  findingsOf,
+  ownedPolicyAdding,
+  planFor,
+  PULLS,
+  scopedRole,
+} from './support';
 
 // eu-west-1 (REGION) hosts the agent in 694911143906 (ecs-runtime-agent-ecr-image-uri.html).
 const AGENT = `arn:aws:ecr:${REGION}:694911143906:repository/aws-guardduty-agent-fargate`;
-const PULLS = ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'];
-
-function scopedRole(...extra: StatementJson[]): RoleOptions {
-  return {
-    managed: [],
-    inline: {
-      exec: policy(
-        allow('ecr:GetAuthorizationToken'),
-        allow(PULLS, `arn:aws:ecr:*:${ACCOUNT}:repository/*`),
-        allow(['logs:CreateLogStream', 'logs:PutLogEvents'], `arn:aws:logs:*:${ACCOUNT}:log-group:*`),
-        ...extra,
-      ),
-    },
-  };
-}
 
 const fargateJob = (extra: Partial<BatchJobDefinition> = {}): BatchJobDefinition => ({
   ...aJobDefinition(),
@@ -56,20 +48,12 @@ const fargateTask = (compatibilities: string[] = ['FARGATE']): EcsTaskDefinition
 });
 
 function findings(
-  consumers: { jobs?: BatchJobDefinition[]; tasks?: EcsTaskDefinition[] },
+  consumers: Consumers,
   role: RoleOptions = scopedRole(),
   guardDutyRuntimeMonitoring = true,
 ): string[] {
-  const usage = indexUsage(
-    { jobDefinitions: consumers.jobs ?? [], taskDefinitions: consumers.tasks ?? [] },
-    LOCATION,
-  );
-  const params = { ...DEFAULT_RULE_PARAMETERS, discoverEcsTaskDefinitions: true, guardDutyRuntimeMonitoring };
-  const assessment = assessRole(aRole(role), usage, new Map(), params, LOCATION);
-  if (!assessment.applicable) throw new Error(assessment.reason);
-  return assessment.evaluation.findings.map(
-    (f) =>
-      `${f.id} ${f.action ?? ''} ${f.resource ?? ''} ${f.reason.kind} ${f.neededBy.map((c) => c.name).join(',')}`,
+  return findingsOf(aRole(role), consumers, { guardDutyRuntimeMonitoring }).map((finding) =>
+    findingLine(finding),
   );
 }
 
@@ -224,19 +208,10 @@ describe('remediation', () => {
 
   it('grants the three pulls on the exact agent repository, and the role is then compliant', () => {
     const role = aRole(scopedRole());
-    const { assessment, params } = assess(role, facts);
-    const plan = planRemediation(assessment, role, params, { region: REGION });
-    const repaired = applyPlanToSnapshot(role, plan.changes);
+    const plan = planFor(role, facts);
     expect(plan.refusals).toEqual([]);
-    expect(plan.changes).toEqual([
-      expect.objectContaining({
-        kind: 'putOwnedInlinePolicy',
-        added: PULLS.map((action) => ({ action, resource: AGENT })),
-      }),
-    ]);
-    const after = assess(repaired, facts).assessment;
-    expect(after.applicable && after.evaluation.compliance).toBe('COMPLIANT');
-    expect(planRemediation(after, repaired, params, { region: REGION }).changes).toEqual([]);
+    expect(plan.changes).toEqual(ownedPolicyAdding(PULLS.map((action) => ({ action, resource: AGENT }))));
+    expectRepairedCompliant(role, plan, facts);
   });
 
   it('refuses an unverifiable region, writing nothing', () => {
@@ -244,8 +219,7 @@ describe('remediation', () => {
     const job = fargateJob({
       jobDefinitionArn: `arn:aws-cn:batch:cn-north-1:${ACCOUNT}:job-definition/etl:3`,
     });
-    const { assessment, params } = assess(role, { ...facts, jobs: [job] });
-    const plan = planRemediation(assessment, role, params, { region: REGION });
+    const plan = planFor(role, { ...facts, jobs: [job] });
     expect(plan.changes).toEqual([]);
     expect(plan.refusals).toEqual([expect.objectContaining({ findingId: 'GUARDDUTY_AGENT_IMAGE' })]);
   });

@@ -3,16 +3,7 @@
  * needs logs:CreateLogGroup, which AmazonECSTaskExecutionRolePolicy does not grant, on the resource AWS
  * evaluates: `arn:...:logs:REGION:ACCOUNT:log-group:NAME:log-stream:`.
  */
-import { indexUsage } from '../../lib/facts/gather';
-import { DEFAULT_RULE_PARAMETERS } from '../../lib/parameters';
-import { applyPlanToSnapshot, planRemediation } from '../../lib/remediation/plan';
-import { assessRole } from '../../lib/rule/assess-role';
-import type {
-  BatchJobDefinition,
-  ContainerLike,
-  EcsTaskDefinition,
-  LogConfiguration,
-} from '../../lib/usage/types';
+import type { BatchJobDefinition, EcsTaskDefinition, LogConfiguration } from '../../lib/usage/types';
 import {
   ACCOUNT,
   aContainer,
@@ -21,14 +12,23 @@ import {
   aRole,
   aTaskDefinition,
   deny,
-  LOCATION,
   OTHER_ACCOUNT,
   policy,
   REGION,
   ROLE_ARN,
   type StatementJson,
 } from '../builders';
-import { assess } from '../remediation/support';
+import {
+  type Consumers,
+  consumersOf,
+  ecsPropertiesJob,
+  expectRepairedCompliant,
+  findingLine,
+  findingsOf,
+  multiNodeJob,
+  ownedPolicyAdding,
+  planFor,
+} from './support';
 
 const GROUP = '/batch/etl';
 const ARN = `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${GROUP}:log-stream:`;
@@ -38,29 +38,11 @@ const creating = (options: Record<string, string> = {}): LogConfiguration => ({
 });
 
 /** The LOG_GROUP_CREATION findings of the default role with `grants` against the consumers given. */
-function findings(
-  consumers: { jobs?: BatchJobDefinition[]; tasks?: EcsTaskDefinition[] },
-  ...grants: StatementJson[]
-): string[] {
+function findings(consumers: Consumers, ...grants: StatementJson[]): string[] {
   const role = aRole(grants.length > 0 ? { inline: { logs: policy(...grants) } } : {});
-  const usage = indexUsage(
-    { jobDefinitions: consumers.jobs ?? [], taskDefinitions: consumers.tasks ?? [] },
-    LOCATION,
-  );
-  const assessment = assessRole(
-    role,
-    usage,
-    new Map(),
-    { ...DEFAULT_RULE_PARAMETERS, discoverEcsTaskDefinitions: true },
-    LOCATION,
-  );
-  if (!assessment.applicable) throw new Error(assessment.reason);
-  return assessment.evaluation.findings
+  return findingsOf(role, consumers)
     .filter((finding) => finding.id === 'LOG_GROUP_CREATION')
-    .map(
-      (finding) =>
-        `${finding.resource ?? ''} ${finding.reason.kind} ${finding.neededBy.map((c) => c.name).join(',')}`,
-    );
+    .map((finding) => findingLine(finding, ['resource', 'reason', 'consumers']));
 }
 
 const job = (logConfiguration?: LogConfiguration): BatchJobDefinition =>
@@ -86,41 +68,18 @@ describe('which consumers need logs:CreateLogGroup', () => {
   it.each<[string, BatchJobDefinition | EcsTaskDefinition]>([
     [
       'a multi-node job definition',
-      {
-        ...aJobDefinition(),
-        type: 'multinode',
-        containerProperties: undefined,
-        nodeProperties: {
-          nodeRangeProperties: [
-            {
-              targetNodes: '0:',
-              container: aContainer({ executionRoleArn: ROLE_ARN, logConfiguration: creating() }),
-            },
-          ],
-        },
-      } as BatchJobDefinition,
+      multiNodeJob(aContainer({ executionRoleArn: ROLE_ARN, logConfiguration: creating() })),
     ],
     [
       'an ecsProperties job definition',
-      {
-        ...aJobDefinition(),
-        containerProperties: undefined,
-        ecsProperties: {
-          taskProperties: [
-            {
-              executionRoleArn: ROLE_ARN,
-              containers: [aContainer({ name: 'app', logConfiguration: creating() }) as ContainerLike],
-            },
-          ],
-        },
-      } as BatchJobDefinition,
+      ecsPropertiesJob(aContainer({ name: 'app', logConfiguration: creating() })),
     ],
     [
       'an ECS task definition',
       aTaskDefinition({ containers: [{ name: 'app', logConfiguration: creating() }] }),
     ],
   ])('%s needs it too', (_case, consumer) => {
-    const consumers = 'family' in consumer ? { tasks: [consumer] } : { jobs: [consumer] };
+    const consumers = consumersOf(consumer);
     const result = findings(consumers);
     expect(result).toHaveLength(1);
     expect(result[0]).toMatch(new RegExp(`^${ARN.replace(/[/]/g, '\\/')} noAllow `));
@@ -173,29 +132,19 @@ describe('remediation', () => {
     // Arrange
     const role = aRole();
     const facts = { jobs: [job(creating())] };
-    const { assessment, params } = assess(role, facts);
 
     // Act
-    const plan = planRemediation(assessment, role, params, { region: REGION });
-    const repaired = applyPlanToSnapshot(role, plan.changes);
+    const plan = planFor(role, facts);
 
     // Assert
     expect(plan.refusals).toEqual([]);
-    expect(plan.changes).toEqual([
-      expect.objectContaining({
-        kind: 'putOwnedInlinePolicy',
-        added: [{ action: 'logs:CreateLogGroup', resource: ARN }],
-      }),
-    ]);
-    const after = assess(repaired, facts).assessment;
-    expect(after.applicable && after.evaluation.compliance).toBe('COMPLIANT');
-    expect(planRemediation(after, repaired, params, { region: REGION }).changes).toEqual([]);
+    expect(plan.changes).toEqual(ownedPolicyAdding([{ action: 'logs:CreateLogGroup', resource: ARN }]));
+    expectRepairedCompliant(role, plan, facts);
   });
 
   it('refuses when a Deny blocks it, writing nothing', () => {
     const role = aRole({ inline: { 'no-groups': policy(deny('logs:CreateLogGroup')) } });
-    const { assessment, params } = assess(role, { jobs: [job(creating())] });
-    const plan = planRemediation(assessment, role, params, { region: REGION });
+    const plan = planFor(role, { jobs: [job(creating())] });
     expect(plan.changes).toEqual([]);
     expect(plan.refusals).toEqual([expect.objectContaining({ findingId: 'LOG_GROUP_CREATION' })]);
   });

@@ -3,20 +3,12 @@
  * rule's prefix needs ecr:BatchImportUpstreamImage and ecr:CreateRepository on that cache repository's ARN.
  */
 import { indexUsage } from '../../lib/facts/gather';
-import { DEFAULT_RULE_PARAMETERS } from '../../lib/parameters';
-import { applyPlanToSnapshot, planRemediation } from '../../lib/remediation/plan';
-import { assessRole } from '../../lib/rule/assess-role';
 import {
   applyPullThroughCacheRules,
   isPullThroughCacheRepository,
   ownRegistryRegions,
 } from '../../lib/usage';
-import type {
-  BatchJobDefinition,
-  ContainerLike,
-  EcsTaskDefinition,
-  PullThroughCachePrefixes,
-} from '../../lib/usage/types';
+import type { BatchJobDefinition, EcsTaskDefinition, PullThroughCachePrefixes } from '../../lib/usage/types';
 import {
   ACCOUNT,
   aContainer,
@@ -32,7 +24,17 @@ import {
   ROLE_ARN,
   type StatementJson,
 } from '../builders';
-import { assess } from '../remediation/support';
+import {
+  type Consumers,
+  consumersOf,
+  ecsPropertiesJob,
+  expectRepairedCompliant,
+  findingLine,
+  findingsOf,
+  multiNodeJob,
+  ownedPolicyAdding,
+  planFor,
+} from './support';
 
 const CACHE_IMAGE = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/docker-hub/library/python:3.12`;
 const CACHE_REPO = `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/docker-hub/library/python`;
@@ -40,25 +42,14 @@ const RULES: PullThroughCachePrefixes = new Map([[REGION, ['docker-hub', 'ecr-pu
 
 /** The PULL_THROUGH_CACHE findings of the default role with `grants`, against the consumers and rules given. */
 function findings(
-  consumers: { jobs?: BatchJobDefinition[]; tasks?: EcsTaskDefinition[] },
+  consumers: Consumers,
   rules: PullThroughCachePrefixes,
   ...grants: StatementJson[]
 ): string[] {
   const role = aRole(grants.length > 0 ? { inline: { cache: policy(...grants) } } : {});
-  const usage = applyPullThroughCacheRules(
-    indexUsage({ jobDefinitions: consumers.jobs ?? [], taskDefinitions: consumers.tasks ?? [] }, LOCATION),
-    rules,
-    ACCOUNT,
-  );
-  const params = { ...DEFAULT_RULE_PARAMETERS, discoverEcsTaskDefinitions: true };
-  const assessment = assessRole(role, usage, new Map(), params, LOCATION);
-  if (!assessment.applicable) throw new Error(assessment.reason);
-  return assessment.evaluation.findings
+  return findingsOf(role, { ...consumers, pullThroughCachePrefixes: rules })
     .filter((finding) => finding.id === 'PULL_THROUGH_CACHE')
-    .map(
-      (finding) =>
-        `${finding.action ?? ''} ${finding.resource ?? ''} ${finding.reason.kind} ${finding.neededBy.map((c) => c.name).join(',')}`,
-    );
+    .map((finding) => findingLine(finding, ['action', 'resource', 'reason', 'consumers']));
 }
 
 const both = (repo = CACHE_REPO, kind = 'noAllow', consumer = 'etl:3'): string[] => [
@@ -164,35 +155,12 @@ describe('which consumers need the cache actions', () => {
   it.each<[string, BatchJobDefinition | EcsTaskDefinition]>([
     [
       'a multi-node job definition',
-      {
-        ...aJobDefinition(),
-        type: 'multinode',
-        containerProperties: undefined,
-        nodeProperties: {
-          nodeRangeProperties: [
-            { targetNodes: '0:', container: aContainer({ executionRoleArn: ROLE_ARN, image: CACHE_IMAGE }) },
-          ],
-        },
-      } as BatchJobDefinition,
+      multiNodeJob(aContainer({ executionRoleArn: ROLE_ARN, image: CACHE_IMAGE })),
     ],
-    [
-      'an ecsProperties job definition',
-      {
-        ...aJobDefinition(),
-        containerProperties: undefined,
-        ecsProperties: {
-          taskProperties: [
-            {
-              executionRoleArn: ROLE_ARN,
-              containers: [aContainer({ name: 'app', image: CACHE_IMAGE }) as ContainerLike],
-            },
-          ],
-        },
-      } as BatchJobDefinition,
-    ],
+    ['an ecsProperties job definition', ecsPropertiesJob(aContainer({ name: 'app', image: CACHE_IMAGE }))],
     ['an ECS task definition', aTaskDefinition({ containers: [{ name: 'app', image: CACHE_IMAGE }] })],
   ])('%s needs them too', (_case, consumer) => {
-    const consumers = 'family' in consumer ? { tasks: [consumer] } : { jobs: [consumer] };
+    const consumers = consumersOf(consumer);
     const name = 'family' in consumer ? 'web:12' : 'etl:3';
     expect(findings(consumers, RULES)).toEqual(both(CACHE_REPO, 'noAllow', name));
   });
@@ -239,34 +207,26 @@ describe('remediation', () => {
   it('grants both actions on the exact cache repository ARN, and the role is then compliant', () => {
     // Arrange
     const role = aRole();
-    const { assessment, params } = assess(role, facts);
 
     // Act
-    const plan = planRemediation(assessment, role, params, { region: REGION });
-    const repaired = applyPlanToSnapshot(role, plan.changes);
+    const plan = planFor(role, facts);
 
     // Assert
     expect(plan.refusals).toEqual([]);
-    expect(plan.changes).toEqual([
-      expect.objectContaining({
-        kind: 'putOwnedInlinePolicy',
-        added: [
-          { action: 'ecr:BatchImportUpstreamImage', resource: CACHE_REPO },
-          { action: 'ecr:CreateRepository', resource: CACHE_REPO },
-        ],
-      }),
-    ]);
-    const after = assess(repaired, facts).assessment;
-    expect(after.applicable && after.evaluation.compliance).toBe('COMPLIANT');
-    expect(planRemediation(after, repaired, params, { region: REGION }).changes).toEqual([]);
+    expect(plan.changes).toEqual(
+      ownedPolicyAdding([
+        { action: 'ecr:BatchImportUpstreamImage', resource: CACHE_REPO },
+        { action: 'ecr:CreateRepository', resource: CACHE_REPO },
+      ]),
+    );
+    expectRepairedCompliant(role, plan, facts);
   });
 
   it('refuses when a Deny blocks them, writing nothing', () => {
     const role = aRole({
       inline: { 'no-cache': policy(deny(['ecr:CreateRepository', 'ecr:BatchImportUpstreamImage'])) },
     });
-    const { assessment, params } = assess(role, facts);
-    const plan = planRemediation(assessment, role, params, { region: REGION });
+    const plan = planFor(role, facts);
     expect(plan.changes).toEqual([]);
     expect(plan.refusals).toEqual([
       expect.objectContaining({

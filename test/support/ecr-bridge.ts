@@ -4,7 +4,8 @@
  * startMoto() puts it in front of every moto it starts, so the SDK adapters, the built bundles and the CLI
  * read pull through cache rules over HTTP as they would from AWS. Test support only: lib/ never knows.
  */
-import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
+import { forwardTo, header, startLoopbackServer } from './loopback-proxy';
 
 /** One rule as DescribePullThroughCacheRules returns it (epoch seconds for createdAt). */
 export interface BridgedPullThroughCacheRule {
@@ -60,74 +61,29 @@ export async function startEcrBridge(target: string, accountId: string): Promise
     };
   };
 
-  const server = createServer((incoming, outgoing) => {
-    const chunks: Buffer[] = [];
-    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-    incoming.on('end', () => {
-      const body = Buffer.concat(chunks);
-      if (header(incoming, 'x-amz-target') === TARGET) {
-        const region = /Credential=[^/]+\/[^/]+\/([^/]+)\//.exec(
-          header(incoming, 'authorization') ?? '',
-        )?.[1];
-        const parsed = JSON.parse(body.length === 0 ? '{}' : body.toString('utf8')) as Record<
-          string,
-          unknown
-        >;
-        const answer = describe(region ?? 'us-east-1', parsed);
-        sendJson(outgoing, answer.status, answer.body);
-        return;
-      }
-      forward(incoming, body, outgoing);
-    });
-  });
-
-  const forward = (incoming: IncomingMessage, body: Buffer, outgoing: ServerResponse): void => {
-    const upstream = httpRequest(
-      {
-        hostname: targetUrl.hostname,
-        port: targetUrl.port,
-        method: incoming.method,
-        path: incoming.url,
-        headers: { ...incoming.headers, host: targetUrl.host },
-      },
-      (response) => {
-        outgoing.writeHead(response.statusCode ?? 502, response.headers);
-        response.pipe(outgoing);
-      },
+  const server = await startLoopbackServer((incoming, body, outgoing) => {
+    if (header(incoming, 'x-amz-target') === TARGET) {
+      const region = /Credential=[^/]+\/[^/]+\/([^/]+)\//.exec(header(incoming, 'authorization') ?? '')?.[1];
+      const parsed = JSON.parse(body.length === 0 ? '{}' : body.toString('utf8')) as Record<string, unknown>;
+      const answer = describe(region ?? 'us-east-1', parsed);
+      sendJson(outgoing, answer.status, answer.body);
+      return;
+    }
+    forwardTo(targetUrl, incoming, body, outgoing, (error) =>
+      sendJson(outgoing, 502, { __type: 'BridgeError', message: error.message }),
     );
-    upstream.on('error', (error) => {
-      if (!outgoing.headersSent) sendJson(outgoing, 502, { __type: 'BridgeError', message: error.message });
-      else outgoing.destroy(error);
-    });
-    upstream.end(body);
-  };
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
   });
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
 
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: server.endpoint,
     setPullThroughCacheRules: (region, rules) => rulesByRegion.set(region, [...rules]),
     describeCalls: () => new Map(calls),
     clear: () => {
       rulesByRegion.clear();
       calls.clear();
     },
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error === undefined ? resolve() : reject(error)));
-      }),
+    stop: () => server.stop(),
   };
-}
-
-function header(incoming: IncomingMessage, name: string): string | undefined {
-  const value = incoming.headers[name];
-  return Array.isArray(value) ? value[0] : value;
 }
 
 function sendJson(outgoing: ServerResponse, status: number, body: unknown): void {

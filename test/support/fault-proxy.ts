@@ -9,7 +9,8 @@
  * last `setFaults`), not on bodies that carry random ids: the same seed and the same sequence of calls fault
  * the same calls, run after run, and concurrent calls of one operation only swap which of them is hit.
  */
-import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { forwardTo, header, startLoopbackServer } from './loopback-proxy';
 
 /** What the proxy can do to a request instead of forwarding it promptly. */
 export const FAULT_KINDS = ['throttle', 'serverError', 'reset', 'slow'] as const;
@@ -97,87 +98,57 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
     return count;
   };
 
-  const server = createServer((incoming, outgoing) => {
-    const chunks: Buffer[] = [];
-    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-    incoming.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const described = describeRequest(incoming, body);
-      if (described === undefined) {
-        forward(incoming, body, outgoing);
+  const forward = (incoming: IncomingMessage, body: Buffer, outgoing: ServerResponse): void =>
+    forwardTo(targetUrl, incoming, body, outgoing, (error) =>
+      sendJson(outgoing, 502, { __type: 'ProxyError', message: error.message }),
+    );
+
+  const server = await startLoopbackServer((incoming, body, outgoing) => {
+    const described = describeRequest(incoming, body);
+    if (described === undefined) {
+      forward(incoming, body, outgoing);
+      return;
+    }
+    const rule = rules.find((candidate) => matchesOperation(candidate.operation ?? '*', described.operation));
+    const key = `${seed}\n${described.operation.toLowerCase()}\n${described.attempt ?? 0}\n${occurrence(described)}`;
+    const fault =
+      rule === undefined || (rule.attempts !== undefined && (described.attempt ?? 1) > rule.attempts)
+        ? undefined
+        : pickFault(rule, draw(key));
+    const observed: ObservedRequest = { ...described, fault, body: body.toString('utf8') };
+    seen.push(observed);
+    switch (fault) {
+      case 'throttle':
+        sendThrottle(outgoing, observed);
+        return;
+      case 'serverError':
+        sendServerError(outgoing, observed, draw(`${key}\nstatus`));
+        return;
+      case 'reset':
+        // RST rather than FIN: the client sees ECONNRESET, which the SDK classifies as transient.
+        incoming.socket.resetAndDestroy();
+        return;
+      case 'slow':
+        setTimeout(() => void proceed(), rule?.slowMs ?? DEFAULT_SLOW_MS);
+        return;
+      case undefined:
+        void proceed();
+        return;
+    }
+
+    async function proceed(): Promise<void> {
+      try {
+        await hook?.(observed);
+      } catch (error) {
+        sendJson(outgoing, 500, { __type: 'FaultProxyHookError', message: String(error) });
         return;
       }
-      const rule = rules.find((candidate) =>
-        matchesOperation(candidate.operation ?? '*', described.operation),
-      );
-      const key = `${seed}\n${described.operation.toLowerCase()}\n${described.attempt ?? 0}\n${occurrence(described)}`;
-      const fault =
-        rule === undefined || (rule.attempts !== undefined && (described.attempt ?? 1) > rule.attempts)
-          ? undefined
-          : pickFault(rule, draw(key));
-      const observed: ObservedRequest = { ...described, fault, body: body.toString('utf8') };
-      seen.push(observed);
-      switch (fault) {
-        case 'throttle':
-          sendThrottle(outgoing, observed);
-          return;
-        case 'serverError':
-          sendServerError(outgoing, observed, draw(`${key}\nstatus`));
-          return;
-        case 'reset':
-          // RST rather than FIN: the client sees ECONNRESET, which the SDK classifies as transient.
-          incoming.socket.resetAndDestroy();
-          return;
-        case 'slow':
-          setTimeout(() => void proceed(), rule?.slowMs ?? DEFAULT_SLOW_MS);
-          return;
-        case undefined:
-          void proceed();
-          return;
-      }
-
-      async function proceed(): Promise<void> {
-        try {
-          await hook?.(observed);
-        } catch (error) {
-          sendJson(outgoing, 500, { __type: 'FaultProxyHookError', message: String(error) });
-          return;
-        }
-        forward(incoming, body, outgoing);
-      }
-    });
+      forward(incoming, body, outgoing);
+    }
   });
-
-  const forward = (incoming: IncomingMessage, body: Buffer, outgoing: ServerResponse): void => {
-    const upstream = httpRequest(
-      {
-        hostname: targetUrl.hostname,
-        port: targetUrl.port,
-        method: incoming.method,
-        path: incoming.url,
-        headers: { ...incoming.headers, host: targetUrl.host },
-      },
-      (response) => {
-        outgoing.writeHead(response.statusCode ?? 502, response.headers);
-        response.pipe(outgoing);
-      },
-    );
-    upstream.on('error', (error) => {
-      if (!outgoing.headersSent) sendJson(outgoing, 502, { __type: 'ProxyError', message: error.message });
-      else outgoing.destroy(error);
-    });
-    upstream.end(body);
-  };
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
 
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: server.endpoint,
     setFaults: (next, nextSeed) => {
       for (const rule of next) validateRule(rule);
       rules = [...next];
@@ -208,11 +179,7 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
     clearRequests: () => {
       seen.length = 0;
     },
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error === undefined ? resolve() : reject(error)));
-      }),
+    stop: () => server.stop(),
   };
 }
 
@@ -267,11 +234,6 @@ function matchesOperation(pattern: string, operation: string): boolean {
     .map((char) => (char === '*' ? '.*' : char === '?' ? '.' : char.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
     .join('');
   return new RegExp(`^${regex}$`, 'i').test(operation);
-}
-
-function header(incoming: IncomingMessage, name: string): string | undefined {
-  const value = incoming.headers[name];
-  return Array.isArray(value) ? value[0] : value;
 }
 
 /** Service from the SigV4 credential scope; operation from X-Amz-Target, the query Action or the REST path. */

@@ -104,11 +104,60 @@ export function awsEnv(endpoint: string): Record<string, string> {
   };
 }
 
+/** How the SDK clients of a test reach moto. */
+export interface MotoClientConfig {
+  readonly endpoint: string;
+  readonly region: string;
+  readonly credentials: typeof TEST_CREDENTIALS;
+  readonly maxAttempts: number;
+}
+
+/** Client configuration for `endpoint`, with fewer attempts so an emulator error fails fast. */
+export function clientConfigFor(endpoint: string): MotoClientConfig {
+  return { endpoint, region: MOTO_REGION, credentials: TEST_CREDENTIALS, maxAttempts: 2 };
+}
+
 /** The production clients pointed at `endpoint`, with fewer attempts so an emulator error fails fast. */
 export function clientsFor(endpoint: string): AwsClients {
-  return createClients({
-    clientConfig: { endpoint, region: MOTO_REGION, credentials: TEST_CREDENTIALS, maxAttempts: 2 },
+  return createClients({ clientConfig: clientConfigFor(endpoint) });
+}
+
+/** A suite's moto: started before all its tests, reset before each, stopped after all. */
+export interface MotoSuite {
+  /** The running server (inside tests and hooks only). */
+  readonly server: MotoServer;
+  /** `clientConfigFor` the server: for `new KMSClient(moto.config)` and the adapters' `clientConfig`. */
+  readonly config: MotoClientConfig;
+}
+
+/**
+ * Registers the suite's hooks; call it at the top level of a test file, before the file's own hooks, so that
+ * moto is reset before they run: startMoto in beforeAll, reset in beforeEach, stop in afterAll.
+ */
+export function motoForSuite(): MotoSuite {
+  let started: { server: MotoServer; config: MotoClientConfig } | undefined;
+  const running = (): { server: MotoServer; config: MotoClientConfig } => {
+    if (started === undefined) throw new Error('moto is not started: use it inside a test or hook');
+    return started;
+  };
+  beforeAll(async () => {
+    const server = await startMoto();
+    started = { server, config: clientConfigFor(server.endpoint) };
   });
+  afterAll(async () => {
+    await started?.server.stop();
+  });
+  beforeEach(async () => {
+    await running().server.reset();
+  });
+  return {
+    get server() {
+      return running().server;
+    },
+    get config() {
+      return running().config;
+    },
+  };
 }
 
 async function freePort(): Promise<number> {

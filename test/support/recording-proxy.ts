@@ -5,7 +5,8 @@
  * GetComplianceDetailsByConfigRule (paged from those results) and GetResourceConfigHistory (from fixtures).
  * Point the bundle at it with `awsEnv(proxy.endpoint)`.
  */
-import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { forwardTo, header, startLoopbackServer } from './loopback-proxy';
 
 /** One evaluation exactly as the client sent it (JSON body; OrderingTimestamp in epoch seconds). */
 export interface SentEvaluation {
@@ -199,70 +200,39 @@ export async function startRecordingProxy(
     'StarlingDoveService.GetResourceConfigHistory': configHistory,
   };
 
-  const server = createServer((incoming, outgoing) => {
-    const chunks: Buffer[] = [];
-    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-    incoming.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const target = header(incoming, 'x-amz-target');
-      const operation = operationOf(incoming, body);
-      if (operation !== undefined) operations.push(operation);
-      try {
-        if (operation !== undefined && denied.has(operation.toLowerCase())) {
-          denyRequest(incoming, outgoing, operation);
-          return;
-        }
-        const handle = target === undefined ? undefined : configHandlers[target];
-        if (handle !== undefined) {
-          const parsed = JSON.parse(body.length === 0 ? '{}' : body.toString('utf8')) as Record<
-            string,
-            unknown
-          >;
-          sendJson(outgoing, 200, handle(parsed));
-          return;
-        }
-      } catch (error) {
-        if (error instanceof ApiError) {
-          sendJson(outgoing, error.status, { __type: error.code, message: error.message }, error.code);
-          return;
-        }
-        sendJson(outgoing, 500, { __type: 'InternalFailure', message: String(error) }, 'InternalFailure');
+  const server = await startLoopbackServer((incoming, body, outgoing) => {
+    const target = header(incoming, 'x-amz-target');
+    const operation = operationOf(incoming, body);
+    if (operation !== undefined) operations.push(operation);
+    try {
+      if (operation !== undefined && denied.has(operation.toLowerCase())) {
+        denyRequest(incoming, outgoing, operation);
         return;
       }
-      forward(incoming, body, outgoing);
-    });
-  });
-
-  const forward = (incoming: IncomingMessage, body: Buffer, outgoing: ServerResponse): void => {
-    const upstream = httpRequest(
-      {
-        hostname: targetUrl.hostname,
-        port: targetUrl.port,
-        method: incoming.method,
-        path: incoming.url,
-        headers: { ...incoming.headers, host: targetUrl.host },
-      },
-      (response) => {
-        outgoing.writeHead(response.statusCode ?? 502, response.headers);
-        response.pipe(outgoing);
-      },
+      const handle = target === undefined ? undefined : configHandlers[target];
+      if (handle !== undefined) {
+        const parsed = JSON.parse(body.length === 0 ? '{}' : body.toString('utf8')) as Record<
+          string,
+          unknown
+        >;
+        sendJson(outgoing, 200, handle(parsed));
+        return;
+      }
+    } catch (error) {
+      if (error instanceof ApiError) {
+        sendJson(outgoing, error.status, { __type: error.code, message: error.message }, error.code);
+        return;
+      }
+      sendJson(outgoing, 500, { __type: 'InternalFailure', message: String(error) }, 'InternalFailure');
+      return;
+    }
+    forwardTo(targetUrl, incoming, body, outgoing, (error) =>
+      sendJson(outgoing, 502, { __type: 'ProxyError', message: error.message }),
     );
-    upstream.on('error', (error) => {
-      if (!outgoing.headersSent) sendJson(outgoing, 502, { __type: 'ProxyError', message: error.message });
-      else outgoing.destroy(error);
-    });
-    upstream.end(body);
-  };
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
   });
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
 
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: server.endpoint,
     putEvaluationsCalls: calls,
     deliveredEvaluations: () => [...delivered],
     results: () => [...results.values()],
@@ -288,11 +258,7 @@ export async function startRecordingProxy(
       items.clear();
       denied.clear();
     },
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error === undefined ? resolve() : reject(error)));
-      }),
+    stop: () => server.stop(),
   };
 }
 
@@ -317,11 +283,6 @@ function validateEvaluation(evaluation: SentEvaluation): void {
   if (annotation !== undefined && (annotation.length < 1 || annotation.length > MAX_ANNOTATION)) {
     throw new ApiError('ValidationException', `Annotation must be 1-${MAX_ANNOTATION} characters (${id})`);
   }
-}
-
-function header(incoming: IncomingMessage, name: string): string | undefined {
-  const value = incoming.headers[name];
-  return Array.isArray(value) ? value[0] : value;
 }
 
 /** `service:Operation` from the SigV4 credential scope and the JSON target, query Action or REST path. */

@@ -19,6 +19,18 @@ import {
   PutRolePolicyCommand,
   type IAMClient,
 } from '@aws-sdk/client-iam';
+import {
+  AttachPolicyCommand,
+  CreateAccountCommand,
+  CreateOrganizationalUnitCommand,
+  CreateOrganizationCommand,
+  CreatePolicyCommand as CreateOrganizationPolicyCommand,
+  DescribeCreateAccountStatusCommand,
+  EnablePolicyTypeCommand,
+  ListRootsCommand,
+  MoveAccountCommand,
+  type OrganizationsClient,
+} from '@aws-sdk/client-organizations';
 import { CreateSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PutParameterCommand, type ParameterType, type SSMClient } from '@aws-sdk/client-ssm';
 import { MOTO_ACCOUNT_ID, MOTO_REGION } from './moto';
@@ -212,4 +224,55 @@ export async function seedParameter(
 /** The ARN of a parameter in moto's account and region (no doubled slash for `/hierarchical` names). */
 export function parameterArn(name: string, region: string = MOTO_REGION): string {
   return `arn:aws:ssm:${region}:${MOTO_ACCOUNT_ID}:parameter/${name.replace(/^\//, '')}`;
+}
+
+/** An organization as seedOrganization builds it: root -> OU "workloads" -> a member account. */
+export interface SeededOrganization {
+  readonly rootId: string;
+  readonly ouId: string;
+  /** The member account. */
+  readonly accountId: string;
+  /** The SCP "region-deny" attached to the OU. */
+  readonly scpId: string;
+}
+
+/**
+ * Creates an organization (all features, SCPs enabled; the caller's account is its management account),
+ * moves a new member account into an OU "workloads" and attaches to that OU an SCP "region-deny" whose
+ * content is `scp` (a policy document as JSON text).
+ */
+export async function seedOrganization(
+  organizations: OrganizationsClient,
+  scp: string,
+): Promise<SeededOrganization> {
+  await organizations.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
+  const rootId = (await organizations.send(new ListRootsCommand({}))).Roots?.[0]?.Id ?? '';
+  await organizations.send(
+    new EnablePolicyTypeCommand({ RootId: rootId, PolicyType: 'SERVICE_CONTROL_POLICY' }),
+  );
+  const created = await organizations.send(
+    new CreateAccountCommand({ AccountName: 'workload', Email: 'workload@example.com' }),
+  );
+  const status = await organizations.send(
+    new DescribeCreateAccountStatusCommand({ CreateAccountRequestId: created.CreateAccountStatus?.Id }),
+  );
+  const accountId = status.CreateAccountStatus?.AccountId ?? '';
+  const ou = await organizations.send(
+    new CreateOrganizationalUnitCommand({ ParentId: rootId, Name: 'workloads' }),
+  );
+  const ouId = ou.OrganizationalUnit?.Id ?? '';
+  await organizations.send(
+    new MoveAccountCommand({ AccountId: accountId, SourceParentId: rootId, DestinationParentId: ouId }),
+  );
+  const policy = await organizations.send(
+    new CreateOrganizationPolicyCommand({
+      Name: 'region-deny',
+      Description: 'eu-west-1 only',
+      Type: 'SERVICE_CONTROL_POLICY',
+      Content: scp,
+    }),
+  );
+  const scpId = policy.Policy?.PolicySummary?.Id ?? '';
+  await organizations.send(new AttachPolicyCommand({ PolicyId: scpId, TargetId: ouId }));
+  return { rootId, ouId, accountId, scpId };
 }
