@@ -5,11 +5,13 @@
  */
 import type { FindingId } from '../../lib/core/model';
 import { indexUsage } from '../../lib/facts/gather';
+import { applyBucketEncryption } from '../../lib/usage';
 import { DEFAULT_RULE_PARAMETERS } from '../../lib/parameters';
 import { applyPlanToSnapshot, planRemediation } from '../../lib/remediation/plan';
 import { assessRole } from '../../lib/rule/assess-role';
 import type {
   BatchJobDefinition,
+  BucketEncryptions,
   ContainerLike,
   EcsTaskDefinition,
   EcsVolume,
@@ -49,6 +51,10 @@ const FSX_SECRET = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:fsx/admin
 const FSX_PARAMETER = `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/fsx/admin`;
 const FILE_SYSTEM = `arn:aws:fsx:${REGION}:${ACCOUNT}:file-system/fs-0123456789abcdef0`;
 const KEY = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+/** Both buckets encrypted with SSE-S3 (no KMS key): the S3 needs alone (SSE-KMS: s3-kms.test.ts). */
+const SSE_S3: BucketEncryptions = new Map(
+  [BUCKET, 'arn:aws:s3:::acme-gmsa'].map((bucket) => [bucket, { status: 'read', algorithm: 'AES256' }]),
+);
 
 /** ECS-only container fields, beside what aContainer builds. */
 type EcsContainer = Pick<
@@ -84,9 +90,9 @@ function findings(
   ...grants: StatementJson[]
 ): string[] {
   const role = aRole(grants.length > 0 ? { inline: { files: policy(...grants) } } : {});
-  const usage = indexUsage(
-    { jobDefinitions: consumers.jobs ?? [], taskDefinitions: consumers.tasks ?? [] },
-    LOCATION,
+  const usage = applyBucketEncryption(
+    indexUsage({ jobDefinitions: consumers.jobs ?? [], taskDefinitions: consumers.tasks ?? [] }, LOCATION),
+    SSE_S3,
   );
   const assessment = assessRole(
     role,
@@ -476,6 +482,7 @@ describe('remediation', () => {
       [FSX_SECRET, null],
       [SPEC_PARAMETER, null],
     ]),
+    bucketEncryptions: SSE_S3,
     params: { DiscoverEcsTaskDefinitions: 'true' },
   };
 
