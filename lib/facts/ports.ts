@@ -4,12 +4,7 @@
  * named error (see lib/core/errors.ts) rather than returning a partial answer.
  */
 import type { RawPolicyDocument, RoleSnapshot } from '../core/model';
-import type {
-  BatchJobDefinition,
-  BucketEncryption,
-  EcsTaskDefinition,
-  SecretMetadata,
-} from '../usage/types';
+import type { BatchJobDefinition, BucketEncryption, EcsTaskDefinition, SecretMetadata } from '../usage/types';
 
 export interface ManagedPolicyDocument {
   readonly arn: string;

@@ -44,10 +44,15 @@ function webTask(): EcsTaskDefinition {
   };
 }
 
-const read = (algorithm: 'AES256' | 'aws:kms' | 'aws:kms:dsse', kmsKeyId?: string): BucketEncryption => ({
+const read = (
+  algorithm: 'AES256' | 'aws:kms' | 'aws:kms:dsse',
+  kmsKeyId?: string,
+  region?: string,
+): BucketEncryption => ({
   status: 'read',
   algorithm,
   ...(kmsKeyId !== undefined && { kmsKeyId }),
+  ...(region !== undefined && { region }),
 });
 
 /** The KMS_DECRYPT findings of the role granting `grants`, as `action resource reason` or `unverifiable subject`. */
@@ -117,7 +122,7 @@ describe('SSE-KMS buckets of environment files', () => {
     ],
     [
       'a bare key id is the key of the bucket region and the account',
-      { ...read('aws:kms', KEY_ID), region: 'us-west-2' },
+      read('aws:kms', KEY_ID, 'us-west-2'),
       [allow('kms:Decrypt', KEY)],
       [`kms:Decrypt ${KEY.replace(REGION, 'us-west-2')} noAllow web:12`],
     ],
