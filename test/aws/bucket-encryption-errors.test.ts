@@ -1,4 +1,10 @@
-import { GetBucketEncryptionCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import {
+  GetBucketEncryptionCommand,
+  type GetBucketEncryptionCommandOutput,
+  S3Client,
+  S3ServiceException,
+  type ServerSideEncryption,
+} from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { createClients } from '../../lib/aws/clients';
@@ -27,16 +33,26 @@ const s3Error = (name: string, status: number, headers: Record<string, string> =
     }),
     { $response: { statusCode: status, headers, body: undefined } },
   );
-const rules = (SSEAlgorithm: string, KMSMasterKeyID?: string) => ({
+const rules = (SSEAlgorithm: string, KMSMasterKeyID?: string): GetBucketEncryptionCommandOutput => ({
+  $metadata: {},
   ServerSideEncryptionConfiguration: {
-    Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm, KMSMasterKeyID }, BucketKeyEnabled: true }],
+    Rules: [
+      {
+        // Cast: the unknown-algorithm case sends what the SDK's type would not allow.
+        ApplyServerSideEncryptionByDefault: {
+          SSEAlgorithm: SSEAlgorithm as ServerSideEncryption,
+          KMSMasterKeyID,
+        },
+        BucketKeyEnabled: true,
+      },
+    ],
   },
 });
 
 beforeEach(() => s3Mock.reset());
 
 describe('bucketEncryption', () => {
-  it.each<[string, object, object]>([
+  it.each<[string, GetBucketEncryptionCommandOutput, object]>([
     ['SSE-S3', rules('AES256'), { status: 'read', algorithm: 'AES256', region: 'us-east-1' }],
     [
       'SSE-KMS with a customer key',
@@ -55,7 +71,7 @@ describe('bucketEncryption', () => {
     ],
     [
       'no rules',
-      { ServerSideEncryptionConfiguration: { Rules: [] } },
+      { $metadata: {}, ServerSideEncryptionConfiguration: { Rules: [] } },
       { status: 'read', algorithm: 'none', region: 'us-east-1' },
     ],
     [
