@@ -7,6 +7,7 @@ import { isFullSecretArnOf } from '../lib/usage';
 import { encodingHint } from './text-file';
 import type {
   BatchJobDefinition,
+  BucketEncryption,
   ContainerLike,
   EcsPropertiesLike,
   EcsTaskDefinition,
@@ -246,6 +247,88 @@ export function pullThroughCacheRulesFrom(json: unknown, where: string): SavedPu
     }
     return { ecrRepositoryPrefix: prefix, ...(registryId !== undefined && { registryId }) };
   });
+}
+
+// S3 bucket naming rules (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html).
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const SSE_ALGORITHMS: readonly string[] = ['AES256', 'aws:kms', 'aws:kms:dsse'];
+
+/**
+ * The `--bucket-encryption` file as GetBucketEncryption would answer, by bucket ARN: `{"BUCKET or bucket ARN":
+ * {"algorithm": "AES256" | "aws:kms" | "aws:kms:dsse", "kmsKeyId": "key ARN"}}` (no kmsKeyId with aws:kms:
+ * the AWS managed key aws/s3), or per bucket the output of `aws s3api get-bucket-encryption --bucket BUCKET`.
+ */
+export function bucketEncryptionFrom(
+  json: unknown,
+  where: string,
+  partition: string,
+): Map<string, BucketEncryption> {
+  const object = objectAt(json, '(top level)', where, 'an object of bucket name -> default encryption');
+  const result = new Map<string, BucketEncryption>();
+  for (const [entry, value] of Object.entries(object)) {
+    const at = `${where}: ${JSON.stringify(entry)}`;
+    const arn = /^arn:[^:]+:s3:::/.exec(entry) ? entry : `arn:${partition}:s3:::${entry}`;
+    const name = arn.slice(arn.lastIndexOf(':') + 1);
+    if (!BUCKET_NAME.test(name) || !arn.startsWith(`arn:${partition}:s3:::`)) {
+      throw new AuditInputError(`${at}: expected a bucket name or arn:${partition}:s3:::BUCKET`);
+    }
+    result.set(arn, bucketEntry(value, where, entry));
+  }
+  return result;
+}
+
+function bucketEntry(value: unknown, where: string, entry: string): BucketEncryption {
+  const at = `${where}: ${JSON.stringify(entry)}`;
+  const fields = objectAt(
+    value,
+    JSON.stringify(entry),
+    where,
+    '{"algorithm", "kmsKeyId"} or aws s3api get-bucket-encryption output',
+  );
+  let settings: Record<string, unknown> = fields;
+  let algorithmField = 'algorithm';
+  let keyField = 'kmsKeyId';
+  if ('ServerSideEncryptionConfiguration' in fields) {
+    // `aws s3api get-bucket-encryption` output: the first rule that applies a default.
+    const rules = (fields['ServerSideEncryptionConfiguration'] as { Rules?: unknown } | null)?.Rules;
+    const applied = Array.isArray(rules)
+      ? (rules as { ApplyServerSideEncryptionByDefault?: unknown }[]).find(
+          (rule) => typeof rule === 'object' && rule !== null && rule.ApplyServerSideEncryptionByDefault,
+        )?.ApplyServerSideEncryptionByDefault
+      : undefined;
+    if (typeof applied !== 'object' || applied === null) {
+      throw new AuditInputError(
+        `${at}.ServerSideEncryptionConfiguration.Rules: no rule with ApplyServerSideEncryptionByDefault`,
+      );
+    }
+    settings = applied as Record<string, unknown>;
+    algorithmField = 'SSEAlgorithm';
+    keyField = 'KMSMasterKeyID';
+  } else {
+    for (const field of Object.keys(fields)) {
+      if (field !== 'algorithm' && field !== 'kmsKeyId') {
+        throw new AuditInputError(`${at}.${field}: unknown field (expected algorithm and kmsKeyId)`);
+      }
+    }
+  }
+  const algorithm = settings[algorithmField];
+  if (typeof algorithm !== 'string' || !SSE_ALGORITHMS.includes(algorithm)) {
+    throw new AuditInputError(
+      `${at}.${algorithmField}: expected AES256, aws:kms or aws:kms:dsse, got ${describe(algorithm)}`,
+    );
+  }
+  const kmsKeyId = settings[keyField];
+  if (kmsKeyId !== undefined && (typeof kmsKeyId !== 'string' || kmsKeyId.trim() === '')) {
+    throw new AuditInputError(`${at}.${keyField}: expected a KMS key ARN, key id or alias ARN`);
+  }
+  if (kmsKeyId !== undefined && algorithm === 'AES256') {
+    throw new AuditInputError(`${at}.${keyField}: AES256 (SSE-S3) takes no KMS key`);
+  }
+  return {
+    status: 'read',
+    algorithm: algorithm as 'AES256' | 'aws:kms' | 'aws:kms:dsse',
+    ...(kmsKeyId !== undefined && { kmsKeyId: kmsKeyId.trim() }),
+  };
 }
 
 /** Keys of the references not described, taken as AWS managed (`--assume-aws-managed-keys`). */

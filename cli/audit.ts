@@ -18,7 +18,7 @@ import { AwsResourcePolicyReader, organizationPolicyReaderFor } from '../lib/aws
 import type { LayerTarget } from '../lib/rule/layer-targets';
 import { organizationPoliciesFrom, resourcePoliciesFrom } from './audit-layers';
 import { savedAccountReaders } from '../lib/facts/saved-account';
-import { ownRegistryRegions } from '../lib/usage';
+import { ownRegistryRegions, referencedBucketArns } from '../lib/usage';
 import { assessRole, layerTargetsForRole } from '../lib/rule/assess-role';
 import {
   AuthorizationDetailsError,
@@ -34,6 +34,7 @@ import { EXECUTION_POLICY_DOCUMENT, executionPolicyArn } from '../lib/remediatio
 import { SPEC_URL } from '../lib/findings/registry';
 import type {
   BatchJobDefinition,
+  BucketEncryption,
   EcsTaskDefinition,
   KeyMetadata,
   RuleLocation,
@@ -42,6 +43,7 @@ import type {
 import {
   assumeAwsManagedKeys,
   AuditInputError,
+  bucketEncryptionFrom,
   jobDefinitionsFrom,
   messageOf,
   parseJsonFile,
@@ -75,14 +77,16 @@ const SAMPLE_FILES = {
   taskDefinitions: 'task-definitions.json',
   keys: 'keys.json',
   pullThroughCacheRules: 'pull-through-cache-rules.json',
+  bucketEncryption: 'bucket-encryption.json',
   resourcePolicies: 'resource-policies.json',
 } as const;
 const SAMPLE_REGION = 'us-east-1';
 
 export const AUDIT_USAGE = `usage: execution-role-check audit [--input FILE [--job-definitions FILE | --no-job-definitions] [--task-definitions FILE]
-                                  [--keys FILE | --assume-aws-managed-keys] [--pull-through-cache-rules [REGION=]FILE ...]]
+                                  [--keys FILE | --assume-aws-managed-keys] [--pull-through-cache-rules [REGION=]FILE ...]
+                                  [--bucket-encryption FILE]]
                                  [--template FILE ... [--account ID] [--keys FILE | --assume-aws-managed-keys]
-                                  [--pull-through-cache-rules [REGION=]FILE ...]]
+                                  [--pull-through-cache-rules [REGION=]FILE ...] [--bucket-encryption FILE]]
                                  [--live [--profile NAME] [--progress]] [--region REGION]
                                  [rule parameter flags] [--output table|json|sarif|junit] [--all]
 
@@ -114,6 +118,12 @@ Offline (no AWS calls):
                             under a prefix (every image, for a rule whose prefix is ROOT) need
                             ecr:BatchImportUpstreamImage and ecr:CreateRepository (PULL_THROUGH_CACHE).
                             Without it no image is taken for a cached one, and the audit says so
+  --bucket-encryption FILE  default encryption of the buckets of ECS environment files, FireLens configs
+                            and credential specs: {"BUCKET": {"algorithm": "AES256" | "aws:kms" |
+                            "aws:kms:dsse", "kmsKeyId": "key ARN"}} (aws:kms without kmsKeyId = the AWS
+                            managed key aws/s3), or per bucket the output of aws s3api get-bucket-encryption.
+                            A customer managed key needs kms:Decrypt (KMS_DECRYPT); a bucket the file lacks
+                            is reported unverifiable (fail closed), and the audit says so
   --resource-policies FILE  the policies beyond the role, by ARN: {"ARN": policy | "policy JSON" | null}
                             (null = no policy) for KMS keys (aws kms get-key-policy --policy-name default),
                             secrets (aws secretsmanager get-resource-policy), other accounts' ECR
@@ -141,9 +151,10 @@ Template (before deploy; no AWS calls):
                             (--guardduty-runtime-monitoring: PlatformCapabilities / RequiresCompatibilities)
   --keys FILE, --assume-aws-managed-keys   KMS keys of secrets and parameters the template does not declare
   --pull-through-cache-rules [REGION=]FILE the account's pull through cache rules, as offline
+  --bucket-encryption FILE                 the default encryption of the buckets its S3 files live in, as offline
 Live (read-only: iam:GetAccountAuthorizationDetails, iam:GetPolicy(Version), batch:DescribeJobDefinitions,
       ecs:ListTaskDefinitionFamilies/DescribeTaskDefinition, secretsmanager:DescribeSecret, ssm:DescribeParameters,
-      ecr:DescribePullThroughCacheRules):
+      ecr:DescribePullThroughCacheRules, s3:GetEncryptionConfiguration):
   --live                    read the account the credentials belong to; also kms:GetKeyPolicy,
                             secretsmanager:GetResourcePolicy and ecr:GetRegistryPolicy for the layers
   --read-organization-policies local|ROLE_ARN
@@ -186,6 +197,7 @@ const AUDIT_FLAGS = {
   '--keys': { kind: 'value' },
   '--assume-aws-managed-keys': { kind: 'switch' },
   '--pull-through-cache-rules': { kind: 'repeatable' },
+  '--bucket-encryption': { kind: 'value' },
   '--template': { kind: 'repeatable' },
   '--account': { kind: 'value' },
   '--region': { kind: 'value' },
@@ -293,6 +305,8 @@ interface AuditFacts {
   readonly unresolvedSecretNames: number;
   /** Offline and template: regions of the account's own registry the jobs pull from with no rules file. */
   readonly cacheRulesUnread?: readonly string[];
+  /** Offline and template: buckets of S3 files whose default encryption no --bucket-encryption file gave. */
+  readonly bucketsUnknown?: number;
   /** Set for `--template` audits: where each role is written and what the templates leave unknown. */
   readonly template?: TemplateAccount;
   /** The policies beyond the role (live reads, or offline layer files); absent when none were given. */
@@ -340,6 +354,7 @@ interface OfflineFiles {
   readonly keys?: string;
   /** `--pull-through-cache-rules` values: `FILE` or `REGION=FILE`. */
   readonly pullThroughCacheRules?: readonly string[];
+  readonly bucketEncryption?: string;
   readonly resourcePolicies?: string;
   readonly organizationPolicies?: string;
 }
@@ -411,6 +426,24 @@ function cacheRulesUnread(
 ): string[] {
   if (location === undefined) return [];
   return ownRegistryRegions(index, location.accountId).filter((region) => !given.has(region));
+}
+
+/** The `--bucket-encryption` file as GetBucketEncryption would answer, filled in `into` once the partition is known. */
+async function readBucketEncryptionFile(
+  io: CommandIo,
+  path: string | undefined,
+  partition: string,
+  into: Map<string, BucketEncryption>,
+): Promise<void> {
+  if (path === undefined) return;
+  const json = await readJson(io, '--bucket-encryption', path);
+  for (const [arn, encryption] of bucketEncryptionFrom(json, `--bucket-encryption ${path}`, partition))
+    into.set(arn, encryption);
+}
+
+/** Buckets the usage fetches S3 files from that `given` has no default encryption for. */
+function bucketsUnknown(index: UsageIndex, given: ReadonlyMap<string, BucketEncryption>): number {
+  return referencedBucketArns(index).filter((arn) => !given.has(arn)).length;
 }
 
 /** The layer files of an offline audit as facts; undefined when neither was given. */
@@ -554,19 +587,23 @@ async function offlineFacts(
     metadata = secretMetadataFrom(await readJson(io, '--keys', files.keys), where('--keys', files.keys));
   }
   const cacheRules = new Map<string, string[]>();
+  const buckets = new Map<string, BucketEncryption>();
   const readers = savedAccountReaders({
     roles: converted.roles,
     jobDefinitions,
     taskDefinitions,
     secretMetadata: metadata,
     pullThroughCachePrefixes: cacheRules,
+    ...(files.bucketEncryption !== undefined && { bucketEncryptions: buckets }),
   });
   const roles = await readers.iam.loadAllRoles();
   const location = locationOf(roles, () =>
     regionOfDefinitions(jobDefinitions, taskDefinitions, files, givenRegion, io),
   );
-  if (location !== undefined)
+  if (location !== undefined) {
     await readCacheRules(io, files.pullThroughCacheRules ?? [], location, cacheRules);
+    await readBucketEncryptionFile(io, files.bucketEncryption, location.partition, buckets);
+  }
   // The same gathering as the rule's: consumers the parameters do not discover are not read, and secrets
   // named without their suffix take the full ARN the --keys file gives them.
   const gathered = location ? await gatherUsage(readers.usage, params, location) : undefined;
@@ -592,6 +629,7 @@ async function offlineFacts(
     unknownKeys: new Set(wanted.filter((arn) => !keys.has(arn))).size,
     unresolvedSecretNames: unresolvedSecretNames(index),
     cacheRulesUnread: cacheRulesUnread(index, location, cacheRules),
+    bucketsUnknown: bucketsUnknown(index, buckets),
   };
 }
 
@@ -629,9 +667,13 @@ async function templateFacts(flags: AuditFlags, params: RuleParameters, io: Comm
   const declared = template.account.secretMetadata;
   const cacheRules = new Map<string, string[]>();
   await readCacheRules(io, flags['--pull-through-cache-rules'] ?? [], template.location, cacheRules);
+  const buckets = new Map<string, BucketEncryption>();
+  const bucketFile = flags['--bucket-encryption'];
+  await readBucketEncryptionFile(io, bucketFile, template.location.partition, buckets);
   const readers = savedAccountReaders({
     ...template.account,
     pullThroughCachePrefixes: cacheRules,
+    ...(bucketFile !== undefined && { bucketEncryptions: buckets }),
     // A secret the template declares takes the key the template gives it (or stays unknown).
     secretMetadata: {
       keys: new Map([
@@ -667,6 +709,7 @@ async function templateFacts(flags: AuditFlags, params: RuleParameters, io: Comm
     unknownKeys: new Set(wanted.filter((arn) => !keys.has(arn) && !template.unknownSecretKeys.has(arn))).size,
     unresolvedSecretNames: unresolvedSecretNames(gathered.index),
     cacheRulesUnread: cacheRulesUnread(gathered.index, template.location, cacheRules),
+    bucketsUnknown: bucketsUnknown(gathered.index, buckets),
     template,
   };
 }
@@ -792,6 +835,7 @@ function sampleFiles(deps: AuditDependencies): OfflineFiles {
     taskDefinitions: join(dir, SAMPLE_FILES.taskDefinitions),
     keys: join(dir, SAMPLE_FILES.keys),
     pullThroughCacheRules: [join(dir, SAMPLE_FILES.pullThroughCacheRules)],
+    bucketEncryption: join(dir, SAMPLE_FILES.bucketEncryption),
     resourcePolicies: join(dir, SAMPLE_FILES.resourcePolicies),
   };
 }
@@ -882,6 +926,7 @@ async function runAudit(argv: readonly string[], io: CommandIo, deps: AuditDepen
     '--task-definitions',
     '--keys',
     '--pull-through-cache-rules',
+    '--bucket-encryption',
   ] as const;
   if (live && flags['--input'] !== undefined)
     throw new AuditInputError('--input and --live exclude each other');
@@ -975,6 +1020,9 @@ async function runAudit(argv: readonly string[], io: CommandIo, deps: AuditDepen
           ...(flags['--keys'] !== undefined && { keys: flags['--keys'] }),
           ...(flags['--pull-through-cache-rules'] !== undefined && {
             pullThroughCacheRules: flags['--pull-through-cache-rules'],
+          }),
+          ...(flags['--bucket-encryption'] !== undefined && {
+            bucketEncryption: flags['--bucket-encryption'],
           }),
           ...(flags['--resource-policies'] !== undefined && {
             resourcePolicies: flags['--resource-policies'],
@@ -1080,6 +1128,14 @@ function notes(facts: AuditFacts, rows: readonly AuditRow[], assumedAwsManaged: 
       `Pull through cache rules were not given for ${unread.join(', ')}, where jobs pull from this account's ` +
         'registry, so none of those images was taken for a cached one (PULL_THROUGH_CACHE unchecked): pass ' +
         '--pull-through-cache-rules [REGION=]FILE (aws ecr describe-pull-through-cache-rules > FILE).',
+    );
+  }
+  const buckets = facts.bucketsUnknown ?? 0;
+  if (buckets > 0) {
+    out.push(
+      `The default encryption of ${buckets} bucket${buckets === 1 ? '' : 's'} of ECS environment files, FireLens ` +
+        'configs or credential specs is unknown offline, so whether they need kms:Decrypt is reported ' +
+        'unverifiable: pass --bucket-encryption FILE ({"BUCKET": {"algorithm": "aws:kms", "kmsKeyId": "key ARN"}}).',
     );
   }
   if (facts.unresolvedSecretNames > 0) {

@@ -7,6 +7,7 @@ import { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 
@@ -32,11 +33,12 @@ export interface SharedClientConfig {
   readonly retryMode?: string;
 }
 
-/** The clients that read from one region (secrets, parameters and registries are regional). */
+/** The clients that read from one region (secrets, parameters, registries and buckets are regional). */
 export interface RegionalClients {
   readonly secretsManager: SecretsManagerClient;
   readonly ssm: SSMClient;
   readonly ecr: ECRClient;
+  readonly s3: S3Client;
 }
 
 /** Every client the adapters use. */
@@ -47,7 +49,7 @@ export interface AwsClients extends RegionalClients {
   readonly ecs: ECSClient;
   /** The region the default clients use (resolved from the environment, like the SDK does). */
   defaultRegion(): Promise<string>;
-  /** Secrets Manager, SSM and ECR clients for `region`, built on first use and kept for the container's life. */
+  /** Secrets Manager, SSM, ECR and S3 clients for `region`, built on first use and kept for the container's life. */
   regional(region: string): Promise<RegionalClients>;
 }
 
@@ -61,6 +63,7 @@ export interface ClientOverrides {
   readonly secretsManager?: SecretsManagerClient;
   readonly ssm?: SSMClient;
   readonly ecr?: ECRClient;
+  readonly s3?: S3Client;
 }
 
 /** Builds each client once; call at module scope so warm invocations reuse connections and caches. */
@@ -72,6 +75,7 @@ export function createClients(overrides: ClientOverrides = {}): AwsClients {
   const secretsManager = overrides.secretsManager ?? new SecretsManagerClient(shared);
   const ssm = overrides.ssm ?? new SSMClient(shared);
   const ecr = overrides.ecr ?? new ECRClient(shared);
+  const s3 = overrides.s3 ?? new S3Client(shared);
   // The region resolved the SDK's way (env, shared config file), borrowed from a regional client so IAM can
   // fall back to us-east-1 only when nothing is configured, without pulling in the SDK's config loaders.
   const defaultRegion = (): Promise<string> => batch.config.region();
@@ -88,11 +92,12 @@ export function createClients(overrides: ClientOverrides = {}): AwsClients {
     if (clients === undefined) {
       clients = defaultRegion().then((home) =>
         home === region
-          ? { secretsManager, ssm, ecr }
+          ? { secretsManager, ssm, ecr, s3 }
           : {
               secretsManager: new SecretsManagerClient({ ...shared, region }),
               ssm: new SSMClient({ ...shared, region }),
               ecr: new ECRClient({ ...shared, region }),
+              s3: new S3Client({ ...shared, region }),
             },
       );
       // A failed region lookup must not stick: forget it so the next call tries again.
@@ -102,5 +107,5 @@ export function createClients(overrides: ClientOverrides = {}): AwsClients {
     return clients;
   };
 
-  return { iam, config, batch, ecs, secretsManager, ssm, ecr, defaultRegion, regional };
+  return { iam, config, batch, ecs, secretsManager, ssm, ecr, s3, defaultRegion, regional };
 }

@@ -1,6 +1,7 @@
 /**
- * UsageReader over Batch, ECS, Secrets Manager and SSM: who uses execution roles, which KMS keys protect
- * the secrets they pull, and the full ARNs of secrets they name. Only metadata is read, never a value.
+ * UsageReader over Batch, ECS, Secrets Manager, SSM, ECR and S3: who uses execution roles, which KMS keys
+ * protect the secrets they pull and the buckets of the files they fetch, and the full ARNs of secrets they
+ * name. Only metadata and configuration are read, never a value or an object.
  */
 import { DescribeJobDefinitionsCommand, type JobDefinition } from '@aws-sdk/client-batch';
 import {
@@ -9,16 +10,17 @@ import {
   type TaskDefinition,
 } from '@aws-sdk/client-ecs';
 import { DescribePullThroughCacheRulesCommand } from '@aws-sdk/client-ecr';
+import { GetBucketEncryptionCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { DescribeParametersCommand, type ParameterMetadata } from '@aws-sdk/client-ssm';
 import { AwsCallError } from '../core/errors';
 import type { UsageReader } from '../facts/ports';
 import { isFullSecretArnOf } from '../usage/resolve';
-import type { BatchJobDefinition, EcsTaskDefinition, SecretMetadata } from '../usage/types';
+import type { BatchJobDefinition, BucketEncryption, EcsTaskDefinition, SecretMetadata } from '../usage/types';
 import { parseArn, type ParsedArn } from './arn';
 import type { AwsClients } from './clients';
 import { mapWithConcurrency } from './concurrency';
-import { callAws, callAwsUnlessAbsent } from './errors';
+import { awsErrorName, callAws, callAwsUnlessAbsent, classifyAwsError, isAccessDenied } from './errors';
 
 // DescribeJobDefinitions and ListTaskDefinitionFamilies return at most 100 items per page.
 const PAGE_SIZE = 100;
@@ -38,6 +40,7 @@ export interface UsageReaderOptions {
 export class AwsUsageReader implements UsageReader {
   // One reader serves one invocation: each region's rules are read once, a failed read is tried again.
   private readonly cacheRules = new Map<string, Promise<readonly string[]>>();
+  private readonly bucketEncryptions = new Map<string, Promise<BucketEncryption>>();
 
   constructor(
     private readonly clients: AwsClients,
@@ -121,6 +124,68 @@ export class AwsUsageReader implements UsageReader {
       prefixes.catch(() => this.cacheRules.delete(region));
     }
     return prefixes;
+  }
+
+  bucketEncryption(bucketArn: string): Promise<BucketEncryption> {
+    let encryption = this.bucketEncryptions.get(bucketArn);
+    if (encryption === undefined) {
+      encryption = this.readBucketEncryption(bucketArn);
+      this.bucketEncryptions.set(bucketArn, encryption);
+      encryption.catch(() => this.bucketEncryptions.delete(bucketArn));
+    }
+    return encryption;
+  }
+
+  /**
+   * GetBucketEncryption, asked of the rule's region first and, when S3 redirects (the bucket is elsewhere),
+   * of the region it names. ExpectedBucketOwner: another account's bucket is refused, never read as ours.
+   */
+  private async readBucketEncryption(bucketArn: string): Promise<BucketEncryption> {
+    const bucket = bucketArn.slice(bucketArn.lastIndexOf(':') + 1);
+    let region = await this.clients.defaultRegion();
+    let attempt = await this.getBucketEncryption(this.clients.s3, bucket);
+    const elsewhere = 'error' in attempt ? redirectRegion(attempt.error) : undefined;
+    if (elsewhere !== undefined && elsewhere !== region) {
+      region = elsewhere;
+      attempt = await this.getBucketEncryption((await this.clients.regional(region)).s3, bucket);
+    }
+    if (!('error' in attempt)) {
+      const { encryption } = attempt;
+      return encryption.status === 'read' ? { ...encryption, region } : encryption;
+    }
+    const { error } = attempt;
+    const name = awsErrorName(error) ?? 'Error';
+    const message = error instanceof Error ? error.message : String(error);
+    if (isAccessDenied(error)) {
+      return {
+        status: 'unreadable',
+        detail:
+          `s3:GetEncryptionConfiguration on ${bucketArn} was denied (${name}: ${message}); S3 refuses it too ` +
+          `for a bucket of another account than ${this.options.accountId}`,
+      };
+    }
+    if (name === 'NoSuchBucket') {
+      return { status: 'unreadable', detail: `bucket ${bucket} does not exist (NoSuchBucket)` };
+    }
+    throw classifyAwsError(error, 's3:GetEncryptionConfiguration');
+  }
+
+  private async getBucketEncryption(
+    s3: S3Client,
+    bucket: string,
+  ): Promise<{ encryption: BucketEncryption } | { error: unknown }> {
+    try {
+      const answer = await s3.send(
+        new GetBucketEncryptionCommand({ Bucket: bucket, ExpectedBucketOwner: this.options.accountId }),
+      );
+      return { encryption: defaultEncryption(answer.ServerSideEncryptionConfiguration?.Rules ?? []) };
+    } catch (error) {
+      // Buckets made before 2023 may have no default encryption: S3 answers so, and nothing is decrypted.
+      if (awsErrorName(error) === 'ServerSideEncryptionConfigurationNotFoundError') {
+        return { encryption: { status: 'read', algorithm: 'none' } };
+      }
+      return { error };
+    }
   }
 
   private async readPullThroughCachePrefixes(region: string): Promise<readonly string[]> {
@@ -231,6 +296,43 @@ export function keyArnOrNull(
   if (keyId.startsWith('arn:')) return keyId;
   const prefix = `arn:${resource.partition}:kms:${resource.region}:${resource.accountId}`;
   return keyId.startsWith('alias/') ? `${prefix}:${keyId}` : `${prefix}:key/${keyId}`;
+}
+
+const SSE_ALGORITHMS = ['AES256', 'aws:kms', 'aws:kms:dsse'] as const;
+
+/** The rule that applies a default (`ApplyServerSideEncryptionByDefault`), as a read; an unknown algorithm fails closed. */
+function defaultEncryption(
+  rules: readonly {
+    ApplyServerSideEncryptionByDefault?: {
+      SSEAlgorithm?: string | undefined;
+      KMSMasterKeyID?: string | undefined;
+    };
+  }[],
+): BucketEncryption {
+  const applied = rules.find((rule) => rule.ApplyServerSideEncryptionByDefault !== undefined);
+  const algorithm = applied?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm;
+  if (algorithm === undefined) return { status: 'read', algorithm: 'none' };
+  const known = SSE_ALGORITHMS.find((candidate) => candidate === algorithm);
+  if (known === undefined) {
+    return {
+      status: 'unreadable',
+      detail: `its SSEAlgorithm ${JSON.stringify(algorithm)} is not one the rule knows`,
+    };
+  }
+  const keyId = applied?.ApplyServerSideEncryptionByDefault?.KMSMasterKeyID;
+  return {
+    status: 'read',
+    algorithm: known,
+    ...(known !== 'AES256' && keyId !== undefined && keyId !== '' && { kmsKeyId: keyId }),
+  };
+}
+
+/** The region S3 names when it redirects a request for a bucket of another region (`x-amz-bucket-region`). */
+function redirectRegion(error: unknown): string | undefined {
+  const response = (error as { $response?: { headers?: Record<string, string | undefined> } } | null)
+    ?.$response;
+  const region = response?.headers?.['x-amz-bucket-region'];
+  return region !== undefined && /^[a-z]{2}(-[a-z]+)+-\d+$/.test(region) ? region : undefined;
 }
 
 function toBatchJobDefinition(definition: JobDefinition): BatchJobDefinition {

@@ -6,7 +6,9 @@ import {
   describeKeysFor,
   gatherLayers,
   gatherUsage,
+  readBucketEncryption,
   readUsageIndex,
+  withBucketEncryption,
   withPullThroughCache,
   type LayerReaders,
 } from '../facts/gather';
@@ -130,12 +132,13 @@ async function evaluateItem(
   if (!isCandidate(description, params, roleUsage).candidate) return notApplicable();
   // Only this role's secrets and registries: one change must not describe every secret the account's jobs use.
   const own: ReadonlyMap<string, RoleUsage> = roleUsage ? new Map([[description.arn, roleUsage]]) : new Map();
-  const [{ keys, resolvedArns }, role, cached] = await Promise.all([
+  const [{ keys, resolvedArns }, role, cached, encryptions] = await Promise.all([
     describeKeysFor(deps.usage, own, params),
     deps.iam.completeRole(description, parsed.accountId),
     withPullThroughCache(deps.usage, index, location, own),
+    readBucketEncryption(deps.usage, own),
   ]);
-  const resolved = resolveSecretReferences(cached, resolvedArns);
+  const resolved = withBucketEncryption(resolveSecretReferences(cached, resolvedArns), encryptions);
   const layers = deps.layers
     ? await gatherLayers(
         deps.layers(params),

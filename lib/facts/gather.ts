@@ -7,15 +7,19 @@
 import { MissingPermissionError } from '../core/errors';
 import type { RuleParameters } from '../parameters';
 import {
+  applyBucketEncryption,
   applyPullThroughCacheRules,
   collectSecretRefs,
   extractUsage,
   ownRegistryRegions,
+  referencedBucketArns,
   resolveSecretReferences,
   type RoleUsage,
 } from '../usage';
 import type {
   BatchJobDefinition,
+  BucketEncryption,
+  BucketEncryptions,
   EcsTaskDefinition,
   KeyMetadata,
   RuleLocation,
@@ -110,9 +114,29 @@ export async function withPullThroughCache(
 }
 
 /**
+ * The default encryption of every bucket `scope` (default: the whole index) fetches S3 objects from, read
+ * once per distinct bucket: whether its environment files, FireLens configs and credential specs need
+ * kms:Decrypt (lib/requirements/derive.ts).
+ */
+export async function readBucketEncryption(
+  usage: UsageReader,
+  scope: UsageIndex,
+): Promise<BucketEncryptions> {
+  const buckets = referencedBucketArns(scope);
+  const reads = await Promise.all(buckets.map((bucket) => usage.bucketEncryption(bucket)));
+  return new Map(buckets.map((bucket, i) => [bucket, reads[i] as BucketEncryption]));
+}
+
+/** The index with each S3 object given its bucket's default encryption (see readBucketEncryption). */
+export function withBucketEncryption(index: UsageIndex, encryptions: BucketEncryptions): UsageIndex {
+  return applyBucketEncryption(index, encryptions);
+}
+
+/**
  * Reads the facts the requirements depend on for a whole account: job/task definitions, the KMS keys of
  * their secrets, the full ARNs of secrets they name without a suffix (applied to the index, see
- * resolveSecretReferences), and the pull through cache rules of the registry they pull from.
+ * resolveSecretReferences), the pull through cache rules of the registry they pull from, and the default
+ * encryption of the buckets their S3 files live in.
  */
 export async function gatherUsage(
   usage: UsageReader,
@@ -120,11 +144,12 @@ export async function gatherUsage(
   location: RuleLocation,
 ): Promise<GatheredUsage> {
   const read = await readUsageIndex(usage, params, location);
-  const [{ keys, resolvedArns }, index] = await Promise.all([
+  const [{ keys, resolvedArns }, index, encryptions] = await Promise.all([
     describeKeysFor(usage, read, params),
     withPullThroughCache(usage, read, location),
+    readBucketEncryption(usage, read),
   ]);
-  return { index: resolveSecretReferences(index, resolvedArns), keys };
+  return { index: withBucketEncryption(resolveSecretReferences(index, resolvedArns), encryptions), keys };
 }
 
 /** The readers of the layers beyond the role; `organization` only when OrganizationPolicies is on. */

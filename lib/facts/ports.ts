@@ -4,7 +4,7 @@
  * named error (see lib/core/errors.ts) rather than returning a partial answer.
  */
 import type { RawPolicyDocument, RoleSnapshot } from '../core/model';
-import type { BatchJobDefinition, EcsTaskDefinition, SecretMetadata } from '../usage/types';
+import type { BatchJobDefinition, BucketEncryption, EcsTaskDefinition, SecretMetadata } from '../usage/types';
 
 export interface ManagedPolicyDocument {
   readonly arn: string;
@@ -58,4 +58,10 @@ export interface UsageReader {
    * (ecr:DescribePullThroughCacheRules, all pages); read at most once per region by one reader.
    */
   pullThroughCachePrefixes(region: string): Promise<readonly string[]>;
+  /**
+   * The default encryption of bucket `bucketArn` (s3:GetEncryptionConfiguration, configuration only, never an
+   * object); read at most once per bucket by one reader. A bucket that cannot be read (denied, another
+   * account's, gone) answers `unreadable` naming why; other failures throw.
+   */
+  bucketEncryption(bucketArn: string): Promise<BucketEncryption>;
 }

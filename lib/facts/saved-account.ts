@@ -7,6 +7,8 @@ import { RoleNotFoundError } from '../core/errors';
 import type { RoleSnapshot } from '../core/model';
 import type {
   BatchJobDefinition,
+  BucketEncryption,
+  BucketEncryptions,
   EcsTaskDefinition,
   PullThroughCachePrefixes,
   SecretMetadata,
@@ -26,6 +28,11 @@ export interface SavedAccount {
    * absent: no rules known (the CLI says so when it matters).
    */
   readonly pullThroughCachePrefixes?: PullThroughCachePrefixes;
+  /**
+   * The --bucket-encryption file, as GetBucketEncryption would answer, by bucket ARN; absent: no file given.
+   * A bucket it lacks is unknown (its kms:Decrypt need unverifiable), never taken as unencrypted.
+   */
+  readonly bucketEncryptions?: BucketEncryptions;
 }
 
 /** IamReader over saved snapshots: every answer comes from the file, none from AWS. */
@@ -76,6 +83,19 @@ export class SavedUsageReader implements UsageReader {
 
   async pullThroughCachePrefixes(region: string): Promise<readonly string[]> {
     return this.account.pullThroughCachePrefixes?.get(region) ?? [];
+  }
+
+  async bucketEncryption(bucketArn: string): Promise<BucketEncryption> {
+    const given = this.account.bucketEncryptions;
+    return (
+      given?.get(bucketArn) ?? {
+        status: 'unreadable',
+        detail:
+          given === undefined
+            ? 'offline: no --bucket-encryption file was given'
+            : 'offline: the --bucket-encryption file does not list this bucket',
+      }
+    );
   }
 }
 

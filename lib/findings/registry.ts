@@ -195,7 +195,9 @@ export const FINDINGS: Readonly<Record<FindingId, FindingDefinition>> = {
     section: 'execution-secrets',
     description:
       'kms:Decrypt on the customer managed key of each secret or SecureString parameter (AWS managed keys ' +
-      'need no grant), and on the rule parameter KmsKeyArns.',
+      'need no grant), on the default customer managed key of each bucket an ECS environment file, FireLens ' +
+      'config or credential spec lives in (SSE-KMS; unverifiable when its encryption cannot be read), and on ' +
+      'the rule parameter KmsKeyArns.',
     annotationPriority: 6,
     annotationSentence: 'generic',
     remediation: { fix: 'grant', when: 'noAllow' },
@@ -221,8 +223,8 @@ export const FINDINGS: Readonly<Record<FindingId, FindingDefinition>> = {
     docUrl: 'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/use-environment-file.html',
     description:
       's3:GetObject on each environmentFiles object (arn:aws:s3:::BUCKET/KEY) and s3:GetBucketLocation on its ' +
-      'bucket, for ECS task definitions. An object encrypted with a customer managed KMS key also needs ' +
-      "kms:Decrypt on that key: the rule cannot see an object's encryption and does not check it.",
+      'bucket, for ECS task definitions. A bucket whose default encryption is a customer managed KMS key adds ' +
+      'kms:Decrypt on that key (KMS_DECRYPT); an object uploaded with another key is not seen.',
     annotationPriority: 5,
     annotationSentence: unusable('environment file'),
     remediation: { fix: 'grant', when: 'noAllow' },
@@ -234,7 +236,7 @@ export const FINDINGS: Readonly<Record<FindingId, FindingDefinition>> = {
     docUrl: 'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/firelens-taskdef.html',
     description:
       'With firelensConfiguration.options config-file-type "s3", s3:GetObject on the config-file-value object ' +
-      'and s3:GetBucketLocation on its bucket (same KMS caveat as ENVIRONMENT_FILES).',
+      'and s3:GetBucketLocation on its bucket (and KMS_DECRYPT for an SSE-KMS bucket, as for ENVIRONMENT_FILES).',
     annotationPriority: 5,
     annotationSentence: unusable('FireLens config file'),
     remediation: { fix: 'grant', when: 'noAllow' },

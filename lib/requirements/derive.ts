@@ -14,7 +14,14 @@ import type {
   UnverifiableRequirement,
 } from '../core/model';
 import type { RuleParameters } from '../parameters';
-import type { ConsumerUsage, KeyMetadata, RoleUsage, RuleLocation, SecretReference } from '../usage/types';
+import type {
+  ConsumerUsage,
+  KeyMetadata,
+  RoleUsage,
+  RuleLocation,
+  S3ObjectReference,
+  SecretReference,
+} from '../usage/types';
 import { GUARDDUTY_AGENT_SOURCE_URL, guardDutyAgentRepositoryArn } from './guardduty-agent-accounts';
 
 /** The actions of AmazonECSTaskExecutionRolePolicy, as the page lists them. */
@@ -162,7 +169,7 @@ export function requirementsFor(
         addDecrypt(collector, reference.arn, 'secretsmanager', reference, keys, role, consumer);
       }
       for (const reference of secrets) addSecret(collector, reference, keys, role, consumer);
-      addEcsFileNeeds(collector, usage, keys, role);
+      addEcsFileNeeds(collector, usage, keys, role, location);
       for (const invalid of invalidReferences) {
         collector.unverifiable(
           invalid.id,
@@ -263,11 +270,13 @@ function addEcsFileNeeds(
   { consumer, s3Objects, featureSecrets, fsxFileSystems }: ConsumerUsage,
   keys: KeyMetadata,
   role: RoleSnapshot,
+  location: RuleLocation,
 ): void {
   for (const object of s3Objects) {
     collector.permission(object.id, 's3:GetObject', object.objectArn, consumer);
     if (object.needsBucketLocation)
       collector.permission(object.id, 's3:GetBucketLocation', object.bucketArn, consumer);
+    addObjectDecrypt(collector, object, role, location, consumer);
   }
   for (const reference of featureSecrets) {
     addSecret(collector, reference, keys, role, consumer, reference.id);
@@ -280,6 +289,60 @@ function addEcsFileNeeds(
   if (fsxFileSystems.length > 0) {
     collector.permission('FSX_WINDOWS_CREDENTIALS', 'fsx:DescribeFileSystems', '*', consumer);
   }
+}
+
+/**
+ * kms:Decrypt for an S3 object the agent downloads: S3 decrypts an SSE-KMS object with the caller's
+ * credentials, so GetObject also needs kms:Decrypt on the key ("Using server-side encryption with AWS KMS
+ * keys", https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html). Judged from the
+ * bucket's default encryption: nothing for SSE-S3 or the AWS managed key aws/s3 (its key policy allows the
+ * account's principals through S3), the key ARN for a customer managed key, unverifiable when the default
+ * is unknown. Limit: an object uploaded with another key than the bucket default is not seen (its metadata
+ * needs s3:GetObject on the object, which the rule does not take).
+ */
+function addObjectDecrypt(
+  collector: RequirementCollector,
+  object: S3ObjectReference,
+  role: RoleSnapshot,
+  location: RuleLocation,
+  consumer: Consumer,
+): void {
+  const encryption = object.bucketEncryption;
+  if (encryption === undefined || encryption.status === 'unreadable') {
+    const why = encryption?.detail ?? 's3:GetEncryptionConfiguration was not read for it';
+    collector.unverifiable(
+      'KMS_DECRYPT',
+      'kms:Decrypt',
+      object.bucketArn,
+      `cannot be checked: its default encryption is unknown (${why}), so whether its objects need a KMS key is too`,
+      consumer,
+    );
+    return;
+  }
+  if (encryption.algorithm === 'AES256' || encryption.algorithm === 'none') return;
+  const key = encryption.kmsKeyId;
+  if (key === undefined || key === '' || isAwsManagedAlias(key)) return;
+  const [, partition = ''] = object.bucketArn.split(':');
+  // A bare key id names a key of the bucket's region and account (the reader reads the account's buckets only).
+  const region = encryption.region ?? location.region;
+  const keyArn = toKeyArn(key, partition, region, role.accountId);
+  if (keyArn === undefined) {
+    collector.unverifiable(
+      'KMS_DECRYPT',
+      'kms:Decrypt',
+      object.bucketArn,
+      `cannot be checked: its default KMS key is named by alias ${JSON.stringify(key)}, and IAM authorises kms:Decrypt on the key ARN`,
+      consumer,
+    );
+    return;
+  }
+  const keyRegion = keyArn.split(':')[3] ?? '';
+  const context: Record<string, readonly string[]> = { 'kms:CallerAccount': [role.accountId] };
+  // S3 calls KMS from the key's (= the bucket's) region. The `aws:s3:arn` encryption context is the object
+  // ARN, or the bucket ARN when the object was written with an S3 Bucket Key: per object, so left unknown
+  // and a key policy condition on it fails closed.
+  if (partition === 'aws') context['kms:ViaService'] = [`s3.${keyRegion}.amazonaws.com`];
+  collector.permission('KMS_DECRYPT', 'kms:Decrypt', keyArn, consumer, context);
 }
 
 /** The grants of one secret reference; `id` overrides the secrets' own ids for the needs of ECS features. */

@@ -2,6 +2,7 @@
 import type { RoleUsage } from './types';
 
 export * from './types';
+export { applyBucketEncryption, referencedBucketArns } from './bucket-encryption';
 export { InvalidSecretReferenceError } from './errors';
 export { BATCH_DEFAULT_LOG_GROUP, extractUsage, RoleUsageIndex } from './extract';
 export { ecrRepositoryArn } from './images';

@@ -140,7 +140,34 @@ export interface S3ObjectReference {
   readonly needsBucketLocation: boolean;
   /** `containerDefinitions[app].environmentFiles[0]`. */
   readonly field: string;
+  /**
+   * Its bucket's default encryption, once lib/facts/gather.ts has read it (GetBucketEncryption); absent until
+   * then, and an absent one is unknown (kms:Decrypt unverifiable), never taken as unencrypted.
+   */
+  readonly bucketEncryption?: BucketEncryption;
 }
+
+/**
+ * A bucket's default encryption as GetBucketEncryption reports it (`SSEAlgorithm`: `AES256`, `aws:kms`,
+ * `aws:kms:dsse`; `none` when the bucket has no configuration), or why it could not be read.
+ */
+export type BucketEncryption =
+  | {
+      readonly status: 'read';
+      readonly algorithm: 'AES256' | 'aws:kms' | 'aws:kms:dsse' | 'none';
+      /** `KMSMasterKeyID` as configured: key id, key ARN or alias ARN; absent = the AWS managed key aws/s3. */
+      readonly kmsKeyId?: string;
+      /** Where the bucket is, when known: a bare key id names a key of this region. */
+      readonly region?: string;
+    }
+  | {
+      readonly status: 'unreadable';
+      /** Why, naming the permission or the missing input: `s3:GetEncryptionConfiguration was denied ...`. */
+      readonly detail: string;
+    };
+
+/** Default encryption by bucket ARN (`arn:PARTITION:s3:::BUCKET`). */
+export type BucketEncryptions = ReadonlyMap<string, BucketEncryption>;
 
 /** An SSM parameter or Secrets Manager secret a gMSA credential spec or an FSx for Windows volume reads. */
 export interface FeatureSecretReference extends SecretReference {

@@ -13,6 +13,7 @@ export const JOBS = join(SAMPLE, 'job-definitions.json');
 export const KEYS = join(SAMPLE, 'keys.json');
 export const TASKS = join(SAMPLE, 'task-definitions.json');
 export const CACHE_RULES = join(SAMPLE, 'pull-through-cache-rules.json');
+export const BUCKETS = join(SAMPLE, 'bucket-encryption.json');
 export const SAMPLE_FILES = [
   '--input',
   AUTH,
@@ -24,6 +25,8 @@ export const SAMPLE_FILES = [
   KEYS,
   '--pull-through-cache-rules',
   CACHE_RULES,
+  '--bucket-encryption',
+  BUCKETS,
 ];
 export const SAMPLE_ACCOUNT = '111122223333';
 

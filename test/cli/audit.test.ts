@@ -16,6 +16,7 @@ import {
   ROOT,
   SAMPLE,
   SAMPLE_ACCOUNT,
+  BUCKETS,
   CACHE_RULES,
   SAMPLE_FILES,
   tableVerdicts,
@@ -130,6 +131,7 @@ describe('audit: flags spelled --flag value or --flag=value, in any order, decid
         `--task-definitions=${TASKS}`,
         `--keys=${KEYS}`,
         `--pull-through-cache-rules=${CACHE_RULES}`,
+        `--bucket-encryption=${BUCKETS}`,
         '--output=json',
       ],
       [...SAMPLE_FILES, '--output', 'json'],
@@ -796,6 +798,113 @@ describe('audit table: a conditional Deny is worded as a denial and said once fo
     const findings = json.byName.get('ecsTaskExecutionRole')?.findings ?? [];
     expect(findings).toHaveLength(6);
     expect(findings[0]?.message).toContain(`denied under conditions the rule cannot verify`);
+  });
+});
+
+describe('audit --bucket-encryption: SSE-KMS buckets of ECS files', () => {
+  const offline = SAMPLE_FILES.filter((arg) => arg !== '--bucket-encryption' && arg !== BUCKETS);
+  const KEY = 'arn:aws:kms:us-east-1:111122223333:key/0b5e3c1d-7a2f-4e8b-9d6c-1f2a3b4c5d6e';
+  const web = async (files: Record<string, unknown>, argv: string[] = ['--bucket-encryption', 'b.json']) => {
+    const text = Object.fromEntries(
+      Object.entries(files).map(([path, json]) => [path, JSON.stringify(json)]),
+    );
+    const result = await auditJson([...offline, ...argv], { files: text });
+    return { ...result, role: result.byName.get('web-frontend-execution') };
+  };
+
+  it('without the file, the bucket is unverifiable (fail closed) and the table says how to give it', async () => {
+    const { role } = await web({}, []);
+    const table = await audit(offline);
+    expect(ids(role)).toEqual(['ENVIRONMENT_FILES', 'KMS_DECRYPT']);
+    expect(role?.findings[1]?.message).toMatch(
+      /^kms:Decrypt for arn:aws:s3:::acme-app-config cannot be checked: its default encryption is unknown \(offline: no --bucket-encryption file was given\)/,
+    );
+    expect(table.stdout).toContain(
+      'The default encryption of 1 bucket of ECS environment files, FireLens configs or credential specs is unknown offline',
+    );
+  });
+
+  it.each<[string, unknown, FindingId[]]>([
+    ['SSE-S3, in our own shape', { 'acme-app-config': { algorithm: 'AES256' } }, ['ENVIRONMENT_FILES']],
+    ['the AWS managed key aws/s3', { 'acme-app-config': { algorithm: 'aws:kms' } }, ['ENVIRONMENT_FILES']],
+    [
+      'a customer managed key, by bucket ARN',
+      { 'arn:aws:s3:::acme-app-config': { algorithm: 'aws:kms', kmsKeyId: KEY } },
+      ['ENVIRONMENT_FILES', 'KMS_DECRYPT'],
+    ],
+    [
+      'a customer managed key, as aws s3api get-bucket-encryption prints it',
+      {
+        'acme-app-config': {
+          ServerSideEncryptionConfiguration: {
+            Rules: [
+              {
+                ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: KEY },
+                BucketKeyEnabled: true,
+              },
+            ],
+          },
+        },
+      },
+      ['ENVIRONMENT_FILES', 'KMS_DECRYPT'],
+    ],
+    [
+      'a file that lists other buckets only',
+      { 'other-bucket': { algorithm: 'AES256' } },
+      ['ENVIRONMENT_FILES', 'KMS_DECRYPT'],
+    ],
+  ])('%s', async (_case, file, expected) => {
+    const { code, role } = await web({ 'b.json': file });
+    expect(code).toBe(1);
+    expect(ids(role)).toEqual(expected);
+    if (expected.includes('KMS_DECRYPT') && JSON.stringify(file).includes(KEY)) {
+      expect(role?.findings[1]?.message).toBe(
+        `kms:Decrypt on ${KEY} is not granted: no statement allows it (needed by task definition web-frontend:8)`,
+      );
+    }
+  });
+
+  it.each<[string, unknown, string]>([
+    [
+      'not an object',
+      [],
+      '--bucket-encryption b.json: (top level): expected an object of bucket name -> default encryption, got an array',
+    ],
+    [
+      'a bad bucket name',
+      { Acme_Config: { algorithm: 'AES256' } },
+      '--bucket-encryption b.json: "Acme_Config": expected a bucket name or arn:aws:s3:::BUCKET',
+    ],
+    [
+      'an unknown algorithm',
+      { 'acme-app-config': { algorithm: 'aws:fancy' } },
+      '--bucket-encryption b.json: "acme-app-config".algorithm: expected AES256, aws:kms or aws:kms:dsse, got string "aws:fancy"',
+    ],
+    [
+      'a key with SSE-S3',
+      { 'acme-app-config': { algorithm: 'AES256', kmsKeyId: KEY } },
+      '--bucket-encryption b.json: "acme-app-config".kmsKeyId: AES256 (SSE-S3) takes no KMS key',
+    ],
+    [
+      'an unknown field',
+      { 'acme-app-config': { algorithm: 'aws:kms', key: KEY } },
+      '--bucket-encryption b.json: "acme-app-config".key: unknown field (expected algorithm and kmsKeyId)',
+    ],
+    [
+      'get-bucket-encryption output without a default',
+      { 'acme-app-config': { ServerSideEncryptionConfiguration: { Rules: [] } } },
+      '--bucket-encryption b.json: "acme-app-config".ServerSideEncryptionConfiguration.Rules: no rule with ApplyServerSideEncryptionByDefault',
+    ],
+  ])('refuses %s, naming the field (exit 2)', async (_case, file, message) => {
+    const { code, stderr } = await web({ 'b.json': file });
+    expect(code).toBe(2);
+    expect(stderr).toContain(message);
+  });
+
+  it('is for --input or --template: --live reads the buckets itself', async () => {
+    const { code, stderr } = await audit(['--live', '--bucket-encryption', BUCKETS]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('--bucket-encryption is for --input; --live reads the account instead');
   });
 });
 

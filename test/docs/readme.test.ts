@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { indexUsage } from '../../lib/facts/gather';
-import { applyPullThroughCacheRules } from '../../lib/usage';
+import { applyBucketEncryption, applyPullThroughCacheRules } from '../../lib/usage';
 import { assessRole } from '../../lib/rule/assess-role';
 import type { FindingId } from '../../lib/core/model';
 import type { LayerFacts } from '../../lib/facts/layer-ports';
@@ -9,6 +9,7 @@ import { DEFAULT_RULE_PARAMETERS, RULE_PARAMETER_NAMES, type RuleParameters } fr
 import { FINDING_IDS, FINDINGS } from '../../lib/findings/registry';
 import type {
   BatchJobDefinition,
+  BucketEncryptions,
   ContainerLike,
   EcsTaskDefinition,
   KeyMetadata,
@@ -51,6 +52,10 @@ const PARAMETER = `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/prod/db/password`;
 const KEY = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
 const REGISTRY_SECRET = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:dockerhub-Xy12Ab`;
 const FSX_SECRET = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:fsx/admin-AbCdEf`;
+/** The config bucket with SSE-S3 (no KMS key to decrypt with). */
+const SSE_S3_CONFIG: BucketEncryptions = new Map([
+  ['arn:aws:s3:::acme-config', { status: 'read', algorithm: 'AES256' }],
+]);
 
 /** Task definition web:12 whose container `app` also has the ECS-only `fields`. */
 function webTask(
@@ -71,6 +76,8 @@ interface Scenario {
   readonly keys?: KeyMetadata;
   readonly params?: Partial<RuleParameters>;
   readonly pullThroughCachePrefixes?: PullThroughCachePrefixes;
+  /** What GetBucketEncryption answers for the buckets of its S3 files. */
+  readonly buckets?: BucketEncryptions;
   /** The layers beyond the role, as the rule gathers them live. */
   readonly layers?: LayerFacts;
 }
@@ -165,6 +172,7 @@ const SCENARIOS: Record<FindingId, Scenario> = {
   ENVIRONMENT_FILES: {
     role: {},
     tasks: [webTask({ environmentFiles: [{ value: 'arn:aws:s3:::acme-config/web/prod.env', type: 's3' }] })],
+    buckets: SSE_S3_CONFIG,
   },
   FIRELENS_CONFIG: {
     role: { inline: { s3: policy(allow('s3:GetBucketLocation', 'arn:aws:s3:::acme-config')) } },
@@ -176,6 +184,7 @@ const SCENARIOS: Record<FindingId, Scenario> = {
         },
       }),
     ],
+    buckets: SSE_S3_CONFIG,
   },
   GMSA_CREDENTIAL_SPECS: {
     role: {},
@@ -240,10 +249,13 @@ function annotationFor(scenario: Scenario): { annotation: string; ids: FindingId
     ...(scenario.tasks && { discoverEcsTaskDefinitions: true }),
     ...scenario.params,
   };
-  const usage = applyPullThroughCacheRules(
-    indexUsage({ jobDefinitions: scenario.jobs ?? [], taskDefinitions: scenario.tasks ?? [] }, LOCATION),
-    scenario.pullThroughCachePrefixes ?? new Map(),
-    ACCOUNT,
+  const usage = applyBucketEncryption(
+    applyPullThroughCacheRules(
+      indexUsage({ jobDefinitions: scenario.jobs ?? [], taskDefinitions: scenario.tasks ?? [] }, LOCATION),
+      scenario.pullThroughCachePrefixes ?? new Map(),
+      ACCOUNT,
+    ),
+    scenario.buckets ?? new Map(),
   );
   const assessment = assessRole(
     aRole(scenario.role),

@@ -111,6 +111,9 @@ class FakeAws implements IamReader, UsageReader, ConfigGateway {
   async pullThroughCachePrefixes(): Promise<readonly string[]> {
     return [];
   }
+  async bucketEncryption(): ReturnType<UsageReader['bucketEncryption']> {
+    return { status: 'read', algorithm: 'AES256' };
+  }
   async putEvaluations(evaluations: readonly ConfigEvaluation[]): Promise<void> {
     for (const evaluation of evaluations) {
       // What PutEvaluations itself would reject (AWS Config API reference).

@@ -10,9 +10,10 @@ import type { IamReader, UsageReader } from '../../lib/facts/ports';
 import { policyText } from '../../lib/remediation/json-text';
 import type { ApplicableAssessment } from '../../lib/remediation/plan';
 import type { IamWriter } from '../../lib/remediation/types';
-import { applyPullThroughCacheRules, resolveSecretReferences } from '../../lib/usage';
+import { applyBucketEncryption, applyPullThroughCacheRules, resolveSecretReferences } from '../../lib/usage';
 import type {
   BatchJobDefinition,
+  BucketEncryptions,
   EcsTaskDefinition,
   KeyMetadata,
   PullThroughCachePrefixes,
@@ -28,6 +29,8 @@ export interface Facts {
   readonly keys?: KeyMetadata;
   /** What DescribeSecret resolved: partial secret ARN -> full ARN. */
   readonly resolvedArns?: ResolvedSecretArns;
+  /** What GetBucketEncryption answers, by bucket ARN (a bucket it lacks is unreadable). */
+  readonly bucketEncryptions?: BucketEncryptions;
   /** InputParameters as the Config rule has them. */
   readonly params?: Record<string, string>;
 }
@@ -38,13 +41,16 @@ export function assess(
   facts: Facts = {},
 ): { assessment: ApplicableAssessment; params: RuleParameters } {
   const params = parseRuleParameters(facts.params ?? {});
-  const index = resolveSecretReferences(
-    applyPullThroughCacheRules(
-      indexUsage({ jobDefinitions: facts.jobs ?? [], taskDefinitions: facts.tasks ?? [] }, LOCATION),
-      facts.pullThroughCachePrefixes ?? new Map(),
-      LOCATION.accountId,
+  const index = applyBucketEncryption(
+    resolveSecretReferences(
+      applyPullThroughCacheRules(
+        indexUsage({ jobDefinitions: facts.jobs ?? [], taskDefinitions: facts.tasks ?? [] }, LOCATION),
+        facts.pullThroughCachePrefixes ?? new Map(),
+        LOCATION.accountId,
+      ),
+      facts.resolvedArns ?? new Map(),
     ),
-    facts.resolvedArns ?? new Map(),
+    facts.bucketEncryptions ?? new Map(),
   );
   const assessment = assessRole(role, index, facts.keys ?? new Map(), params, LOCATION);
   if (!assessment.applicable) throw new Error(`not a candidate: ${assessment.reason}`);
@@ -161,5 +167,7 @@ export function fakeUsage(facts: Facts = {}): UsageReader {
       resolvedArns: facts.resolvedArns ?? new Map(),
     }),
     pullThroughCachePrefixes: async (region) => facts.pullThroughCachePrefixes?.get(region) ?? [],
+    bucketEncryption: async (bucketArn) =>
+      facts.bucketEncryptions?.get(bucketArn) ?? { status: 'unreadable', detail: 'not in the fake account' },
   };
 }

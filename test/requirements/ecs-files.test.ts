@@ -7,6 +7,7 @@ import type { FindingId } from '../../lib/core/model';
 import { applyPlanToSnapshot, planRemediation } from '../../lib/remediation/plan';
 import type {
   BatchJobDefinition,
+  BucketEncryptions,
   ContainerLike,
   EcsTaskDefinition,
   EcsVolume,
@@ -55,6 +56,10 @@ const FSX_SECRET = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:fsx/admin
 const FSX_PARAMETER = `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/fsx/admin`;
 const FILE_SYSTEM = `arn:aws:fsx:${REGION}:${ACCOUNT}:file-system/fs-0123456789abcdef0`;
 const KEY = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+/** Both buckets encrypted with SSE-S3 (no KMS key): the S3 needs alone (SSE-KMS: s3-kms.test.ts). */
+const SSE_S3: BucketEncryptions = new Map(
+  [BUCKET, 'arn:aws:s3:::acme-gmsa'].map((bucket) => [bucket, { status: 'read', algorithm: 'AES256' }]),
+);
 
 /** ECS-only container fields, beside what aContainer builds. */
 type EcsContainer = Pick<
@@ -87,7 +92,7 @@ const fsxVolume = (credentialsParameter: string, fileSystemId = 'fs-0123456789ab
 /** The ECS-need findings of the default role with `grants`, as `ID action resource reason`. */
 function findings(consumers: Consumers, ...grants: StatementJson[]): string[] {
   const role = aRole(grants.length > 0 ? { inline: { files: policy(...grants) } } : {});
-  return findingsOf(role, consumers)
+  return findingsOf(role, { bucketEncryptions: SSE_S3, ...consumers })
     .filter((finding) => ECS_IDS.includes(finding.id))
     .map((finding) =>
       finding.reason.kind === 'unverifiable'
@@ -467,6 +472,7 @@ describe('remediation', () => {
       [FSX_SECRET, null],
       [SPEC_PARAMETER, null],
     ]),
+    bucketEncryptions: SSE_S3,
     params: { DiscoverEcsTaskDefinitions: 'true' },
   };
 

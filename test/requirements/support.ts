@@ -9,8 +9,9 @@ import { DEFAULT_RULE_PARAMETERS, type RuleParameters } from '../../lib/paramete
 import { applyPlanToSnapshot, planRemediation } from '../../lib/remediation/plan';
 import type { PlannedChange, RemediationPlan } from '../../lib/remediation/types';
 import { assessRole } from '../../lib/rule/assess-role';
-import { applyPullThroughCacheRules } from '../../lib/usage';
+import { applyBucketEncryption, applyPullThroughCacheRules } from '../../lib/usage';
 import type {
+  BucketEncryptions,
   BatchJobDefinition,
   ContainerLike,
   EcsTaskDefinition,
@@ -55,6 +56,8 @@ export interface Consumers {
   readonly keys?: KeyMetadata;
   /** Applied to the usage for the role's own account when given. */
   readonly pullThroughCachePrefixes?: PullThroughCachePrefixes;
+  /** The default encryption of the buckets of S3 files, applied to the usage when given. */
+  readonly bucketEncryptions?: BucketEncryptions;
 }
 
 /** Job definition etl:3 as a multi-node job: one node range (`0:`) running `container`. */
@@ -94,10 +97,14 @@ export function findingsOf(
     { jobDefinitions: consumers.jobs ?? [], taskDefinitions: consumers.tasks ?? [] },
     LOCATION,
   );
-  const usage =
+  const cached =
     consumers.pullThroughCachePrefixes === undefined
       ? indexed
       : applyPullThroughCacheRules(indexed, consumers.pullThroughCachePrefixes, ACCOUNT);
+  const usage =
+    consumers.bucketEncryptions === undefined
+      ? cached
+      : applyBucketEncryption(cached, consumers.bucketEncryptions);
   const assessment = assessRole(
     role,
     usage,

@@ -14,7 +14,7 @@ import type {
 } from '../../lib/config/ports';
 import type { IamReader, RoleDescription, UsageReader } from '../../lib/facts/ports';
 import type { RuleDependencies } from '../../lib/config/runner';
-import type { BatchJobDefinition, EcsTaskDefinition } from '../../lib/usage/types';
+import type { BatchJobDefinition, BucketEncryption, EcsTaskDefinition } from '../../lib/usage/types';
 import { ACCOUNT, REGION } from '../builders';
 
 export const RULE_NAME = 'execution-role-check';
@@ -30,6 +30,7 @@ export type PortCall =
   | 'usage.listLatestTaskDefinitions'
   | 'usage.describeKeys'
   | 'usage.pullThroughCachePrefixes'
+  | 'usage.bucketEncryption'
   | 'config.putEvaluations'
   | 'config.listResults'
   | 'config.getConfigurationItem';
@@ -52,6 +53,8 @@ export class FakeAccount {
   readonly fullSecretArns = new Map<string, string>();
   /** What DescribePullThroughCacheRules answers: region -> ecrRepositoryPrefix of each rule. */
   readonly pullThroughCachePrefixes = new Map<string, string[]>();
+  /** What GetBucketEncryption answers, by bucket ARN; a bucket it lacks is unreadable. */
+  readonly bucketEncryptions = new Map<string, BucketEncryption>();
   /** The rule's current results (GetComplianceDetailsByConfigRule). */
   results: ExistingResult[] = [];
   /** GetResourceConfigHistory answers by resourceId (event shape). */
@@ -138,6 +141,12 @@ export class FakeAccount {
     pullThroughCachePrefixes: async (region) => {
       this.enter('usage.pullThroughCachePrefixes');
       return [...(this.pullThroughCachePrefixes.get(region) ?? [])];
+    },
+    bucketEncryption: async (bucketArn) => {
+      this.enter('usage.bucketEncryption');
+      return (
+        this.bucketEncryptions.get(bucketArn) ?? { status: 'unreadable', detail: 'not in the fake account' }
+      );
     },
   };
 

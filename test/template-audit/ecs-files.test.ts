@@ -51,10 +51,18 @@ const ENV_FILE = [
   '            - { Type: s3, Value: arn:aws:s3:::acme-config/web.env }',
 ];
 
-async function findingsOf(template: string) {
-  const { code, roles, stderr } = await auditJson(['--template', TEMPLATE, '--region', 'eu-west-1'], {
-    files: { [TEMPLATE]: template },
-  });
+// The buckets' default encryption, as --bucket-encryption gives it: SSE-S3, so no kms:Decrypt.
+const BUCKETS = 'buckets.json';
+const SSE_S3 = JSON.stringify({
+  'acme-config': { algorithm: 'AES256' },
+  'acme-gmsa': { algorithm: 'AES256' },
+});
+
+async function findingsOf(template: string, buckets: string | null = SSE_S3) {
+  const { code, roles, stderr } = await auditJson(
+    ['--template', TEMPLATE, '--region', 'eu-west-1', ...(buckets ? ['--bucket-encryption', BUCKETS] : [])],
+    { files: { [TEMPLATE]: template, ...(buckets && { [BUCKETS]: buckets }) } },
+  );
   expect(stderr).toBe('');
   const role = roles.find((candidate) => candidate.roleName === 'web-execution');
   return { code, findings: (role?.findings ?? []).map((f) => `${f.id} ${f.message}`) };
@@ -82,6 +90,27 @@ describe('audit --template: ECS task definition needs', () => {
     const { code, findings } = await findingsOf(stack(ENV_FILE, [], grants));
     expect(findings).toEqual([]);
     expect(code).toBe(0);
+  });
+
+  it('the bucket of an environment file: unknown without --bucket-encryption, its customer key needed with it', async () => {
+    const grants = [
+      '              - { Effect: Allow, Action: s3:GetObject, Resource: arn:aws:s3:::acme-config/web.env }',
+      '              - { Effect: Allow, Action: s3:GetBucketLocation, Resource: arn:aws:s3:::acme-config }',
+    ].join('\n');
+    const key = 'arn:aws:kms:eu-west-1:000000000000:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const unknown = await findingsOf(stack(ENV_FILE, [], grants), null);
+    const kms = await findingsOf(
+      stack(ENV_FILE, [], grants),
+      JSON.stringify({ 'acme-config': { algorithm: 'aws:kms', kmsKeyId: key } }),
+    );
+    expect(unknown.findings).toEqual([
+      expect.stringMatching(
+        /^KMS_DECRYPT kms:Decrypt for arn:aws:s3:::acme-config cannot be checked: its default encryption is unknown \(offline: no --bucket-encryption file was given\)/,
+      ),
+    ]);
+    expect(kms.findings).toEqual([
+      `KMS_DECRYPT kms:Decrypt on ${key} is not granted: no statement allows it (needed by task definition web:1)`,
+    ]);
   });
 
   it.each<[string, string[], string[], RegExp[]]>([

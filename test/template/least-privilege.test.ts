@@ -193,6 +193,11 @@ describe.each(templates)('least privilege in %s', (_label, template) => {
         !asArray(statement.Resource).some(isStar) && actionsOf(statement).every(isReadAction),
     );
     for (const { where, statement } of scoped) {
+      // S3 bucket ARNs carry no account: the s3:ResourceAccount condition confines them instead.
+      const condition = (statement.Condition as JsonObject | undefined)?.['StringEquals'] as
+        JsonObject | undefined;
+      if (JSON.stringify(condition?.['s3:ResourceAccount']) === JSON.stringify({ Ref: 'AWS::AccountId' }))
+        continue;
       for (const resource of asArray(statement.Resource)) {
         const sub = (resource as JsonObject)['Fn::Sub'];
         const text = typeof sub === 'string' ? sub : JSON.stringify(resource);
