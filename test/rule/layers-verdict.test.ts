@@ -829,6 +829,53 @@ describe('the remediation never edits the other side', () => {
     );
   });
 
+  it("refuses a Deny in this account's repository policy, naming the statement to remove", () => {
+    const { assessment, role, params } = assess({
+      role: {},
+      jobs: [aJobDefinition()],
+      keys: new Map(),
+      layers: {
+        [OWN_REPO_TARGET]: text({
+          Sid: 'NoPulls',
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 'ecr:BatchGetImage',
+        }),
+      },
+    });
+    if (!assessment.applicable) throw new Error('not applicable');
+    const plan = planRemediation(assessment, role, params, { region: REGION });
+    expect(plan.changes).toEqual([]);
+    expect(plan.refusals.map((r) => r.message)).toEqual([
+      `ecr:BatchGetImage on ${ECR_REPOSITORY_ARN}: the repository policy of ${ECR_REPOSITORY_ARN} denies it ` +
+        '(statement NoPulls). The remediation never edits key, resource or organization policies: its owner ' +
+        'must remove or narrow that statement.',
+    ]);
+  });
+
+  it('refuses a repository that does not exist, saying read access would not help', () => {
+    const { assessment, role, params } = assess({
+      role: {},
+      jobs: [aJobDefinition()],
+      keys: new Map(),
+      layers: {
+        [OWN_REPO_TARGET]: {
+          status: 'unreadable',
+          reason: 'NotFound',
+          detail: `${ECR_REPOSITORY_ARN} does not exist (RepositoryNotFoundException)`,
+        },
+      },
+    });
+    if (!assessment.applicable) throw new Error('not applicable');
+    const plan = planRemediation(assessment, role, params, { region: REGION });
+    expect(plan.changes).toEqual([]);
+    expect(plan.refusals.map((r) => r.message)).toEqual([
+      `the repository policy of ${ECR_REPOSITORY_ARN} was not read: ${ECR_REPOSITORY_ARN} does not exist ` +
+        '(RepositoryNotFoundException); no change can be proven to help. Create the resource or correct the ' +
+        'reference to it, and run the remediation again.',
+    ]);
+  });
+
   it("refuses another account's unreadable repository policy, saying it cannot be read from here and what to do", () => {
     const { assessment, role, params } = assess({
       role: {},
