@@ -122,7 +122,7 @@ interface TierResult {
   readonly seedMs: number;
   readonly ruleCold: SweepMeasure;
   readonly ruleWarm: SweepMeasure;
-  /** The cold sweep again, reading the key and secret policies as layers. */
+  /** The cold sweep again, reading the key, secret and repository policies as layers. */
   readonly ruleLayers: SweepMeasure;
   /** Measured when roles <= --naive-max, otherwise projected (see naiveProjected). */
   readonly naive: Pick<
@@ -358,8 +358,8 @@ function tableLines(
         verdict: '',
       },
       {
-        measure: `${num(n)} roles: layer reads (GetKeyPolicy, GetResourcePolicy)`,
-        value: `${num(layerReads(tier.ruleLayers.calls))} (${num(tier.ruleLayers.calls['kms:GetKeyPolicy'] ?? 0)}, ${num(tier.ruleLayers.calls['secretsmanager:GetResourcePolicy'] ?? 0)})`,
+        measure: `${num(n)} roles: layer reads (GetKeyPolicy, GetResourcePolicy, GetRepositoryPolicy)`,
+        value: `${num(layerReads(tier.ruleLayers.calls))} (${num(tier.ruleLayers.calls['kms:GetKeyPolicy'] ?? 0)}, ${num(tier.ruleLayers.calls['secretsmanager:GetResourcePolicy'] ?? 0)}, ${num(tier.ruleLayers.calls['ecr:GetRepositoryPolicy'] ?? 0)})`,
         baseline: `${perRole(layerReads(tier.ruleLayers.calls) / n)}/role`,
         ratio: '',
         target: '',

@@ -31,7 +31,7 @@ export const AWS_PAGE_SIZES = {
   describeParametersNames: 10,
 } as const;
 
-/** `rule-layers`: the rule, cold, also reading the key and secret policies (issue "What AWS decides at task start"). */
+/** `rule-layers`: the rule, cold, also reading the key, secret and repository policies (issue "What AWS decides at task start"). */
 export type Strategy = 'rule-cold' | 'rule-warm' | 'rule-layers' | 'naive';
 
 /** One measured sweep. Call counts are keyed `service:Operation`. */

@@ -1,9 +1,9 @@
 /**
  * Ports for the policies on the other side of each grant (key, secret, repository and registry policies) and
  * for the organization's SCPs and RCPs: what the rule reads to decide a request as AWS does at task start
- * (lib/policy/layers.ts). lib/rule/layer-targets.ts picks the targets (a repository policy only for another
- * account's repository, which is unreadable from here; no S3 bucket policy and not the GuardDuty agent's
- * repository), gatherLayers in lib/facts/gather.ts reads them once per invocation for the Config runner, the
+ * (lib/policy/layers.ts). lib/rule/layer-targets.ts picks the targets (a repository policy for another
+ * account's repository, which is unreadable from here, and for the pulls from this account's own repositories;
+ * no S3 bucket policy and not the GuardDuty agent's repository), gatherLayers in lib/facts/gather.ts reads them once per invocation for the Config runner, the
  * remediation and the live audit, and the offline audit reads them from its --resource-policies and
  * --organization-policies files. Adapters live in lib/aws/layers.ts.
  */

@@ -439,7 +439,11 @@ export function unfixableReasonText(finding: Finding): string | undefined {
         ? `${describeReason(reason)}; no change can be proven to help. No role of this account can read it: ` +
             "have its owner confirm it allows the role, then set UnreadableLayers to report so the role's own " +
             'side is judged (and granted) alone, and run the remediation again.'
-        : `${describeReason(reason)}; no change can be proven to help. Give the rule's role read access (or ` +
+        : reason.cause === 'NotFound'
+          ? // Read access would not help: the task cannot use what does not exist either.
+            `${describeReason(reason)}; no change can be proven to help. Create the resource or correct the ` +
+            'reference to it, and run the remediation again.'
+          : `${describeReason(reason)}; no change can be proven to help. Give the rule's role read access (or ` +
             'the offline audit the layer file) and run the remediation again.';
     case 'unsupportedSourceArn':
       // Rewriting a deliberate restriction is the owner's call; adding a statement would widen trust.

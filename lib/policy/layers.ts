@@ -256,6 +256,10 @@ export function decideAcrossLayers(input: LayeredRequest): LayeredDecision {
           ? 'boundary'
           : identityRefusal;
   } else if (sameAccount) {
+    // "If either the identity-based policy or the resource-based policy within the same account allows the
+    // request and the other doesn't, the request is still allowed" (IAM User Guide, "Policy evaluation for
+    // requests within a single account", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-basics.html);
+    // with no resource policy at all, the identity side alone decides. Secrets and this account's ECR repositories.
     grant = or(identitySide, and(direct, boundaryAllows));
     // A resource grant to the role that the boundary stops is the boundary's refusal.
     refusedBy = direct !== 'no' && boundaryAllows !== 'yes' ? 'boundary' : identityRefusal;

@@ -6,6 +6,12 @@
  * - `secretsmanager:*` on a secret ARN: the secret's resource policy;
  * - ECR actions on a repository ARN of another account: its repository policy (ECR User Guide, "Private
  *   repository policies": cross-account pulls need it);
+ * - the three ECR pull actions on a repository ARN of the role's own account: its repository policy too. In
+ *   one account "if either the identity-based policy or the resource-based policy within the same account
+ *   allows the request and the other doesn't, the request is still allowed", and "an explicit deny in any of
+ *   the policies overrides the allow" (IAM User Guide, "Policy evaluation for requests within a single
+ *   account", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-basics.html):
+ *   a repository policy can grant the pull or deny it, so it is read (decideAcrossLayers applies that rule);
  * - ecr:BatchImportUpstreamImage and ecr:CreateRepository (pull through cache): the registry policy of the
  *   repository's account and region (ECR User Guide, "Private registry permissions").
  * Pure; lib/facts/gather.ts reads each distinct target once.
@@ -13,6 +19,7 @@
 import type { PermissionRequirement, Requirement } from '../core/model';
 import type { LayerTarget } from '../facts/layer-ports';
 import type { ResourcePolicyKind } from '../policy/layers';
+import { ECR_PULL_ACTIONS } from '../requirements/derive';
 import { guardDutyAgentRepositoryArn } from '../requirements/guardduty-agent-accounts';
 
 export type { LayerTarget };
@@ -22,6 +29,11 @@ export const REGISTRY_POLICY_ACTIONS: ReadonlySet<string> = new Set([
   'ecr:batchimportupstreamimage',
   'ecr:createrepository',
 ]);
+
+/** The pull actions a same-account repository policy decides with the role's own policies. */
+export const REPOSITORY_PULL_ACTIONS: ReadonlySet<string> = new Set(
+  ECR_PULL_ACTIONS.map((action) => action.toLowerCase()),
+);
 
 /** Secrets Manager's suffix pattern after a name (derive.ts's `NAME-??????`). */
 const SECRET_SUFFIX_PATTERN = '-??????';
@@ -77,7 +89,8 @@ export function layerTargetOf(
     // support": the task execution role's ECR permissions are all it asks). No account can read that policy,
     // so it is not a layer the rule weighs, rather than one it reports unread for every Fargate consumer.
     if (resource === guardDutyAgentRepositoryArn(arn.partition, arn.region)) return undefined;
-    if (arn.account !== roleAccountId && !/[*?]/.test(arn.resource))
+    if (/[*?]/.test(arn.resource)) return undefined;
+    if (arn.account !== roleAccountId || REPOSITORY_PULL_ACTIONS.has(lowered))
       return target('repositoryPolicy', resource);
   }
   return undefined;

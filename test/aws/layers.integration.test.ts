@@ -90,6 +90,15 @@ describe('AwsResourcePolicyReader', () => {
     expect(none).toEqual({ status: 'read', policy: null });
   });
 
+  it("names this account's repository that does not exist as unreadable (NotFound, RepositoryNotFoundException)", async () => {
+    const arn = `arn:aws:ecr:${MOTO_REGION}:${MOTO_ACCOUNT_ID}:repository/missing`;
+    expect(await reader.repositoryPolicy(arn)).toEqual({
+      status: 'unreadable',
+      reason: 'NotFound',
+      detail: `${arn} does not exist (RepositoryNotFoundException)`,
+    });
+  });
+
   it('reads a repository policy, null without one, and the registry policy', async () => {
     // Arrange
     const ecr = new ECRClient(moto.config);

@@ -136,6 +136,44 @@ describe('audit with layer files (the sample account)', () => {
     ]);
   });
 
+  it("this account's repository policy counts: a Deny there makes the pulling role NON_COMPLIANT, naming it", async () => {
+    // Arrange: data-export-execution is COMPLIANT with the sample layers; its repository now refuses its pulls.
+    const repository = 'arn:aws:ecr:us-east-1:111122223333:repository/data-export';
+    expect(sampleLayers[repository]).toBeNull();
+    const layers = {
+      ...sampleLayers,
+      [repository]: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'ReleasePipelineOnly',
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 'ecr:BatchGetImage',
+            Condition: { StringNotLike: { 'aws:PrincipalArn': 'arn:aws:iam::111122223333:role/release-*' } },
+          },
+        ],
+      }),
+    };
+
+    // Act
+    const { stdout } = await audit([...offline, '--output', 'json'], { files: withLayers(layers) });
+    const { [repository]: _left, ...without } = sampleLayers;
+    const missing = await audit([...offline, '--output', 'json'], { files: withLayers(without) });
+
+    // Assert
+    const role = (out: string) =>
+      (JSON.parse(out) as AuditRoleJson[]).find((r) => r.roleName === 'data-export-execution');
+    expect(role(stdout)?.compliance).toBe('NON_COMPLIANT');
+    expect(role(stdout)?.findings.map((f) => f.message)).toEqual([
+      `ecr:BatchGetImage on ${repository} is not granted: the repository policy of ${repository} denies it ` +
+        '(statement ReleasePipelineOnly) (needed by job definition data-export:5)',
+    ]);
+    expect(role(missing.stdout)?.findings.map((f) => `${f.id} ${f.resource}`)).toEqual([
+      `LAYER_UNREADABLE ${repository}`,
+    ]);
+  });
+
   it('a layer the file lacks fails its role by default, and is a note with --unreadable-layers report', async () => {
     const { [PARTNER_KEY]: _left, ...layers } = sampleLayers;
     const failing = await audit([...offline, '--output', 'json'], { files: withLayers(layers) });

@@ -1,9 +1,9 @@
 /**
- * runRule with the layers beyond the role: each distinct key and secret policy read once per invocation
+ * runRule with the layers beyond the role: each distinct key, secret and repository policy read once per invocation
  * (a sweep shares them across roles), a change event reads only its role's, and the verdict names the layer.
  */
 import { runRule } from '../../lib/config/runner';
-import { aJobDefinition, allow, aRole, policy, REGION, ACCOUNT } from '../builders';
+import { aJobDefinition, allow, aRole, ECR_REPOSITORY_ARN, policy, REGION, ACCOUNT } from '../builders';
 import { changeEvent, FakeAccount, scheduledEvent } from '../support/fakes';
 
 const KEY = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
@@ -42,7 +42,7 @@ function accountWithTwoRoles(): FakeAccount {
 }
 
 describe('runRule with layers', () => {
-  it('a sweep reads each distinct key and secret policy once for every role', async () => {
+  it('a sweep reads each distinct key, secret and repository policy once for every role', async () => {
     // Arrange
     const account = accountWithTwoRoles();
 
@@ -52,7 +52,13 @@ describe('runRule with layers', () => {
     // Assert
     expect(outcome.evaluations.map((e) => e.complianceType)).toEqual(['COMPLIANT', 'COMPLIANT']);
     expect([...account.layerReads].sort()).toEqual(
-      [`keyPolicy ${KEY}`, `secretPolicy ${SECRET}`, `secretPolicy ${OTHER_SECRET}`].sort(),
+      [
+        `keyPolicy ${KEY}`,
+        `secretPolicy ${SECRET}`,
+        `secretPolicy ${OTHER_SECRET}`,
+        // Both jobs pull from this account's etl repository: its policy is read once.
+        `repositoryPolicy ${ECR_REPOSITORY_ARN}`,
+      ].sort(),
     );
   });
 
@@ -61,7 +67,9 @@ describe('runRule with layers', () => {
     const second = account.roles[1];
     if (!second) throw new Error('no role');
     await runRule(changeEvent(second), account.deps());
-    expect([...account.layerReads].sort()).toEqual([`keyPolicy ${KEY}`, `secretPolicy ${SECRET}`]);
+    expect([...account.layerReads].sort()).toEqual(
+      [`keyPolicy ${KEY}`, `repositoryPolicy ${ECR_REPOSITORY_ARN}`, `secretPolicy ${SECRET}`].sort(),
+    );
   });
 
   it('a key policy that does not delegate makes the roles NON_COMPLIANT, naming the key policy', async () => {

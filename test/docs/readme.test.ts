@@ -23,6 +23,7 @@ import {
   aRole,
   aTaskDefinition,
   deny,
+  ECR_REPOSITORY_ARN,
   LOCATION,
   OTHER_ACCOUNT,
   policy,
@@ -158,6 +159,7 @@ const SCENARIOS: Record<FindingId, Scenario> = {
     layers: {
       resourcePolicies: new Map([
         [`secretPolicy ${SECRET}`, { status: 'read', policy: null }],
+        [`repositoryPolicy ${ECR_REPOSITORY_ARN}`, { status: 'read', policy: null }],
         [
           `keyPolicy ${KEY}`,
           {

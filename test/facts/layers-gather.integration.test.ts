@@ -1,7 +1,14 @@
 /**
- * The layers through gather.ts and into the verdict, against moto_server: a key policy, a secret policy and
- * the organization's SCPs are read by the real adapters, once each, and decide the role's verdict.
+ * The layers through gather.ts and into the verdict, against moto_server: a key policy, a secret policy, the
+ * repository policy of this account's repository and the organization's SCPs are read by the real adapters,
+ * once each, and decide the role's verdict.
  */
+import {
+  CreateRepositoryCommand,
+  DeleteRepositoryCommand,
+  ECRClient,
+  SetRepositoryPolicyCommand,
+} from '@aws-sdk/client-ecr';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import {
@@ -15,7 +22,15 @@ import type { ResourcePolicyReader } from '../../lib/facts/layer-ports';
 import { DEFAULT_RULE_PARAMETERS, type RuleParameters } from '../../lib/parameters';
 import { assessRole, layerTargetsForRole } from '../../lib/rule/assess-role';
 import type { RuleLocation } from '../../lib/usage/types';
-import { aJobDefinition, allow, aRole, policy } from '../builders';
+import {
+  aJobDefinition,
+  allow,
+  aRole,
+  ECR_REPOSITORY_ARN,
+  policy,
+  REGION,
+  type RoleOptions,
+} from '../builders';
 import { MOTO_ACCOUNT_ID, MOTO_REGION, motoForSuite } from '../support/moto';
 import { seedOrganization } from '../support/seed';
 
@@ -25,6 +40,14 @@ const text = (...statements: Record<string, unknown>[]): string =>
   JSON.stringify({ Version: '2012-10-17', Statement: statements });
 
 const moto = motoForSuite();
+
+beforeEach(async () => {
+  // The jobs' image is this account's `etl` repository (test/builders.ts), which has no policy unless a test sets one.
+  await ecrClient().send(new CreateRepositoryCommand({ repositoryName: 'etl' }));
+});
+
+/** ECR in the region of the jobs' image. */
+const ecrClient = () => new ECRClient({ ...moto.config, region: REGION });
 
 /** A reader that counts the reads it passes on. */
 function counting(reader: ResourcePolicyReader): { reader: ResourcePolicyReader; calls: string[] } {
@@ -96,7 +119,11 @@ describe('gatherLayers with the SDK readers (moto)', () => {
 
     // Assert
     expect(assessment.evaluation.compliance).toBe('COMPLIANT');
-    expect(calls.sort()).toEqual([`key ${keyArn}`, `secret ${secretArn}`]);
+    expect(calls.sort()).toEqual([
+      `key ${keyArn}`,
+      `repository ${ECR_REPOSITORY_ARN}`,
+      `secret ${secretArn}`,
+    ]);
   });
 
   it('a key policy that neither names the role nor delegates: the key policy refuses', async () => {
@@ -167,6 +194,117 @@ describe('gatherLayers with the SDK readers (moto)', () => {
     expect(failing.assessment.evaluation.findings.map((f) => f.id)).toEqual(['LAYER_UNREADABLE']);
     expect(reported.assessment.evaluation.compliance).toBe('COMPLIANT');
     expect(reported.assessment.applicable && reported.assessment.annotation).toContain('not read (NotFound)');
+  });
+});
+
+describe("this account's repository policy through gather (moto ECR)", () => {
+  /** The verdict of a role whose `jobs` job definitions pull this account's `etl` image. */
+  async function pullVerdict(roleOptions: RoleOptions, jobs: number, params = DEFAULT_RULE_PARAMETERS) {
+    const { reader, calls } = counting(
+      new AwsResourcePolicyReader({ accountId: MOTO_ACCOUNT_ID, clientConfig: moto.config }),
+    );
+    const role = aRole({ accountId: MOTO_ACCOUNT_ID, ...roleOptions });
+    const usage = indexUsage(
+      {
+        jobDefinitions: Array.from({ length: jobs }, (_, i) =>
+          aJobDefinition({ jobDefinitionName: `etl-${i}`, executionRoleArn: ROLE_ARN }),
+        ),
+        taskDefinitions: [],
+      },
+      LOCATION,
+    );
+    const targets = layerTargetsForRole(role, usage, new Map(), params, LOCATION);
+    const layers = await gatherLayers({ resources: reader }, targets.values(), MOTO_ACCOUNT_ID, params);
+    const assessment = assessRole(role, usage, new Map(), params, LOCATION, layers);
+    if (!assessment.applicable) throw new Error(assessment.reason);
+    return { assessment, calls };
+  }
+  const setPolicy = (...statements: Record<string, unknown>[]) =>
+    ecrClient().send(
+      new SetRepositoryPolicyCommand({ repositoryName: 'etl', policyText: text(...statements) }),
+    );
+  const pulls = ['ecr:BatchGetImage', 'ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer'];
+
+  it('a Deny in the repository policy wins over the managed policy, named, and read once for every job', async () => {
+    // Arrange
+    await setPolicy({
+      Sid: 'OnlyCi',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: pulls,
+      Condition: { StringNotEquals: { 'aws:PrincipalArn': `arn:aws:iam::${MOTO_ACCOUNT_ID}:role/ci` } },
+    });
+
+    // Act
+    const { assessment, calls } = await pullVerdict({}, 3);
+
+    // Assert
+    expect(assessment.evaluation.compliance).toBe('NON_COMPLIANT');
+    expect(assessment.evaluation.findings.map((f) => `${f.id} ${f.action} ${f.reason.kind}`)).toEqual([
+      'EXEC_PERMISSIONS ecr:BatchCheckLayerAvailability layerDeny',
+      'EXEC_PERMISSIONS ecr:GetDownloadUrlForLayer layerDeny',
+      'EXEC_PERMISSIONS ecr:BatchGetImage layerDeny',
+    ]);
+    expect(assessment.evaluation.findings[0]?.message).toContain(
+      `the repository policy of ${ECR_REPOSITORY_ARN} denies it (statement OnlyCi)`,
+    );
+    expect(calls).toEqual([`repository ${ECR_REPOSITORY_ARN}`]);
+  });
+
+  it('a repository policy naming the role grants the pulls its own policies lack', async () => {
+    // Arrange: the role may get a token and write logs, but pull nothing by itself.
+    await setPolicy({ Sid: 'EtlJobs', Effect: 'Allow', Principal: { AWS: ROLE_ARN }, Action: pulls });
+    const noPulls: RoleOptions = {
+      managed: [],
+      inline: {
+        base: policy(allow(['ecr:GetAuthorizationToken', 'logs:CreateLogStream', 'logs:PutLogEvents'])),
+      },
+    };
+
+    // Act
+    const granted = await pullVerdict(noPulls, 1);
+    await ecrClient().send(
+      new SetRepositoryPolicyCommand({
+        repositoryName: 'etl',
+        policyText: text({
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${MOTO_ACCOUNT_ID}:role/other` },
+          Action: pulls,
+        }),
+      }),
+    );
+    const other = await pullVerdict(noPulls, 1);
+
+    // Assert
+    expect(granted.assessment.evaluation.compliance).toBe('COMPLIANT');
+    expect(other.assessment.evaluation.findings.map((f) => `${f.action} ${f.reason.kind}`)).toEqual([
+      'ecr:BatchCheckLayerAvailability noAllow',
+      'ecr:GetDownloadUrlForLayer noAllow',
+      'ecr:BatchGetImage noAllow',
+    ]);
+  });
+
+  it('a repository without a policy leaves the identity side alone', async () => {
+    const { assessment } = await pullVerdict({}, 1);
+    expect(assessment.evaluation.compliance).toBe('COMPLIANT');
+  });
+
+  it('a repository that does not exist is named (NotFound): a failure by default, a note with report', async () => {
+    // Arrange
+    await ecrClient().send(new DeleteRepositoryCommand({ repositoryName: 'etl' }));
+
+    // Act
+    const failing = await pullVerdict({}, 1);
+    const reported = await pullVerdict({}, 1, { ...DEFAULT_RULE_PARAMETERS, unreadableLayers: 'report' });
+
+    // Assert
+    expect(failing.assessment.evaluation.findings.map((f) => `${f.id} ${f.resource}`)).toEqual([
+      `LAYER_UNREADABLE ${ECR_REPOSITORY_ARN}`,
+    ]);
+    expect(failing.assessment.applicable && failing.assessment.annotation).toContain(
+      'Repository policy of ...:repository/etl not read (NotFound)',
+    );
+    expect(reported.assessment.evaluation.compliance).toBe('COMPLIANT');
   });
 });
 

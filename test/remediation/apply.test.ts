@@ -9,6 +9,7 @@ import {
 import type { RemediationReport } from '../../lib/remediation/types';
 import {
   ACCOUNT,
+  ECR_REPOSITORY_ARN,
   aJobDefinition,
   allow,
   aRole,
@@ -376,7 +377,7 @@ async function remediateAgainFails(result: Promise<unknown>): Promise<string> {
 }
 
 describe('remediate with the layers beyond the role', () => {
-  const layered = (secretPolicy: string | null) => {
+  const layered = (secretPolicy: string | null, repositoryPolicy: string | null = null) => {
     const { iam, deps, lines } = setUp(aRole(), { ...FACTS, keys: new Map([[SECRET, null]]) });
     const reads: string[] = [];
     const read = (key: string, policyText: string | null) => {
@@ -389,7 +390,7 @@ describe('remediate with the layers beyond the role', () => {
         resources: {
           keyPolicy: (arn) => read(`key ${arn}`, null),
           secretPolicy: (arn) => read(`secret ${arn}`, secretPolicy),
-          repositoryPolicy: (arn) => read(`repository ${arn}`, null),
+          repositoryPolicy: (arn) => read(`repository ${arn}`, repositoryPolicy),
           registryPolicy: (account) => read(`registry ${account}`, null),
         },
       }),
@@ -425,7 +426,40 @@ describe('remediate with the layers beyond the role', () => {
     expect(error).toBeInstanceOf(RemediationRefusedError);
     expect(iam.writes).toEqual([]);
     expect(String((error as Error).message)).toContain('(statement DenyOthers)');
-    expect(reads).toEqual([`secret ${SECRET}`]);
+    expect(reads).toEqual([`repository ${ECR_REPOSITORY_ARN}`, `secret ${SECRET}`]);
+  });
+
+  it("refuses with nothing written when the role's own repository policy denies the pull, naming the statement", async () => {
+    // Arrange: the managed policy grants the pulls; the same-account repository policy denies them (Deny wins).
+    const { iam, deps } = layered(
+      null,
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'OnlyCiPulls',
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 'ecr:BatchGetImage',
+            Condition: { StringNotEquals: { 'aws:PrincipalArn': `arn:aws:iam::${ACCOUNT}:role/ci` } },
+          },
+        ],
+      }),
+    );
+
+    // Act
+    const error = await remediate({ ResourceId: ROLE_ID, DryRun: false }, deps).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+
+    // Assert
+    expect(error).toBeInstanceOf(RemediationRefusedError);
+    expect(iam.writes).toEqual([]);
+    expect(String((error as Error).message)).toContain(
+      `the repository policy of ${ECR_REPOSITORY_ARN} denies it (statement OnlyCiPulls)`,
+    );
+    expect(String((error as Error).message)).toContain('The remediation never edits key, resource');
   });
 
   it('grants the identity side when the secret has no policy', async () => {

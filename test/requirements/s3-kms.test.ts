@@ -4,7 +4,7 @@
  * Judged from the bucket's default encryption; unknown encryption fails closed.
  */
 import { indexUsage } from '../../lib/facts/gather';
-import type { LayerFacts } from '../../lib/facts/layer-ports';
+import type { LayerFacts, LayerRead } from '../../lib/facts/layer-ports';
 import { DEFAULT_RULE_PARAMETERS } from '../../lib/parameters';
 import { applyPlanToSnapshot, planRemediation } from '../../lib/remediation/plan';
 import { remediate } from '../../lib/remediation/apply';
@@ -236,8 +236,13 @@ describe('SSE-KMS buckets of environment files', () => {
 
     // Act
     const targets = layerTargetsForRole(role, usage, new Map(), params, LOCATION);
+    // Every other layer (the image's repository in this account) has no policy: only the key policy decides.
+    const others = [...targets.keys()]
+      .filter((key) => key !== `keyPolicy ${KEY}`)
+      .map((key): [string, LayerRead] => [key, { status: 'read', policy: null }]);
     const delegating = assessRole(role, usage, new Map(), params, LOCATION, {
       resourcePolicies: new Map([
+        ...others,
         [
           `keyPolicy ${KEY}`,
           {
@@ -258,7 +263,7 @@ describe('SSE-KMS buckets of environment files', () => {
       ]),
     });
     const refusing = assessRole(role, usage, new Map(), params, LOCATION, {
-      resourcePolicies: new Map([[`keyPolicy ${KEY}`, { status: 'read', policy: keyPolicy }]]),
+      resourcePolicies: new Map([...others, [`keyPolicy ${KEY}`, { status: 'read', policy: keyPolicy }]]),
     });
 
     // Assert

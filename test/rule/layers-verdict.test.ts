@@ -17,6 +17,7 @@ import {
   allow,
   aRole,
   deny,
+  ECR_REPOSITORY_ARN,
   LOCATION,
   OTHER_ACCOUNT,
   policy,
@@ -35,6 +36,7 @@ const ROOT = `arn:aws:iam::${ACCOUNT}:root`;
 const KEY_TARGET = `keyPolicy ${KEY}`;
 const SECRET_TARGET = `secretPolicy ${SECRET}`;
 const REPO_TARGET = `repositoryPolicy ${FOREIGN_REPO}`;
+const OWN_REPO_TARGET = `repositoryPolicy ${ECR_REPOSITORY_ARN}`;
 
 const grantsSecret = { secrets: policy(allow('secretsmanager:GetSecretValue', SECRET)) };
 const grantsSecretAndKey = {
@@ -92,8 +94,10 @@ function assess(c: Case) {
   const params = { ...DEFAULT_RULE_PARAMETERS, ...c.params };
   const usage = indexUsage({ jobDefinitions: c.jobs ?? secretJob, taskDefinitions: [] }, LOCATION);
   const layers: LayerFacts = {
-    // The secret has no resource policy unless a row says otherwise.
-    resourcePolicies: new Map(Object.entries({ [SECRET_TARGET]: NO_POLICY, ...c.layers })),
+    // The secret and the job's own repository have no resource policy unless a row says otherwise.
+    resourcePolicies: new Map(
+      Object.entries({ [SECRET_TARGET]: NO_POLICY, [OWN_REPO_TARGET]: NO_POLICY, ...c.layers }),
+    ),
     ...(c.organization ? { organization: c.organization } : {}),
   };
   const role = aRole(c.role);
@@ -321,6 +325,178 @@ describe('secret policies (same account: identity OR resource policy; Deny wins)
     expect(assessment.annotation).toBe(
       'Secret policy of ...:secret:prod/db-AbCdEf denies secretsmanager:GetSecretValue on ' +
         '...:secret:prod/db-AbCdEf (statement DenyOthers) for job definition etl:3',
+    );
+  });
+});
+
+describe("this account's repositories (same account: identity OR repository policy; Deny wins)", () => {
+  // IAM User Guide, "Policy evaluation for requests within a single account": "If either the identity-based
+  // policy or the resource-based policy within the same account allows the request and the other doesn't,
+  // the request is still allowed", and "an explicit deny in any of the policies overrides the allow".
+  const jobs = [aJobDefinition()];
+  const keys: KeyMetadata = new Map();
+  // The token and the logs, but no pull: only the repository policy could grant those.
+  const noPulls: RoleOptions = {
+    managed: [],
+    inline: {
+      base: policy(allow(['ecr:GetAuthorizationToken', 'logs:CreateLogStream', 'logs:PutLogEvents'])),
+    },
+  };
+  const pullActions = ['ecr:BatchGetImage', 'ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer'];
+  const missingPulls = [
+    'NON_COMPLIANT',
+    'EXEC_PERMISSIONS ecr:BatchCheckLayerAvailability noAllow',
+    'EXEC_PERMISSIONS ecr:GetDownloadUrlForLayer noAllow',
+    'EXEC_PERMISSIONS ecr:BatchGetImage noAllow',
+  ];
+  const onlyCi: StatementJson = {
+    Sid: 'OnlyCi',
+    Effect: 'Deny',
+    Principal: '*',
+    Action: 'ecr:BatchGetImage',
+    Condition: { StringNotEquals: { 'aws:PrincipalArn': `arn:aws:iam::${ACCOUNT}:role/ci` } },
+  };
+  it.each<[string, Case, string[]]>([
+    [
+      'no repository policy: the identity grant decides',
+      { role: {}, jobs, keys, layers: { [OWN_REPO_TARGET]: NO_POLICY } },
+      ['COMPLIANT'],
+    ],
+    [
+      'no repository policy and no identity grant: the pulls are missing',
+      { role: noPulls, jobs, keys, layers: { [OWN_REPO_TARGET]: NO_POLICY } },
+      missingPulls,
+    ],
+    [
+      'the repository policy names the role: it grants the pulls the identity lacks',
+      {
+        role: noPulls,
+        jobs,
+        keys,
+        layers: {
+          [OWN_REPO_TARGET]: text({
+            Sid: 'Team',
+            Effect: 'Allow',
+            Principal: { AWS: ROLE_ARN },
+            Action: pullActions,
+          }),
+        },
+      },
+      ['COMPLIANT'],
+    ],
+    [
+      'the repository policy names only the account: it delegates to IAM and grants nothing itself',
+      {
+        role: noPulls,
+        jobs,
+        keys,
+        layers: {
+          [OWN_REPO_TARGET]: text({ Effect: 'Allow', Principal: { AWS: ROOT }, Action: pullActions }),
+        },
+      },
+      missingPulls,
+    ],
+    [
+      "the repository policy's grant still needs the permissions boundary",
+      {
+        role: { ...noPulls, boundary: { document: policy(allow(['ecr:GetAuthorizationToken', 'logs:*'])) } },
+        jobs,
+        keys,
+        layers: {
+          [OWN_REPO_TARGET]: text({ Effect: 'Allow', Principal: { AWS: ROLE_ARN }, Action: pullActions }),
+        },
+      },
+      [
+        'NON_COMPLIANT',
+        'EXEC_PERMISSIONS ecr:BatchCheckLayerAvailability boundary',
+        'EXEC_PERMISSIONS ecr:GetDownloadUrlForLayer boundary',
+        'EXEC_PERMISSIONS ecr:BatchGetImage boundary',
+      ],
+    ],
+    [
+      'a repository policy Deny wins over the managed policy',
+      { role: {}, jobs, keys, layers: { [OWN_REPO_TARGET]: text(onlyCi) } },
+      ['NON_COMPLIANT', 'EXEC_PERMISSIONS ecr:BatchGetImage layerDeny repositoryPolicy#OnlyCi'],
+    ],
+    [
+      'a Deny that excludes this role leaves the managed policy standing',
+      {
+        role: {},
+        jobs,
+        keys,
+        layers: {
+          [OWN_REPO_TARGET]: text({
+            ...onlyCi,
+            Condition: {
+              StringNotEquals: { 'aws:PrincipalArn': [`arn:aws:iam::${ACCOUNT}:role/ci`, ROLE_ARN] },
+            },
+          }),
+        },
+      },
+      ['COMPLIANT'],
+    ],
+    [
+      'AccessDenied reading it: LAYER_UNREADABLE by default',
+      {
+        role: {},
+        jobs,
+        keys,
+        layers: {
+          [OWN_REPO_TARGET]: {
+            status: 'unreadable',
+            reason: 'AccessDenied',
+            detail: `the rule's role lacks ecr:GetRepositoryPolicy on ${ECR_REPOSITORY_ARN}`,
+          },
+        },
+      },
+      ['NON_COMPLIANT', 'LAYER_UNREADABLE layerUnreadable repositoryPolicy AccessDenied'],
+    ],
+    [
+      'AccessDenied with UnreadableLayers=report: a note, the identity side decides',
+      {
+        role: {},
+        jobs,
+        keys,
+        params: { unreadableLayers: 'report' },
+        layers: {
+          [OWN_REPO_TARGET]: {
+            status: 'unreadable',
+            reason: 'AccessDenied',
+            detail: `the rule's role lacks ecr:GetRepositoryPolicy on ${ECR_REPOSITORY_ARN}`,
+          },
+        },
+      },
+      ['COMPLIANT', 'note LAYER_UNREADABLE layerUnreadable repositoryPolicy AccessDenied'],
+    ],
+    [
+      'a repository that does not exist is named (NotFound), as a missing key or secret is',
+      {
+        role: {},
+        jobs,
+        keys,
+        layers: {
+          [OWN_REPO_TARGET]: {
+            status: 'unreadable',
+            reason: 'NotFound',
+            detail: `${ECR_REPOSITORY_ARN} does not exist (RepositoryNotFoundException)`,
+          },
+        },
+      },
+      ['NON_COMPLIANT', 'LAYER_UNREADABLE layerUnreadable repositoryPolicy NotFound'],
+    ],
+  ])('%s', (_label, c, expected) => {
+    expect(verdict(c)).toEqual(expected);
+  });
+
+  it('names the statement in the message and the annotation', () => {
+    const { assessment } = assess({ role: {}, jobs, keys, layers: { [OWN_REPO_TARGET]: text(onlyCi) } });
+    if (!assessment.applicable) throw new Error('not applicable');
+    expect(assessment.evaluation.findings[0]?.message).toContain(
+      `the repository policy of ${ECR_REPOSITORY_ARN} denies it (statement OnlyCi)`,
+    );
+    expect(assessment.annotation).toBe(
+      'Repository policy of ...:repository/etl denies ecr:BatchGetImage on ...:repository/etl ' +
+        '(statement OnlyCi) for job definition etl:3',
     );
   });
 });
@@ -653,6 +829,53 @@ describe('the remediation never edits the other side', () => {
     );
   });
 
+  it("refuses a Deny in this account's repository policy, naming the statement to remove", () => {
+    const { assessment, role, params } = assess({
+      role: {},
+      jobs: [aJobDefinition()],
+      keys: new Map(),
+      layers: {
+        [OWN_REPO_TARGET]: text({
+          Sid: 'NoPulls',
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 'ecr:BatchGetImage',
+        }),
+      },
+    });
+    if (!assessment.applicable) throw new Error('not applicable');
+    const plan = planRemediation(assessment, role, params, { region: REGION });
+    expect(plan.changes).toEqual([]);
+    expect(plan.refusals.map((r) => r.message)).toEqual([
+      `ecr:BatchGetImage on ${ECR_REPOSITORY_ARN}: the repository policy of ${ECR_REPOSITORY_ARN} denies it ` +
+        '(statement NoPulls). The remediation never edits key, resource or organization policies: its owner ' +
+        'must remove or narrow that statement.',
+    ]);
+  });
+
+  it('refuses a repository that does not exist, saying read access would not help', () => {
+    const { assessment, role, params } = assess({
+      role: {},
+      jobs: [aJobDefinition()],
+      keys: new Map(),
+      layers: {
+        [OWN_REPO_TARGET]: {
+          status: 'unreadable',
+          reason: 'NotFound',
+          detail: `${ECR_REPOSITORY_ARN} does not exist (RepositoryNotFoundException)`,
+        },
+      },
+    });
+    if (!assessment.applicable) throw new Error('not applicable');
+    const plan = planRemediation(assessment, role, params, { region: REGION });
+    expect(plan.changes).toEqual([]);
+    expect(plan.refusals.map((r) => r.message)).toEqual([
+      `the repository policy of ${ECR_REPOSITORY_ARN} was not read: ${ECR_REPOSITORY_ARN} does not exist ` +
+        '(RepositoryNotFoundException); no change can be proven to help. Create the resource or correct the ' +
+        'reference to it, and run the remediation again.',
+    ]);
+  });
+
   it("refuses another account's unreadable repository policy, saying it cannot be read from here and what to do", () => {
     const { assessment, role, params } = assess({
       role: {},
@@ -735,9 +958,33 @@ describe('which layer decides which request (by action and resource ARN)', () =>
       undefined,
     ],
     [
-      'a pull from this account',
+      'a pull from this account: its repository policy can grant or deny it too',
       'ecr:BatchGetImage',
       `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/etl`,
+      OWN_REPO_TARGET,
+    ],
+    [
+      'every pull action of this account, whatever its case',
+      'ECR:GetDownloadUrlForLayer',
+      ECR_REPOSITORY_ARN,
+      OWN_REPO_TARGET,
+    ],
+    [
+      'BatchCheckLayerAvailability too',
+      'ecr:BatchCheckLayerAvailability',
+      ECR_REPOSITORY_ARN,
+      OWN_REPO_TARGET,
+    ],
+    [
+      "other ECR actions on this account's repository: not a pull, no layer",
+      'ecr:PutImage',
+      ECR_REPOSITORY_ARN,
+      undefined,
+    ],
+    [
+      "a pattern of this account's repositories names no one policy",
+      'ecr:BatchGetImage',
+      `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/team/*`,
       undefined,
     ],
     ['a pull from another account', 'ecr:BatchGetImage', FOREIGN_REPO, REPO_TARGET],
@@ -800,5 +1047,14 @@ describe('which layer decides which request (by action and resource ARN)', () =>
     );
     const targets = layerTargetsForRole(aRole(), usage, secretKeys, DEFAULT_RULE_PARAMETERS, LOCATION);
     expect([...targets.keys()]).toEqual([REPO_TARGET, SECRET_TARGET, KEY_TARGET]);
+  });
+
+  it("collects the role's own repository once for its three pulls", () => {
+    const usage = indexUsage(
+      { jobDefinitions: [aJobDefinition(), aJobDefinition()], taskDefinitions: [] },
+      LOCATION,
+    );
+    const targets = layerTargetsForRole(aRole(), usage, secretKeys, DEFAULT_RULE_PARAMETERS, LOCATION);
+    expect([...targets.keys()]).toEqual([OWN_REPO_TARGET]);
   });
 });

@@ -187,6 +187,36 @@ describe.each(templates)('least privilege in %s', (_label, template) => {
     expect(roleNamePatterns.map((pattern) => matchesRoleNameGlob(pattern, names[0] ?? ''))).toEqual([true]);
   });
 
+  it.each(['EvaluatorRole', 'RemediationRole'])(
+    '%s reads the policies on the other side of each grant, each on its own resources only',
+    (roleId) => {
+      // Act
+      const reads = Object.fromEntries(
+        roleStatements(template, roleId)
+          .filter(({ statement }) =>
+            actionsOf(statement).some((a) =>
+              /^(kms:GetKeyPolicy|secretsmanager:GetResourcePolicy|ecr:GetRepositoryPolicy|ecr:GetRegistryPolicy)$/.test(
+                a,
+              ),
+            ),
+          )
+          .map(({ statement }) => [actionsOf(statement).join(','), statement.Resource]),
+      );
+
+      // Assert: this account's keys, secrets and repositories; the registry policy takes only "*".
+      expect(reads).toEqual({
+        'kms:GetKeyPolicy': { 'Fn::Sub': 'arn:${AWS::Partition}:kms:*:${AWS::AccountId}:key/*' },
+        'secretsmanager:GetResourcePolicy': {
+          'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:*:${AWS::AccountId}:secret:*',
+        },
+        'ecr:GetRepositoryPolicy': {
+          'Fn::Sub': 'arn:${AWS::Partition}:ecr:*:${AWS::AccountId}:repository/*',
+        },
+        'ecr:GetRegistryPolicy': '*',
+      });
+    },
+  );
+
   it('reads are confined to this account where the action allows it', () => {
     const scoped = statements.filter(
       ({ statement }) =>
