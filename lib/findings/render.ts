@@ -128,6 +128,19 @@ export function layerUnreadableMessage(
   return `${what} could not be used (${problem})${decides}${neededByText(neededBy)}`;
 }
 
+/** A cache repository's policy that does not exist yet (a note): what was judged without it. */
+export function layerNotCreatedMessage(
+  subject: string,
+  actions: readonly string[],
+  neededBy: readonly Consumer[],
+): string {
+  return (
+    `Repository ${subject} does not exist yet: the first pull through the cache creates it, with the policy ` +
+    `of a repository creation template if one applies (not read), so ${actions.join(', ')} ` +
+    `were judged on the role's side${neededByText(neededBy)}`
+  );
+}
+
 /** The reason as the annotation's parenthesis after a missing grant: ` (denied by inline policy x)`. */
 export function annotationReasonText(reason: FindingReason): string {
   switch (reason.kind) {

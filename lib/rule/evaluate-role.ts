@@ -63,7 +63,7 @@ export function evaluateRole(
 ): RoleEvaluation {
   const findings: Finding[] = [];
   const policies = readIdentityPolicies(role, findings);
-  const judge = options.layers ? new LayerJudge(role, options.layers) : undefined;
+  const judge = options.layers ? new LayerJudge(role, options.layers, requirements) : undefined;
   const contexts = new ContextFactory(role, options.region, judge?.organizationId);
   let trust: PolicyDocument | Finding | undefined;
 

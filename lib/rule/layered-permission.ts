@@ -5,11 +5,19 @@
  * with UnreadableLayers=report, as a note that leaves the verdict to the layers that were read. Pure.
  */
 import { BoundedCache } from '../core/cache';
-import type { Finding, FindingReason, OtherLayer, PermissionRequirement, RoleSnapshot } from '../core/model';
+import type {
+  Finding,
+  FindingReason,
+  OtherLayer,
+  PermissionRequirement,
+  Requirement,
+  RoleSnapshot,
+} from '../core/model';
 import type { LayerFacts, LayerRead, OrganizationPolicyLevels } from '../facts/layer-ports';
 import {
   conditionText,
   layerNoAllowDetail,
+  layerNotCreatedMessage,
   layerUnreadableMessage,
   notGrantedMessage,
   otherLayerText,
@@ -83,6 +91,8 @@ interface Unread {
   readonly problem: string;
   /** Unparseable documents always fail: what was read refuses to be understood. */
   readonly alwaysFails: boolean;
+  /** A note whatever UnreadableLayers says: the layer does not exist yet, so nothing was left unread. */
+  readonly noteOnly?: boolean;
   readonly requirements: PermissionRequirement[];
 }
 
@@ -93,10 +103,21 @@ export class LayerJudge {
   readonly #unread = new Map<string, Unread>();
   readonly #scps: OrganizationLayer | undefined;
   readonly #rcps: OrganizationLayer | undefined;
+  /** Repositories the first pull through the cache creates (ecr:CreateRepository is required on them). */
+  readonly #createdOnFirstPull: ReadonlySet<string>;
 
-  constructor(role: RoleSnapshot, options: LayerOptions) {
+  constructor(role: RoleSnapshot, options: LayerOptions, requirements: readonly Requirement[] = []) {
     this.#role = role;
     this.#options = options;
+    this.#createdOnFirstPull = new Set(
+      requirements.flatMap((requirement) =>
+        requirement.kind === 'permission' &&
+        requirement.id === 'PULL_THROUGH_CACHE' &&
+        requirement.action === 'ecr:CreateRepository'
+          ? [requirement.resource]
+          : [],
+      ),
+    );
     const organization = options.layers.organization;
     if (organization?.status === 'unreadable') {
       this.#note('organization', 'scp', role.accountId, 'AccessDenied', organization.detail, false);
@@ -168,9 +189,12 @@ export class LayerJudge {
           problem: unread.problem,
         },
         neededBy,
-        message: layerUnreadableMessage(unread.layer, unread.subject, unread.problem, actions, neededBy),
+        message: unread.noteOnly
+          ? layerNotCreatedMessage(unread.subject, actions, neededBy)
+          : layerUnreadableMessage(unread.layer, unread.subject, unread.problem, actions, neededBy),
       };
-      if (unread.alwaysFails || this.#options.unreadableLayers === 'fail') findings.push(finding);
+      if (unread.alwaysFails || (!unread.noteOnly && this.#options.unreadableLayers === 'fail'))
+        findings.push(finding);
       else notes.push(finding);
     }
     return { findings, notes };
@@ -184,10 +208,11 @@ export class LayerJudge {
     problem: string,
     alwaysFails: boolean,
     requirement?: PermissionRequirement,
+    noteOnly = false,
   ): void {
     let unread = this.#unread.get(key);
     if (unread === undefined) {
-      unread = { layer, subject, cause, problem, alwaysFails, requirements: [] };
+      unread = { layer, subject, cause, problem, alwaysFails, noteOnly, requirements: [] };
       this.#unread.set(key, unread);
     }
     if (requirement) unread.requirements.push(requirement);
@@ -202,12 +227,38 @@ export class LayerJudge {
     };
     const subject =
       target.kind === 'registryPolicy' ? `${target.ownerAccountId} ${target.region}` : target.arn;
-    if (read.status === 'unreadable') {
+    // A cache repository of this account that does not exist yet: the first pull creates it (that is what
+    // ecr:CreateRepository, required of the role, is for), so until then it has no policy and the role's
+    // side decides. The policy a repository creation template would give it is not read: noted, not failed,
+    // as failing would block the very grant that lets the pull create it (ECR User Guide, "Pull through
+    // cache rules" and "Repository creation templates").
+    const notCreatedYet =
+      read.status === 'unreadable' &&
+      read.reason === 'NotFound' &&
+      target.kind === 'repositoryPolicy' &&
+      target.ownerAccountId === this.#role.accountId &&
+      this.#createdOnFirstPull.has(target.arn);
+    if (notCreatedYet) {
+      this.#note(
+        target.key,
+        target.kind,
+        subject,
+        'NotCreatedYet',
+        'it does not exist yet: the first pull through the cache creates it, with the policy of a ' +
+          'repository creation template if one applies (not read)',
+        false,
+        requirement,
+        true,
+      );
+    } else if (read.status === 'unreadable') {
       this.#note(target.key, target.kind, subject, read.reason, read.detail, false, requirement);
       return 'unread';
     }
     // No policy: a layer without statements, so that another account's resource still needs its Allow.
-    const parsed = read.policy === null ? EMPTY_POLICY : parseText(read.policy, 'resource');
+    const parsed =
+      read.status === 'unreadable' || read.policy === null
+        ? EMPTY_POLICY
+        : parseText(read.policy, 'resource');
     if ('problem' in parsed) {
       this.#note(target.key, target.kind, subject, 'Unparseable', parsed.problem, true, requirement);
       return 'unread';

@@ -3,6 +3,9 @@
  * rule's prefix needs ecr:BatchImportUpstreamImage and ecr:CreateRepository on that cache repository's ARN.
  */
 import { indexUsage } from '../../lib/facts/gather';
+import type { LayerRead } from '../../lib/facts/layer-ports';
+import { DEFAULT_RULE_PARAMETERS, type RuleParameters } from '../../lib/parameters';
+import { assessRole, layerTargetsForRole } from '../../lib/rule/assess-role';
 import {
   applyPullThroughCacheRules,
   isPullThroughCacheRepository,
@@ -238,5 +241,86 @@ describe('remediation', () => {
         message: expect.stringContaining('no-cache'),
       }),
     ]);
+  });
+});
+
+describe("the cache repository's own policy, before the first pull creates the repository", () => {
+  const notFound = {
+    status: 'unreadable',
+    reason: 'NotFound',
+    detail: `${CACHE_REPO} does not exist (RepositoryNotFoundException)`,
+  } as const;
+
+  /** The verdict with every layer read as having no policy, but the layers given. */
+  function judged(
+    job: BatchJobDefinition,
+    layers: ReadonlyMap<string, LayerRead>,
+    params: Partial<RuleParameters> = {},
+  ) {
+    const usage = applyPullThroughCacheRules(
+      indexUsage({ jobDefinitions: [job], taskDefinitions: [] }, LOCATION),
+      RULES,
+      ACCOUNT,
+    );
+    const role = aRole({
+      inline: {
+        cache: policy(allow(['ecr:BatchImportUpstreamImage', 'ecr:CreateRepository'], CACHE_REPO)),
+      },
+    });
+    const all = { ...DEFAULT_RULE_PARAMETERS, ...params };
+    const targets = layerTargetsForRole(role, usage, new Map(), all, LOCATION);
+    const resourcePolicies = new Map<string, LayerRead>(
+      [...targets.keys()].map((key) => [key, layers.get(key) ?? { status: 'read', policy: null }]),
+    );
+    const assessment = assessRole(role, usage, new Map(), all, LOCATION, { resourcePolicies });
+    if (!assessment.applicable) throw new Error(assessment.reason);
+    return assessment.evaluation;
+  }
+
+  it('is a note in either mode, and the role is judged on its side (COMPLIANT)', () => {
+    const layers = new Map([[`repositoryPolicy ${CACHE_REPO}`, notFound]]);
+    for (const unreadableLayers of ['fail', 'report'] as const) {
+      const evaluation = judged(aJobDefinition({ image: CACHE_IMAGE }), layers, { unreadableLayers });
+      expect(evaluation.compliance).toBe('COMPLIANT');
+      expect(evaluation.findings).toEqual([]);
+      expect(evaluation.notes?.map((note) => note.message)).toEqual([
+        `Repository ${CACHE_REPO} does not exist yet: the first pull through the cache creates it, with the ` +
+          'policy of a repository creation template if one applies (not read), so ecr:BatchCheckLayerAvailability, ' +
+          "ecr:GetDownloadUrlForLayer, ecr:BatchGetImage were judged on the role's side (needed by job definition etl:3)",
+      ]);
+    }
+  });
+
+  it('once the repository exists, its policy is a layer like any other: a Deny there blocks the pull', () => {
+    const layers = new Map<string, LayerRead>([
+      [
+        `repositoryPolicy ${CACHE_REPO}`,
+        {
+          status: 'read',
+          policy: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [{ Sid: 'NoPulls', Effect: 'Deny', Principal: '*', Action: 'ecr:BatchGetImage' }],
+          }),
+        },
+      ],
+    ]);
+    const evaluation = judged(aJobDefinition({ image: CACHE_IMAGE }), layers);
+    expect(evaluation.compliance).toBe('NON_COMPLIANT');
+    expect(evaluation.findings.map((finding) => `${finding.action} ${finding.reason.kind}`)).toEqual([
+      'ecr:BatchGetImage layerDeny',
+    ]);
+  });
+
+  it("a repository of this account that is not a cache's and does not exist stays LAYER_UNREADABLE", () => {
+    const missing = `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/etl`;
+    const layers = new Map<string, LayerRead>([
+      [
+        `repositoryPolicy ${missing}`,
+        { status: 'unreadable', reason: 'NotFound', detail: `${missing} does not exist` },
+      ],
+    ]);
+    const evaluation = judged(aJobDefinition(), layers);
+    expect(evaluation.compliance).toBe('NON_COMPLIANT');
+    expect(evaluation.findings.map((finding) => finding.id)).toEqual(['LAYER_UNREADABLE']);
   });
 });
