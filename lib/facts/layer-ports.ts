@@ -29,12 +29,25 @@ export type UnreadableReason =
   | 'OtherAccount'
   /** The resource does not exist (the task would fail too). */
   | 'NotFound'
-  /** An offline audit's layer file does not hold it. */
-  | 'NotProvided';
+  /** An offline audit's layer file does not hold it (nor, for a template audit, the template). */
+  | 'NotProvided'
+  /**
+   * A template declares it, but a Deny (or the document outside its Allow statements) depends on values the
+   * template does not determine: it may refuse anything, so it fails the role whatever UnreadableLayers says.
+   */
+  | 'Unresolved';
 
 /** A layer as read: its policy text (`null`: the resource has none), or why it could not be read. */
 export type LayerRead =
-  | { readonly status: 'read'; readonly policy: string | null }
+  | {
+      readonly status: 'read';
+      readonly policy: string | null;
+      /**
+       * Allow statements left out of `policy` because the template does not determine them (they prove
+       * nothing): named in the finding when this layer refuses.
+       */
+      readonly leftOut?: string;
+    }
   | { readonly status: 'unreadable'; readonly reason: UnreadableReason; readonly detail: string };
 
 /** Reads the resource-based policies of the resources execution roles use. */
@@ -92,6 +105,8 @@ export interface LayerFacts {
    * resource policies are not weighed at all (an offline audit without a resource-policies file says so).
    */
   readonly resourcePolicies?: ReadonlyMap<string, LayerRead>;
+  /** Why a target absent from `resourcePolicies` was not read (default: the layer input does not hold it). */
+  readonly notProvided?: string;
   /** Absent: organization policies are not read (the rule parameter OrganizationPolicies is off). */
   readonly organization?: OrganizationRead;
 }
