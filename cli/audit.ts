@@ -668,7 +668,7 @@ async function templateFacts(flags: AuditFlags, params: RuleParameters, io: Comm
     resourcePolicies: new Map([...(layerFiles?.resourcePolicies ?? []), ...template.resourcePolicies]),
     notProvided:
       resourcesFile === undefined
-        ? 'the template does not declare it, and no --resource-policies file was layerFiles'
+        ? 'the template does not declare it, and no --resource-policies file was given'
         : `neither the template nor --resource-policies ${resourcesFile} holds it`,
     ...(layerFiles?.organization !== undefined && { organization: layerFiles.organization }),
   };

@@ -97,9 +97,10 @@ describe('audit --template: the sample stack', () => {
 
   it.each<[string, string[], string[]]>([
     [
+      // The registry policy decides the cache's actions too: the template does not declare it, so it is unknown.
       'with the rules file',
       ['--pull-through-cache-rules', 'rules.json'],
-      ['PULL_THROUGH_CACHE', 'PULL_THROUGH_CACHE'],
+      ['PULL_THROUGH_CACHE', 'PULL_THROUGH_CACHE', 'LAYER_UNREADABLE'],
     ],
     ['without it (the table notes the unchecked region)', [], []],
   ])('checks pull through cache images of the template %s', async (_case, extra, expected) => {
