@@ -32,7 +32,7 @@ export async function readTemplates(
   awsManagedDocuments: ReadonlyMap<string, RawPolicyDocument>,
 ): Promise<TemplateAccount> {
   const facts: TemplateFacts[] = [];
-  for (const path of paths) {
+  for (const [index, path] of paths.entries()) {
     let text: string;
     try {
       text = await io.readFile(path);
@@ -40,7 +40,9 @@ export async function readTemplates(
       throw new AuditInputError(`--template ${path}: cannot read it (${messageOf(error)})`);
     }
     try {
-      facts.push(extractTemplateFacts(parseTemplate(text, path), environment));
+      // The first template keeps the plain placeholder key ids; each further one gets its own.
+      const keyIdSeed = index === 0 ? '' : `${index}:`;
+      facts.push(extractTemplateFacts(parseTemplate(text, path), { ...environment, keyIdSeed }));
     } catch (error) {
       if (error instanceof TemplateParseError) throw new AuditInputError(`--template ${error.message}`);
       throw error;

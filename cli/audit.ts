@@ -142,6 +142,12 @@ Template (before deploy; no AWS calls):
   --region REGION           AWS::Region for the template (default: a placeholder, xx-placeholder-1)
   --keys FILE, --assume-aws-managed-keys   KMS keys of secrets and parameters the template does not declare
   --pull-through-cache-rules [REGION=]FILE the account's pull through cache rules, as offline
+                            Key policies (KeyPolicy), secret resource policies
+                            (AWS::SecretsManager::ResourcePolicy) and the registry policy
+                            (AWS::ECR::RegistryPolicy) come from the template; a declared secret with no
+                            resource policy has none. Those it does not declare are unknown offline
+                            (LAYER_UNREADABLE, see --unreadable-layers) unless given in:
+  --resource-policies FILE, --organization-policies FILE   as offline (the template's layers win)
 Live (read-only: iam:GetAccountAuthorizationDetails, iam:GetPolicy(Version), batch:DescribeJobDefinitions,
       ecs:ListTaskDefinitionFamilies/DescribeTaskDefinition, secretsmanager:DescribeSecret, ssm:DescribeParameters,
       ecr:DescribePullThroughCacheRules):

@@ -4,8 +4,9 @@
  * (lib/policy/layers.ts). lib/rule/layer-targets.ts picks the targets (a repository policy only for another
  * account's repository, which is unreadable from here; no S3 bucket policy and not the GuardDuty agent's
  * repository), gatherLayers in lib/facts/gather.ts reads them once per invocation for the Config runner, the
- * remediation and the live audit, and the offline audit reads them from its --resource-policies and
- * --organization-policies files. Adapters live in lib/aws/layers.ts.
+ * remediation and the live audit, the offline audit reads them from its --resource-policies and
+ * --organization-policies files, and the template audit takes those a template declares from the template
+ * (lib/facts/template-account.ts), the rest from those files. Adapters live in lib/aws/layers.ts.
  */
 
 import type { ResourcePolicyKind } from '../policy/layers';
