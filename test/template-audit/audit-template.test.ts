@@ -473,10 +473,10 @@ describe('audit --output sarif|junit', () => {
     for (const result of results) {
       expect(result.locations[0]?.physicalLocation).toEqual({
         artifactLocation: { uri: fileUri(SAMPLE) },
-        region: { startLine: 105 },
+        region: { startLine: 104 },
       });
       expect(result.relatedLocations?.map((location) => location.physicalLocation?.region)).toEqual([
-        { startLine: 151 },
+        { startLine: 150 },
       ]);
     }
   });
