@@ -210,8 +210,11 @@ function templateLayers(templates: readonly TemplateFacts[]): {
         `the key policy of ${key.logicalId}`,
       );
     }
-    const attached = new Map<string, TemplateFacts['secretPolicies'][number][]>();
-    const unknownTargets = facts.secretPolicies.filter((policy) => isUnknown(policy.secretArn));
+    type SecretPolicy = TemplateFacts['secretPolicies'][number];
+    const attached = new Map<string, [SecretPolicy, ...SecretPolicy[]]>();
+    const unknownTargets = facts.secretPolicies.flatMap((policy) =>
+      isUnknown(policy.secretArn) ? [{ logicalId: policy.logicalId, reason: policy.secretArn.reason }] : [],
+    );
     for (const policy of facts.secretPolicies) {
       if (isUnknown(policy.secretArn)) continue;
       attached.set(policy.secretArn, [...(attached.get(policy.secretArn) ?? []), policy]);
@@ -223,26 +226,23 @@ function templateLayers(templates: readonly TemplateFacts[]): {
       if (unknown === undefined) {
         set(key, { status: 'read', policy: null }, `${secret.logicalId} (no resource policy)`);
       } else {
-        const reason = isUnknown(unknown.secretArn) ? unknown.secretArn.reason : '';
         set(
           key,
           {
             status: 'unreadable',
             reason: 'Unresolved',
-            detail: `${unknown.logicalId}.SecretId is not determined by the template, so it may be this secret's resource policy (${reason})`,
+            detail: `${unknown.logicalId}.SecretId is not determined by the template, so it may be this secret's resource policy (${unknown.reason})`,
           },
           `${secret.logicalId} (${unknown.logicalId} may be its resource policy)`,
         );
       }
     }
-    for (const [arn, policies] of attached) {
-      const [only, ...more] = policies;
-      if (only === undefined) continue;
+    for (const [arn, [only, ...more]] of attached) {
       const key = `secretPolicy ${arn}`;
       const secret = facts.secrets.find((candidate) => candidate.arn === arn);
       const name = secret === undefined ? arn : secret.logicalId;
       if (more.length > 0) {
-        const ids = policies.map((policy) => policy.logicalId).join(', ');
+        const ids = [only, ...more].map((policy) => policy.logicalId).join(', ');
         set(
           key,
           {

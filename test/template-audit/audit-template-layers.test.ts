@@ -355,10 +355,51 @@ describe('audit --template: a key the template does not declare', () => {
   );
 });
 
+describe('audit --template --organization-policies', () => {
+  it.each<[string, Json, string, string[]]>([
+    ['FullAWSAccess alone', { Effect: 'Allow', Action: '*', Resource: '*' }, 'COMPLIANT', []],
+    [
+      'FullAWSAccess and an SCP denying kms:Decrypt',
+      { Sid: 'NoDecrypt', Effect: 'Deny', Action: 'kms:Decrypt', Resource: '*' },
+      'NON_COMPLIANT',
+      ['KMS_DECRYPT'],
+    ],
+  ])('weighs the SCPs given beside the template: %s', async (_case, scp, compliance, expected) => {
+    // Arrange
+    const organization = {
+      managementAccountId: '999999999999',
+      scps: {
+        levels: [
+          {
+            targetId: 'r-ab12',
+            policies: [
+              { id: 'p-FullAWSAccess', content: policy({ Effect: 'Allow', Action: '*', Resource: '*' }) },
+              { id: 'p-extra', content: policy(scp) },
+            ],
+          },
+        ],
+      },
+    };
+
+    // Act
+    const { role } = await judge(stack(), ['--organization-policies', 'org.json'], {
+      'org.json': JSON.stringify(organization),
+    });
+
+    // Assert
+    expect(role.compliance).toBe(compliance);
+    expect(ids(role)).toEqual(expected);
+  });
+});
+
 describe('templateAccount: the layers of the template', () => {
   /** The layer read for each target key, from a template with these extra resources. */
   function layersOf(resources: Json): Map<string, unknown> {
-    const text = JSON.stringify({ Parameters: { Unset: { Type: 'String' } }, Resources: resources });
+    const text = JSON.stringify({
+      Parameters: { Unset: { Type: 'String' } },
+      Conditions: { Unknowable: { 'Fn::Equals': [{ Ref: 'Unset' }, 'x'] } },
+      Resources: resources,
+    });
     const facts = extractTemplateFacts(parseTemplate(text, 't.json'), { region: REGION, accountId: ACCOUNT });
     return new Map(templateAccount([facts], new Map()).resourcePolicies);
   }
@@ -366,6 +407,16 @@ describe('templateAccount: the layers of the template', () => {
   const SECRET_KEY = `secretPolicy arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:app/token-XXXXXX`;
   const DOCUMENT = policy(DELEGATE);
   const RESOLVED = JSON.stringify(policy({ ...DELEGATE, Principal: { AWS: LITERAL_ROOT } }));
+
+  it('a key that may not be created has no ARN to key its policy by: none is taken', () => {
+    // Act
+    const layers = layersOf({
+      Key: { Type: 'AWS::KMS::Key', Condition: 'Unknowable', Properties: { KeyPolicy: DOCUMENT } },
+    });
+
+    // Assert
+    expect([...layers.keys()]).toEqual([]);
+  });
 
   it.each<[string, Json, string, unknown]>([
     [
@@ -408,6 +459,35 @@ describe('templateAccount: the layers of the template', () => {
       },
       SECRET_KEY,
       expect.objectContaining({ status: 'unreadable', reason: 'Unresolved' }),
+    ],
+    [
+      'a resource policy on another secret by its ARN',
+      {
+        Policy: {
+          Type: 'AWS::SecretsManager::ResourcePolicy',
+          Properties: {
+            SecretId: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:shared-Ab12Cd`,
+            ResourcePolicy: DOCUMENT,
+          },
+        },
+      },
+      `secretPolicy arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:shared-Ab12Cd`,
+      { status: 'read', policy: RESOLVED },
+    ],
+    [
+      'a resource policy without SecretId: it may be any declared secret',
+      {
+        Secret: SECRET,
+        Policy: { Type: 'AWS::SecretsManager::ResourcePolicy', Properties: { ResourcePolicy: DOCUMENT } },
+      },
+      SECRET_KEY,
+      expect.objectContaining({ status: 'unreadable', reason: 'Unresolved' }),
+    ],
+    [
+      'a registry policy without PolicyText',
+      { Registry: { Type: 'AWS::ECR::RegistryPolicy', Properties: {} } },
+      `registryPolicy ${ACCOUNT} ${REGION}`,
+      { status: 'unreadable', reason: 'Unresolved', detail: 'Registry.PolicyText: it has no PolicyText' },
     ],
     [
       'a key policy that is unknown as a whole',
