@@ -9,7 +9,9 @@ import {
   type TemplateRoleOrigin,
 } from '../lib/facts/template-account';
 import type { Finding, RawPolicyDocument } from '../lib/core/model';
+import type { LayerTarget } from '../lib/rule/layer-targets';
 import {
+  layerOf,
   POLICY_KIND_TEXT,
   unreadablePolicyMessage,
   unreadableTrustMessage,
@@ -37,7 +39,7 @@ export async function readTemplates(
   awsManagedDocuments: ReadonlyMap<string, RawPolicyDocument>,
 ): Promise<TemplateAccount> {
   const facts: TemplateFacts[] = [];
-  for (const path of paths) {
+  for (const [index, path] of paths.entries()) {
     let text: string;
     try {
       text = await io.readFile(path);
@@ -45,7 +47,9 @@ export async function readTemplates(
       throw new AuditInputError(`--template ${path}: cannot read it (${messageOf(error)})`);
     }
     try {
-      facts.push(extractTemplateFacts(parseTemplate(text, path), environment));
+      // The first template keeps the plain placeholder key ids; each further one gets its own.
+      const keyIdSeed = index === 0 ? '' : `${index}:`;
+      facts.push(extractTemplateFacts(parseTemplate(text, path), { ...environment, keyIdSeed }));
     } catch (error) {
       if (error instanceof TemplateParseError) throw new AuditInputError(`--template ${error.message}`);
       throw error;
@@ -204,4 +208,47 @@ function uniqueConsumers(findings: readonly Finding[]): RelatedConsumer[] {
     seen.set(`${consumer.kind}\u0000${consumer.name}`, { kind: consumer.kind, name: consumer.name });
   }
   return [...seen.values()];
+}
+
+/**
+ * The notes under a template audit's table: which layers beyond the roles decided (those the templates
+ * declare, those --resource-policies gave) and which stayed unknown offline, with what that meant.
+ */
+export function templateLayerNotes(
+  targets: readonly LayerTarget[],
+  template: Pick<TemplateAccount, 'resourcePolicies' | 'layerOrigins'>,
+  given: ReadonlyMap<string, unknown>,
+  file: string | undefined,
+  unreadableLayers: 'fail' | 'report',
+): string[] {
+  const fromTemplate: string[] = [];
+  const fromFile: string[] = [];
+  const unknown: string[] = [];
+  for (const target of targets) {
+    const subject =
+      target.kind === 'registryPolicy' ? `${target.ownerAccountId} ${target.region}` : target.arn;
+    const origin = template.layerOrigins.get(target.key);
+    if (origin !== undefined) fromTemplate.push(origin);
+    else if (given.has(target.key)) fromFile.push(layerOf(target.kind, subject));
+    else unknown.push(layerOf(target.kind, subject));
+  }
+  const out: string[] = [];
+  if (fromTemplate.length > 0) {
+    out.push(`Weighed beside the roles' own policies, from the template: ${fromTemplate.join('; ')}.`);
+  }
+  if (fromFile.length > 0 && file !== undefined) {
+    out.push(`Weighed from --resource-policies ${file}: ${fromFile.join('; ')}.`);
+  }
+  if (unknown.length > 0) {
+    const where =
+      file === undefined ? 'given no --resource-policies file' : `not in --resource-policies ${file}`;
+    out.push(
+      `Not declared in the template and ${where}, so unknown offline: ${unknown.join('; ')}. ` +
+        (unreadableLayers === 'fail'
+          ? 'Each fails the roles that need it (LAYER_UNREADABLE): give it in --resource-policies FILE ' +
+            "(see --help), or pass --unreadable-layers report to judge the roles' own side alone."
+          : "Reported and set aside (--unreadable-layers report): those grants rest on the roles' own policies."),
+    );
+  }
+  return out;
 }

@@ -52,7 +52,12 @@ import {
   taskDefinitionsFrom,
 } from './audit-input';
 import { renderTable, summaryLine, toAuditRow, toJson, type AuditRow } from './audit-report';
-import { failTemplateUnknownsClosed, readTemplates, toJudgedRole } from './audit-template';
+import {
+  failTemplateUnknownsClosed,
+  readTemplates,
+  templateLayerNotes,
+  toJudgedRole,
+} from './audit-template';
 import type { TemplateAccount } from '../lib/facts/template-account';
 import { toJUnit } from './formats/junit';
 import { toSarif } from './formats/sarif';
@@ -152,6 +157,12 @@ Template (before deploy; no AWS calls):
   --keys FILE, --assume-aws-managed-keys   KMS keys of secrets and parameters the template does not declare
   --pull-through-cache-rules [REGION=]FILE the account's pull through cache rules, as offline
   --bucket-encryption FILE                 the default encryption of the buckets its S3 files live in, as offline
+                            Key policies (KeyPolicy), secret resource policies
+                            (AWS::SecretsManager::ResourcePolicy) and the registry policy
+                            (AWS::ECR::RegistryPolicy) come from the template; a declared secret with no
+                            resource policy has none. Those it does not declare are unknown offline
+                            (LAYER_UNREADABLE, see --unreadable-layers) unless given in:
+  --resource-policies FILE, --organization-policies FILE   as offline (the template's layers win)
 Live (read-only: iam:GetAccountAuthorizationDetails, iam:GetPolicy(Version), batch:DescribeJobDefinitions,
       ecs:ListTaskDefinitionFamilies/DescribeTaskDefinition, secretsmanager:DescribeSecret, ssm:DescribeParameters,
       ecr:DescribePullThroughCacheRules, s3:GetEncryptionConfiguration):
@@ -311,6 +322,8 @@ interface AuditFacts {
   readonly template?: TemplateAccount;
   /** The policies beyond the role (live reads, or offline layer files); absent when none were given. */
   readonly layers?: LayerFacts;
+  /** Template audits: what --resource-policies held (the templates' own layers come first). */
+  readonly resourcePoliciesGiven?: ReadonlyMap<string, unknown>;
 }
 
 /** Secrets referenced by name (no suffix) that no full ARN was given for: checked as `NAME-??????`. */
@@ -447,7 +460,10 @@ function bucketsUnknown(index: UsageIndex, given: ReadonlyMap<string, BucketEncr
 }
 
 /** The layer files of an offline audit as facts; undefined when neither was given. */
-async function offlineLayers(files: OfflineFiles, io: CommandIo): Promise<LayerFacts | undefined> {
+async function offlineLayers(
+  files: Pick<OfflineFiles, 'resourcePolicies' | 'organizationPolicies'>,
+  io: CommandIo,
+): Promise<LayerFacts | undefined> {
   const resources = files.resourcePolicies;
   const organization = files.organizationPolicies;
   if (resources === undefined && organization === undefined) return undefined;
@@ -699,11 +715,32 @@ async function templateFacts(flags: AuditFlags, params: RuleParameters, io: Comm
       wanted.filter((arn) => !template.declaredSecretArns.has(arn)),
     );
   }
+  // The templates' own key, secret and registry policies; the file speaks for the layers they do not declare.
+  const resourcesFile = flags['--resource-policies'];
+  const layerFiles = await offlineLayers(
+    {
+      ...(resourcesFile !== undefined && { resourcePolicies: resourcesFile }),
+      ...(flags['--organization-policies'] !== undefined && {
+        organizationPolicies: flags['--organization-policies'],
+      }),
+    },
+    io,
+  );
+  const layers: LayerFacts = {
+    resourcePolicies: new Map([...(layerFiles?.resourcePolicies ?? []), ...template.resourcePolicies]),
+    notProvided:
+      resourcesFile === undefined
+        ? 'the template does not declare it, and no --resource-policies file was given'
+        : `neither the template nor --resource-policies ${resourcesFile} holds it`,
+    ...(layerFiles?.organization !== undefined && { organization: layerFiles.organization }),
+  };
   return {
     roles,
     index: gathered.index,
     keys,
     location: template.location,
+    layers,
+    ...(layerFiles?.resourcePolicies !== undefined && { resourcePoliciesGiven: layerFiles.resourcePolicies }),
     missingPolicyArns: new Set(),
     // A declared secret's unknown KmsKeyId is named on its finding: --keys cannot speak for it.
     unknownKeys: new Set(wanted.filter((arn) => !keys.has(arn) && !template.unknownSecretKeys.has(arn))).size,
@@ -949,8 +986,9 @@ async function runAudit(argv: readonly string[], io: CommandIo, deps: AuditDepen
   for (const flag of ['--resource-policies', '--organization-policies'] as const) {
     if (flags[flag] === undefined) continue;
     if (live) throw new AuditInputError(`${flag} is for --input; --live reads the policies itself`);
-    if (fromTemplates) throw new AuditInputError(`--template and ${flag} exclude each other`);
-    if (flags['--input'] === undefined) throw new AuditInputError(`${flag} needs --input`);
+    if (flags['--input'] === undefined && !fromTemplates) {
+      throw new AuditInputError(`${flag} needs --input or --template`);
+    }
   }
   if (flags['--read-organization-policies'] !== undefined && !live) {
     throw new AuditInputError(
@@ -1084,7 +1122,7 @@ async function runAudit(argv: readonly string[], io: CommandIo, deps: AuditDepen
     io.stdout(banner);
     io.stdout(shown.length > 0 ? renderTable(shown) : 'No roles to show.\n');
     io.stdout(`\n${summaryLine(rows, all)}`);
-    for (const note of notes(facts, rows, flags['--assume-aws-managed-keys'] === true))
+    for (const note of notes(facts, rows, params, flags, flags['--assume-aws-managed-keys'] === true))
       io.stdout(`${note}\n`);
     for (const note of facts.template?.notes ?? []) io.stdout(`Note: ${note}\n`);
     if (sample) {
@@ -1109,7 +1147,13 @@ function sampleBanner(facts: AuditFacts, deps: AuditDependencies): string {
 }
 
 /** Hints under the table: what the audit could not know, and how to tell it. */
-function notes(facts: AuditFacts, rows: readonly AuditRow[], assumedAwsManaged: boolean): string[] {
+function notes(
+  facts: AuditFacts,
+  rows: readonly AuditRow[],
+  params: RuleParameters,
+  flags: AuditFlags,
+  assumedAwsManaged: boolean,
+): string[] {
   const out: string[] = [];
   if (facts.unknownKeys > 0) {
     out.push(
@@ -1162,8 +1206,22 @@ function notes(facts: AuditFacts, rows: readonly AuditRow[], assumedAwsManaged: 
         'until the file includes their documents (save it without --filter).',
     );
   }
-  // Templates carry no key, secret or organization policies of the account: nothing to say there.
-  if (facts.template === undefined && facts.layers?.resourcePolicies === undefined) {
+  if (facts.template !== undefined && facts.location !== undefined) {
+    // What decided beside the roles' own policies: the templates' layers, the file's, and the unknown.
+    const targets = new Map<string, LayerTarget>();
+    for (const role of facts.roles.filter((candidate) => judged.has(candidate.arn))) {
+      layerTargetsForRole(role, facts.index, facts.keys, params, facts.location, targets);
+    }
+    out.push(
+      ...templateLayerNotes(
+        [...targets.values()],
+        facts.template,
+        facts.resourcePoliciesGiven ?? new Map(),
+        flags['--resource-policies'],
+        params.unreadableLayers,
+      ),
+    );
+  } else if (facts.layers?.resourcePolicies === undefined) {
     out.push(
       "Key, secret, repository and registry policies were not read, so these verdicts prove the roles' own " +
         'policies only (a key policy or secret policy may still refuse): pass --resource-policies FILE ' +

@@ -3,9 +3,11 @@
  * for the organization's SCPs and RCPs: what the rule reads to decide a request as AWS does at task start
  * (lib/policy/layers.ts). lib/rule/layer-targets.ts picks the targets (a repository policy for another
  * account's repository, which is unreadable from here, and for the pulls from this account's own repositories;
- * no S3 bucket policy and not the GuardDuty agent's repository), gatherLayers in lib/facts/gather.ts reads them once per invocation for the Config runner, the
- * remediation and the live audit, and the offline audit reads them from its --resource-policies and
- * --organization-policies files. Adapters live in lib/aws/layers.ts.
+ * no S3 bucket policy and not the GuardDuty agent's repository), gatherLayers in lib/facts/gather.ts reads
+ * them once per invocation for the Config runner, the remediation and the live audit, the offline audit reads
+ * them from its --resource-policies and --organization-policies files, and the template audit takes those a
+ * template declares from the template (lib/facts/template-account.ts), the rest from those files. Adapters
+ * live in lib/aws/layers.ts.
  */
 
 import type { ResourcePolicyKind } from '../policy/layers';
@@ -29,12 +31,25 @@ export type UnreadableReason =
   | 'OtherAccount'
   /** The resource does not exist (the task would fail too). */
   | 'NotFound'
-  /** An offline audit's layer file does not hold it. */
-  | 'NotProvided';
+  /** An offline audit's layer file does not hold it (nor, for a template audit, the template). */
+  | 'NotProvided'
+  /**
+   * A template declares it, but a Deny (or the document outside its Allow statements) depends on values the
+   * template does not determine: it may refuse anything, so it fails the role whatever UnreadableLayers says.
+   */
+  | 'Unresolved';
 
 /** A layer as read: its policy text (`null`: the resource has none), or why it could not be read. */
 export type LayerRead =
-  | { readonly status: 'read'; readonly policy: string | null }
+  | {
+      readonly status: 'read';
+      readonly policy: string | null;
+      /**
+       * Allow statements left out of `policy` because the template does not determine them (they prove
+       * nothing): named in the finding when this layer refuses.
+       */
+      readonly leftOut?: string;
+    }
   | { readonly status: 'unreadable'; readonly reason: UnreadableReason; readonly detail: string };
 
 /** Reads the resource-based policies of the resources execution roles use. */
@@ -92,6 +107,8 @@ export interface LayerFacts {
    * resource policies are not weighed at all (an offline audit without a resource-policies file says so).
    */
   readonly resourcePolicies?: ReadonlyMap<string, LayerRead>;
+  /** Why a target absent from `resourcePolicies` was not read (default: the layer input does not hold it). */
+  readonly notProvided?: string;
   /** Absent: organization policies are not read (the rule parameter OrganizationPolicies is off). */
   readonly organization?: OrganizationRead;
 }

@@ -5,11 +5,12 @@
  * lib/facts/gather.ts and lib/rule/assess-role.ts like any account, then fails each unknown closed by name.
  */
 import type { Consumer, FindingId, RawPolicyDocument, RoleSnapshot } from '../core/model';
-import type { TemplateFacts, TemplateLocation, TemplateRole } from '../template';
+import type { Resolved, TemplateFacts, TemplateLocation, TemplateRole } from '../template';
 import { isUnknown, unknownsIn, type UnknownAt } from '../template';
 import type { BatchJobDefinition, EcsTaskDefinition, RuleLocation } from '../usage/types';
 import { snapshotFromDescription } from './authorization-details';
 import type { RoleDescription } from './ports';
+import type { LayerRead } from './layer-ports';
 import type { SavedAccount } from './saved-account';
 
 /** A job or task definition of a template, as findings name it (`neededBy`) and where it is written. */
@@ -64,6 +65,15 @@ export interface TemplateAccount {
   readonly declaredSecretArns: ReadonlySet<string>;
   /** Declared secrets whose `KmsKeyId` the template does not determine, with the expression's reason. */
   readonly unknownSecretKeys: ReadonlyMap<string, string>;
+  /**
+   * The key, secret and registry policies the templates declare, by layer target key
+   * (lib/rule/layer-targets.ts): every declared key's KeyPolicy, every declared secret's
+   * AWS::SecretsManager::ResourcePolicy (null: none), every AWS::ECR::RegistryPolicy. A layer absent here is
+   * not the templates' to tell: unknown offline unless --resource-policies holds it.
+   */
+  readonly resourcePolicies: ReadonlyMap<string, LayerRead>;
+  /** Where each of `resourcePolicies` comes from, as the note under the table names it. */
+  readonly layerOrigins: ReadonlyMap<string, string>;
   /** What was not read (SAM resources, nested stacks) and definitions whose execution role is unknown. */
   readonly notes: readonly string[];
 }
@@ -156,6 +166,7 @@ export function templateAccount(
     }
     notes.push(...facts.notes.map((note) => `${facts.file}: ${note}`));
   }
+  const { resourcePolicies, layerOrigins } = templateLayers(templates);
 
   return {
     account: {
@@ -168,7 +179,130 @@ export function templateAccount(
     roles: origins,
     declaredSecretArns,
     unknownSecretKeys,
+    resourcePolicies,
+    layerOrigins,
     notes,
+  };
+}
+
+/**
+ * The templates' own layers. A key always has a key policy, so one the template leaves out or does not
+ * determine is unresolved; a declared secret without an AWS::SecretsManager::ResourcePolicy has none (null);
+ * a resource policy whose SecretId is unknown may be any declared secret's, so none of theirs is known.
+ */
+function templateLayers(templates: readonly TemplateFacts[]): {
+  resourcePolicies: Map<string, LayerRead>;
+  layerOrigins: Map<string, string>;
+} {
+  const resourcePolicies = new Map<string, LayerRead>();
+  const layerOrigins = new Map<string, string>();
+  const set = (key: string, read: LayerRead, origin: string): void => {
+    resourcePolicies.set(key, read);
+    layerOrigins.set(key, origin);
+  };
+  for (const facts of templates) {
+    const { accountId, region } = facts.environment;
+    for (const key of facts.keys) {
+      if (isUnknown(key.arn)) continue;
+      set(
+        `keyPolicy ${key.arn}`,
+        templatePolicyRead(key.keyPolicy, `${key.logicalId}.KeyPolicy`, 'it has no KeyPolicy'),
+        `the key policy of ${key.logicalId}`,
+      );
+    }
+    type SecretPolicy = TemplateFacts['secretPolicies'][number];
+    const attached = new Map<string, [SecretPolicy, ...SecretPolicy[]]>();
+    const unknownTargets = facts.secretPolicies.flatMap((policy) =>
+      isUnknown(policy.secretArn) ? [{ logicalId: policy.logicalId, reason: policy.secretArn.reason }] : [],
+    );
+    for (const policy of facts.secretPolicies) {
+      if (isUnknown(policy.secretArn)) continue;
+      attached.set(policy.secretArn, [...(attached.get(policy.secretArn) ?? []), policy]);
+    }
+    for (const secret of facts.secrets) {
+      if (isUnknown(secret.arn) || attached.has(secret.arn)) continue;
+      const key = `secretPolicy ${secret.arn}`;
+      const [unknown] = unknownTargets;
+      if (unknown === undefined) {
+        set(key, { status: 'read', policy: null }, `${secret.logicalId} (no resource policy)`);
+      } else {
+        set(
+          key,
+          {
+            status: 'unreadable',
+            reason: 'Unresolved',
+            detail: `${unknown.logicalId}.SecretId is not determined by the template, so it may be this secret's resource policy (${unknown.reason})`,
+          },
+          `${secret.logicalId} (${unknown.logicalId} may be its resource policy)`,
+        );
+      }
+    }
+    for (const [arn, [only, ...more]] of attached) {
+      const key = `secretPolicy ${arn}`;
+      const secret = facts.secrets.find((candidate) => candidate.arn === arn);
+      const name = secret === undefined ? arn : secret.logicalId;
+      if (more.length > 0) {
+        const ids = [only, ...more].map((policy) => policy.logicalId).join(', ');
+        set(
+          key,
+          {
+            status: 'unreadable',
+            reason: 'Unresolved',
+            detail: `${ids} all name this secret, and which one stays is not determined by the template`,
+          },
+          `the resource policy of ${name} (${ids})`,
+        );
+        continue;
+      }
+      set(
+        key,
+        templatePolicyRead(only.policy, `${only.logicalId}.ResourcePolicy`, 'it has no ResourcePolicy'),
+        `the resource policy of ${name} (${only.logicalId})`,
+      );
+    }
+    for (const registry of facts.registryPolicies) {
+      set(
+        `registryPolicy ${accountId} ${region}`,
+        templatePolicyRead(registry.policy, `${registry.logicalId}.PolicyText`, 'it has no PolicyText'),
+        `the registry policy (${registry.logicalId})`,
+      );
+    }
+  }
+  return { resourcePolicies, layerOrigins };
+}
+
+/**
+ * A template's policy document as a layer: as written when the template determines it; without the Allow
+ * statements it does not determine (they prove nothing, and are named); unresolved when an unknown sits in a
+ * Deny, in `Effect` or outside the statements (it may refuse anything), or the document is missing.
+ */
+function templatePolicyRead(document: Resolved, path: string, missing: string): LayerRead {
+  if (document === null || document === undefined) {
+    return { status: 'unreadable', reason: 'Unresolved', detail: `${path}: ${missing}` };
+  }
+  if (isUnknown(document)) {
+    return {
+      status: 'unreadable',
+      reason: 'Unresolved',
+      detail: `${path} is not determined by the template (${document.reason})`,
+    };
+  }
+  if (typeof document === 'string') return { status: 'read', policy: document };
+  const unknowns = unknownsIn(document, path);
+  if (unknowns.length === 0) return { status: 'read', policy: JSON.stringify(document) };
+  const known = withoutUnknownAllows(document);
+  const named = unknowns.map((unknown) => `${unknown.path}: ${unknown.reason}`).join('; ');
+  if (known === undefined) {
+    return {
+      status: 'unreadable',
+      reason: 'Unresolved',
+      detail: `it depends on values the template does not determine, and may deny: ${named}`,
+    };
+  }
+  return {
+    status: 'read',
+    policy: JSON.stringify(known),
+    leftOut: `Allow statements the template does not determine prove nothing: ${named}`,
   };
 }
 

@@ -160,7 +160,7 @@ export class LayerJudge {
       ...(this.#rcps && sameAccountResource ? { rcps: this.#rcps } : {}),
     });
     if (decision.decision === 'allowed' && !decision.conditional) return undefined;
-    const reason = this.#reasonOf(decision, target, policies);
+    const reason = withLeftOut(this.#reasonOf(decision, target, policies), target, this.#options.layers);
     return {
       id: requirement.id,
       action: requirement.action,
@@ -223,7 +223,7 @@ export class LayerJudge {
     const read: LayerRead = this.#options.layers.resourcePolicies?.get(target.key) ?? {
       status: 'unreadable',
       reason: 'NotProvided',
-      detail: 'the layer input does not hold it',
+      detail: this.#options.layers.notProvided ?? 'the layer input does not hold it',
     };
     const subject =
       target.kind === 'registryPolicy' ? `${target.ownerAccountId} ${target.region}` : target.arn;
@@ -251,7 +251,9 @@ export class LayerJudge {
         true,
       );
     } else if (read.status === 'unreadable') {
-      this.#note(target.key, target.kind, subject, read.reason, read.detail, false, requirement);
+      // A template's own policy with an unresolved Deny may refuse: no report mode can set it aside.
+      const alwaysFails = read.reason === 'Unresolved';
+      this.#note(target.key, target.kind, subject, read.reason, read.detail, alwaysFails, requirement);
       return 'unread';
     }
     // No policy: a layer without statements, so that another account's resource still needs its Allow.
@@ -353,4 +355,16 @@ export class LayerJudge {
 /** The resource a layer is attached to, as findings name it. */
 function layerSubject(target: LayerTarget): string {
   return target.kind === 'registryPolicy' ? `${target.ownerAccountId} ${target.region}` : target.arn;
+}
+
+/** A refusal by a layer some of whose Allow statements were left out (a template's unknowns) says so. */
+function withLeftOut(
+  reason: FindingReason,
+  target: LayerTarget | undefined,
+  layers: LayerFacts,
+): FindingReason {
+  if (reason.kind !== 'layerNoAllow' || target === undefined || reason.layer !== target.kind) return reason;
+  const read = layers.resourcePolicies?.get(target.key);
+  if (read?.status !== 'read' || read.leftOut === undefined) return reason;
+  return { ...reason, detail: `${reason.detail}; ${read.leftOut}` };
 }

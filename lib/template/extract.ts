@@ -76,7 +76,25 @@ export interface TemplateSecret extends FromTemplate {
   readonly kmsKeyLogicalId?: string;
 }
 
-/** An `AWS::KMS::Key`, its key policy kept as data for a later layer. */
+/**
+ * An `AWS::SecretsManager::ResourcePolicy`: the secret it is attached to and its document
+ * (`BlockPublicPolicy` only governs whether the call is accepted, not what the policy allows).
+ */
+export interface TemplateSecretPolicy extends FromTemplate {
+  /**
+   * The secret's ARN: `SecretId` as written when it is an ARN, the declared secret's ARN when it names one,
+   * else the partial ARN of the name (how layer targets name a secret given without its suffix).
+   */
+  readonly secretArn: string | Unknown;
+  readonly policy: Resolved;
+}
+
+/** An `AWS::ECR::RegistryPolicy`: the private registry policy of the stack's account and region. */
+export interface TemplateRegistryPolicy extends FromTemplate {
+  readonly policy: Resolved;
+}
+
+/** An `AWS::KMS::Key` and its key policy (the key policy layer of its ARN). */
 export interface TemplateKey extends FromTemplate {
   /** A placeholder shaped like a key id (KMS assigns the real one); unknown when the key may not be created. */
   readonly keyId: string | Unknown;
@@ -100,6 +118,8 @@ export interface TemplateFacts {
   readonly taskDefinitions: readonly TemplateTaskDefinition[];
   readonly secrets: readonly TemplateSecret[];
   readonly keys: readonly TemplateKey[];
+  readonly secretPolicies: readonly TemplateSecretPolicy[];
+  readonly registryPolicies: readonly TemplateRegistryPolicy[];
   /** What was not read, for the report: e.g. SAM resources left untransformed. */
   readonly notes: readonly string[];
 }
@@ -224,6 +244,20 @@ export function extractTemplateFacts(template: ParsedTemplate, options: ResolveO
     };
   });
 
+  const secretPolicies = ofType('AWS::SecretsManager::ResourcePolicy').map(
+    (resource): TemplateSecretPolicy => ({
+      logicalId: resource.logicalId,
+      location: locate(resource.logicalId),
+      secretArn: secretArnOf(resolved(resource, 'SecretId') ?? null, secrets, resolver.env),
+      policy: resolved(resource, 'ResourcePolicy') ?? null,
+    }),
+  );
+  const registryPolicies = ofType('AWS::ECR::RegistryPolicy').map((resource): TemplateRegistryPolicy => ({
+    logicalId: resource.logicalId,
+    location: locate(resource.logicalId),
+    policy: resolved(resource, 'PolicyText') ?? null,
+  }));
+
   const notes: string[] = [];
   const serverless = declared.filter((resource) => resource.type.startsWith('AWS::Serverless::'));
   if (serverless.length > 0) {
@@ -260,8 +294,27 @@ export function extractTemplateFacts(template: ParsedTemplate, options: ResolveO
     taskDefinitions,
     secrets,
     keys,
+    secretPolicies,
+    registryPolicies,
     notes,
   };
+}
+
+/**
+ * The secret a `SecretId` (ARN or name, CloudFormation accepts either) names: a declared secret by its ARN
+ * or name, another by its ARN, or by the partial ARN of its name.
+ */
+function secretArnOf(
+  secretId: Resolved,
+  secrets: readonly TemplateSecret[],
+  env: { readonly partition: string; readonly region: string; readonly accountId: string },
+): string | Unknown {
+  const id = asText(secretId);
+  if (isUnknown(id)) return id;
+  const declared = secrets.find((secret) => secret.arn === id || secret.name === id);
+  if (declared !== undefined) return declared.arn;
+  if (id.startsWith('arn:')) return id;
+  return `arn:${env.partition}:secretsmanager:${env.region}:${env.accountId}:secret:${id}`;
 }
 
 function declaredResources(template: ParsedTemplate, resolver: TemplateResolver): Declared[] {

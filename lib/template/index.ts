@@ -14,7 +14,9 @@ export {
   type TemplateKey,
   type TemplateLocation,
   type TemplateManagedPolicy,
+  type TemplateRegistryPolicy,
   type TemplateRole,
   type TemplateSecret,
+  type TemplateSecretPolicy,
   type TemplateTaskDefinition,
 } from './extract';

@@ -26,6 +26,11 @@ export interface ResolveOptions {
   readonly stackName?: string;
   /** Parameter values, as `--parameter-overrides` gives them; they win over each parameter's Default. */
   readonly parameters?: Readonly<Record<string, string>>;
+  /**
+   * Mixed into placeholder key ids: templates judged together each take their own, so that keys of two
+   * templates (KMS gives each its own id) never share a placeholder ARN and with it a key policy.
+   */
+  readonly keyIdSeed?: string;
 }
 
 /**
@@ -159,6 +164,7 @@ export class TemplateResolver {
       logicalId,
       type: typeof resource['Type'] === 'string' ? resource['Type'] : '(no Type)',
       env: this.env,
+      keyIdSeed: this.options.keyIdSeed ?? '',
       property: (property: string): Resolved | undefined => {
         if (!Object.hasOwn(properties, property)) return undefined;
         const value = this.evaluate(properties[property]);

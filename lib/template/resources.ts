@@ -25,6 +25,8 @@ export interface ResourceContext {
   readonly logicalId: string;
   readonly type: string;
   readonly env: Environment;
+  /** ResolveOptions.keyIdSeed ('' when not given). */
+  readonly keyIdSeed: string;
   /** The resolved property, undefined when absent. */
   property(name: string): Resolved | undefined;
 }
@@ -79,12 +81,12 @@ function pathOf(resource: ResourceContext): Resolved {
  * A stable stand-in for the key id KMS assigns, shaped like one (32 hex digits as a UUID; `mrk-` and 32 hex
  * digits for a multi-Region key) so that code reading key ids treats it as one. Derived from the logical id.
  */
-export function placeholderKeyId(logicalId: string, multiRegion: boolean): string {
+export function placeholderKeyId(logicalId: string, multiRegion: boolean, keyIdSeed = ''): string {
   let hex = '';
   for (let seed = 0; hex.length < 32; seed += 1) {
-    // FNV-1a: a cheap, stable hash; uniqueness within one template is all that is needed.
+    // FNV-1a: a cheap, stable hash; the seed keeps templates judged together apart.
     let hash = 0x811c9dc5 ^ seed;
-    for (const char of logicalId) hash = Math.imul(hash ^ char.charCodeAt(0), 0x01000193);
+    for (const char of `${keyIdSeed}${logicalId}`) hash = Math.imul(hash ^ char.charCodeAt(0), 0x01000193);
     hex += (hash >>> 0).toString(16).padStart(8, '0');
   }
   return multiRegion
@@ -93,7 +95,7 @@ export function placeholderKeyId(logicalId: string, multiRegion: boolean): strin
 }
 
 function keyIdOf(resource: ResourceContext): Resolved {
-  return placeholderKeyId(resource.logicalId, resource.property('MultiRegion') === true);
+  return placeholderKeyId(resource.logicalId, resource.property('MultiRegion') === true, resource.keyIdSeed);
 }
 
 const SEMANTICS: Readonly<Record<string, Semantics>> = {

@@ -258,8 +258,8 @@ describe('audit with layer files (the sample account)', () => {
     ],
     [
       'a layer file without --input',
-      ['--template', 't.yaml', '--organization-policies', '/x.json'],
-      /--template and --organization-policies exclude/,
+      ['--organization-policies', '/x.json'],
+      /--organization-policies needs --input or --template/,
     ],
     [
       'organization reads offline',

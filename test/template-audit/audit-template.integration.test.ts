@@ -268,6 +268,84 @@ describe('the built CLI: --template with --guardduty-runtime-monitoring', () => 
   });
 });
 
+describe('the built CLI weighs the layers a template declares, and names those it does not', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'template-layers-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const EXTERNAL_KEY = 'arn:aws:kms:eu-west-1:111122223333:key/0000aaaa-11bb-22cc-33dd-444444eeeeee';
+  const ENVIRONMENT = ['--region', 'eu-west-1', '--account', '111122223333', '--assume-aws-managed-keys'];
+
+  it('the sample: the key policy refuses the export role, by name, and the note says what was weighed', () => {
+    // Act
+    const result = run('--template', TEMPLATE, ...ENVIRONMENT);
+
+    // Assert
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(
+      /^ +KMS_DECRYPT: kms:Decrypt on arn:aws:kms:eu-west-1:111122223333:key\/[\w-]+ is not allowed by its key policy \(no statement names the role and the account root is not delegated\) \(needed by job definition nightly-export-prod:1\)$/m,
+    );
+    expect(result.stdout).toMatch(/^report-prod-execution\s+COMPLIANT\s+-$/m);
+    expect(result.stdout).toContain(
+      "Weighed beside the roles' own policies, from the template: DatabaseSecret (no resource policy); the key policy of SecretsKey.",
+    );
+  });
+
+  it.each<[string, string[], string, string[], string[]]>([
+    ['by default', [], 'NON_COMPLIANT', ['LAYER_UNREADABLE'], []],
+    [
+      'with --unreadable-layers report',
+      ['--unreadable-layers', 'report'],
+      'COMPLIANT',
+      [],
+      ['LAYER_UNREADABLE'],
+    ],
+    ['with --resource-policies holding it', ['--resource-policies', 'LAYERS'], 'COMPLIANT', [], []],
+  ])('a key the template does not declare, %s', (_case, extra, compliance, findingIds, noteIds) => {
+    // Arrange: the report job's secret under a key of the account that the template does not declare.
+    const text = readFileSync(join(ROOT, TEMPLATE), 'utf8')
+      .replace('KmsKeyId: !GetAtt SecretsKey.Arn', `KmsKeyId: ${EXTERNAL_KEY}`)
+      .replace('Resource: !GetAtt SecretsKey.Arn', `Resource: ${EXTERNAL_KEY}`);
+    const path = join(dir, 'external-key.yaml');
+    writeFileSync(path, text);
+    const layers = join(dir, 'layers.json');
+    const root = 'arn:aws:iam::111122223333:root';
+    writeFileSync(
+      layers,
+      JSON.stringify({
+        [EXTERNAL_KEY]: {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { AWS: root }, Action: 'kms:*', Resource: '*' }],
+        },
+      }),
+    );
+    const argv = [
+      '--template',
+      path,
+      ...ENVIRONMENT,
+      ...extra.map((arg) => (arg === 'LAYERS' ? layers : arg)),
+    ];
+
+    // Act
+    const json = run(...argv, '--output', 'json');
+    const table = run(...argv);
+
+    // Assert
+    expect(json.stderr).toBe('');
+    const report = (JSON.parse(json.stdout) as AuditRoleJson[]).find(
+      (role) => role.logicalId === 'ReportExecutionRole',
+    );
+    expect(report?.compliance).toBe(compliance);
+    expect(report?.findings.map((finding) => finding.id)).toEqual(findingIds);
+    expect((report?.notes ?? []).map((note) => note.id)).toEqual(noteIds);
+    expect(table.stdout.includes(`so unknown offline: the key policy of ${EXTERNAL_KEY}.`)).toBe(
+      extra.length === 0 || extra[0] === '--unreadable-layers',
+    );
+  });
+});
+
 describe('the sample stack judged from the template and from the same account in moto_server', () => {
   let moto: MotoServer;
   beforeAll(async () => {

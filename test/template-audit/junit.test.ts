@@ -38,7 +38,7 @@ describe('toJUnit: the sample template', () => {
       'ExportExecutionRole (export-prod-execution)',
     ]);
     expect(cases[0]?.children).toEqual([]);
-    expect(cases[1]?.attributes).toMatchObject({ file: 'samples/template/batch-stack.yaml', line: '93' });
+    expect(cases[1]?.attributes).toMatchObject({ file: 'samples/template/batch-stack.yaml', line: '104' });
     const failures = cases[1]?.children ?? [];
     expect(failures.map((failure) => failure.name)).toEqual(failures.map(() => 'failure'));
     expect(new Set(failures.map((failure) => failure.attributes['type']))).toEqual(

@@ -12,7 +12,7 @@ import { isUnknown } from '../../lib/template/unknown';
 const ENV = { partition: 'aws', region: 'eu-west-1', accountId: '111122223333', urlSuffix: 'amazonaws.com' };
 
 function resource(type: string, properties: Record<string, Resolved> = {}): ResourceContext {
-  return { logicalId: 'Thing', type, env: ENV, property: (name) => properties[name] };
+  return { logicalId: 'Thing', type, env: ENV, keyIdSeed: '', property: (name) => properties[name] };
 }
 
 const KEY_ID = placeholderKeyId('Thing', false);
@@ -114,5 +114,17 @@ describe('Fn::GetAtt', () => {
     const name = attributeOfResource(resource('AWS::IAM::Role', { RoleName: 'x' }), 'RoleId');
     const value = attributeOfResource(resource('AWS::IAM::Role', { RoleName: name }), 'Arn');
     expect(isUnknown(value)).toBe(true);
+  });
+});
+
+describe('placeholderKeyId', () => {
+  it('is shaped like a key id, and a seed (another template judged beside) gives another', () => {
+    // Act
+    const seeded = placeholderKeyId('Thing', false, '1:');
+
+    // Assert
+    expect(seeded).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(seeded).not.toBe(KEY_ID);
+    expect(placeholderKeyId('Thing', false, '')).toBe(KEY_ID);
   });
 });

@@ -49,13 +49,13 @@ describe('toSarif: the sample template', () => {
     for (const result of results) {
       expect(result.locations[0]?.physicalLocation).toEqual({
         artifactLocation: { uri: SAMPLE_FILE },
-        region: { startLine: 93 },
+        region: { startLine: 104 },
       });
       expect(result.relatedLocations).toEqual([
         {
           id: 0,
           message: { text: 'needed by job definition ExportJobDefinition' },
-          physicalLocation: { artifactLocation: { uri: SAMPLE_FILE }, region: { startLine: 139 } },
+          physicalLocation: { artifactLocation: { uri: SAMPLE_FILE }, region: { startLine: 150 } },
         },
       ]);
       expect(result.message.text).toMatch(/^ExportExecutionRole \(export-prod-execution\): /);
