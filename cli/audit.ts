@@ -158,16 +158,18 @@ Template (before deploy; no AWS calls):
   --pull-through-cache-rules [REGION=]FILE the account's pull through cache rules, as offline
   --bucket-encryption FILE                 the default encryption of the buckets its S3 files live in, as offline
                             Key policies (KeyPolicy), secret resource policies
-                            (AWS::SecretsManager::ResourcePolicy) and the registry policy
-                            (AWS::ECR::RegistryPolicy) come from the template; a declared secret with no
-                            resource policy has none. Those it does not declare are unknown offline
+                            (AWS::SecretsManager::ResourcePolicy), repository policies (RepositoryPolicyText)
+                            and the registry policy (AWS::ECR::RegistryPolicy) come from the template; a
+                            declared secret or repository without one has none. Those it does not declare
+                            (this account's repositories its images name, too) are unknown offline
                             (LAYER_UNREADABLE, see --unreadable-layers) unless given in:
   --resource-policies FILE, --organization-policies FILE   as offline (the template's layers win)
 Live (read-only: iam:GetAccountAuthorizationDetails, iam:GetPolicy(Version), batch:DescribeJobDefinitions,
       ecs:ListTaskDefinitionFamilies/DescribeTaskDefinition, secretsmanager:DescribeSecret, ssm:DescribeParameters,
       ecr:DescribePullThroughCacheRules, s3:GetEncryptionConfiguration):
   --live                    read the account the credentials belong to; also kms:GetKeyPolicy,
-                            secretsmanager:GetResourcePolicy and ecr:GetRegistryPolicy for the layers
+                            secretsmanager:GetResourcePolicy, ecr:GetRepositoryPolicy and
+                            ecr:GetRegistryPolicy for the layers
   --read-organization-policies local|ROLE_ARN
                             OrganizationPolicies: read SCPs and RCPs with these credentials (management
                             or delegated administrator account), or through the role (sts:AssumeRole)

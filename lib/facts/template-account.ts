@@ -68,7 +68,8 @@ export interface TemplateAccount {
   /**
    * The key, secret and registry policies the templates declare, by layer target key
    * (lib/rule/layer-targets.ts): every declared key's KeyPolicy, every declared secret's
-   * AWS::SecretsManager::ResourcePolicy (null: none), every AWS::ECR::RegistryPolicy. A layer absent here is
+   * AWS::SecretsManager::ResourcePolicy (null: none), every named AWS::ECR::Repository's RepositoryPolicyText
+   * (null: none), every AWS::ECR::RegistryPolicy. A layer absent here is
    * not the templates' to tell: unknown offline unless --resource-policies holds it.
    */
   readonly resourcePolicies: ReadonlyMap<string, LayerRead>;
@@ -258,6 +259,20 @@ function templateLayers(templates: readonly TemplateFacts[]): {
         key,
         templatePolicyRead(only.policy, `${only.logicalId}.ResourcePolicy`, 'it has no ResourcePolicy'),
         `the resource policy of ${name} (${only.logicalId})`,
+      );
+    }
+    // A repository's policy decides pulls from it in this account (lib/rule/layer-targets.ts): a declared
+    // repository has the RepositoryPolicyText it declares, or none (null).
+    for (const repository of facts.repositories) {
+      if (isUnknown(repository.arn)) continue;
+      set(
+        `repositoryPolicy ${repository.arn}`,
+        repository.policy === null
+          ? { status: 'read', policy: null }
+          : templatePolicyRead(repository.policy, `${repository.logicalId}.RepositoryPolicyText`, ''),
+        repository.policy === null
+          ? `${repository.logicalId} (no repository policy)`
+          : `the repository policy of ${repository.logicalId}`,
       );
     }
     for (const registry of facts.registryPolicies) {

@@ -94,6 +94,15 @@ export interface TemplateRegistryPolicy extends FromTemplate {
   readonly policy: Resolved;
 }
 
+/**
+ * An `AWS::ECR::Repository` and its `RepositoryPolicyText` (the repository policy layer of its ARN; null:
+ * none). The ARN is known when `RepositoryName` is; CloudFormation names an unnamed one itself.
+ */
+export interface TemplateRepository extends FromTemplate {
+  readonly arn: string | Unknown;
+  readonly policy: Resolved;
+}
+
 /** An `AWS::KMS::Key` and its key policy (the key policy layer of its ARN). */
 export interface TemplateKey extends FromTemplate {
   /** A placeholder shaped like a key id (KMS assigns the real one); unknown when the key may not be created. */
@@ -120,6 +129,7 @@ export interface TemplateFacts {
   readonly keys: readonly TemplateKey[];
   readonly secretPolicies: readonly TemplateSecretPolicy[];
   readonly registryPolicies: readonly TemplateRegistryPolicy[];
+  readonly repositories: readonly TemplateRepository[];
   /** What was not read, for the report: e.g. SAM resources left untransformed. */
   readonly notes: readonly string[];
 }
@@ -257,6 +267,21 @@ export function extractTemplateFacts(template: ParsedTemplate, options: ResolveO
     location: locate(resource.logicalId),
     policy: resolved(resource, 'PolicyText') ?? null,
   }));
+  const repositories = ofType('AWS::ECR::Repository').map((resource): TemplateRepository => {
+    const name = resolved(resource, 'RepositoryName');
+    const { partition, region, accountId } = resolver.env;
+    return {
+      logicalId: resource.logicalId,
+      location: locate(resource.logicalId),
+      arn:
+        typeof name === 'string'
+          ? `arn:${partition}:ecr:${region}:${accountId}:repository/${name}`
+          : isUnknown(name)
+            ? name
+            : new Unknown(`${resource.logicalId} has no RepositoryName: CloudFormation names it`),
+      policy: resolved(resource, 'RepositoryPolicyText') ?? null,
+    };
+  });
 
   const notes: string[] = [];
   const serverless = declared.filter((resource) => resource.type.startsWith('AWS::Serverless::'));
@@ -296,6 +321,7 @@ export function extractTemplateFacts(template: ParsedTemplate, options: ResolveO
     keys,
     secretPolicies,
     registryPolicies,
+    repositories,
     notes,
   };
 }

@@ -47,6 +47,10 @@ interface Stack {
   readonly decryptResource?: unknown;
   /** AWS::SecretsManager::ResourcePolicy resources to add, by logical id. */
   readonly secretPolicies?: Record<string, Json>;
+  /** The job's image (default: a public image, which has no layer). */
+  readonly image?: unknown;
+  /** Other resources to add, by logical id. */
+  readonly more?: Record<string, Json>;
 }
 
 /** A role, the job that uses it, its secret and the key protecting it: `Stack` says how the layers read. */
@@ -91,7 +95,7 @@ function stack(options: Stack = {}): string {
         JobDefinitionName: 'app',
         Type: 'container',
         ContainerProperties: {
-          Image: 'public.ecr.aws/docker/library/busybox:1',
+          Image: options.image ?? 'public.ecr.aws/docker/library/busybox:1',
           ExecutionRoleArn: { 'Fn::GetAtt': ['Role', 'Arn'] },
           Secrets: [{ Name: 'TOKEN', ValueFrom: { Ref: 'Secret' } }],
         },
@@ -104,6 +108,7 @@ function stack(options: Stack = {}): string {
       Properties: { SecretId: { Ref: 'Secret' }, ResourcePolicy: document, BlockPublicPolicy: true },
     };
   }
+  Object.assign(resources, options.more ?? {});
   return JSON.stringify({ Parameters: { Unset: { Type: 'String' } }, Resources: resources });
 }
 
@@ -278,6 +283,53 @@ describe('audit --template: the secret resource policy the template declares', (
     // Assert
     expect(ids(role)).toEqual(['LAYER_UNREADABLE']);
     expect(findingOf(role, 'LAYER_UNREADABLE')?.message).toContain('First, Second all name this secret');
+  });
+});
+
+describe("audit --template: the repository policy of the template's own repository", () => {
+  const IMAGE = { 'Fn::Sub': '${AWS::AccountId}.dkr.ecr.${AWS::Region}.amazonaws.com/app:1' };
+  const REPOSITORY = `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/app`;
+  const repository = (properties: Json = {}): Record<string, Json> => ({
+    Repository: { Type: 'AWS::ECR::Repository', Properties: { RepositoryName: 'app', ...properties } },
+  });
+  const onlyCi = policy(
+    statement('OnlyCi', '*', 'ecr:BatchGetImage', 'Deny', {
+      Principal: '*',
+      Condition: { StringNotEquals: { 'aws:PrincipalArn': OTHER_ROLE_ARN } },
+    }),
+  );
+
+  it.each<[string, Stack, string, string[]]>([
+    [
+      'declared without RepositoryPolicyText: no policy, the role decides',
+      { more: repository() },
+      'COMPLIANT',
+      [],
+    ],
+    [
+      'declared with a policy that denies the role',
+      { more: repository({ RepositoryPolicyText: onlyCi }) },
+      'NON_COMPLIANT',
+      ['EXEC_PERMISSIONS'],
+    ],
+    ['not declared: unknown offline', {}, 'NON_COMPLIANT', ['LAYER_UNREADABLE']],
+    [
+      'declared without RepositoryName: CloudFormation names it, so it is not this one',
+      { more: { Repository: { Type: 'AWS::ECR::Repository', Properties: {} } } },
+      'NON_COMPLIANT',
+      ['LAYER_UNREADABLE'],
+    ],
+  ])('%s', async (_case, options, compliance, findingIds) => {
+    const { role } = await judge(stack({ image: IMAGE, ...options }));
+    expect(role.compliance).toBe(compliance);
+    expect(ids(role)).toEqual(findingIds);
+  });
+
+  it('a repository policy that refuses is named by its statement', async () => {
+    const { role } = await judge(stack({ image: IMAGE, more: repository({ RepositoryPolicyText: onlyCi }) }));
+    expect(findingOf(role, 'EXEC_PERMISSIONS')?.message).toContain(
+      `ecr:BatchGetImage on ${REPOSITORY} is not granted: the repository policy of ${REPOSITORY} denies it (statement OnlyCi)`,
+    );
   });
 });
 

@@ -108,8 +108,10 @@ describe('audit --template: ECS task definition needs', () => {
         /^KMS_DECRYPT kms:Decrypt for arn:aws:s3:::acme-config cannot be checked: its default encryption is unknown \(offline: no --bucket-encryption file was given\)/,
       ),
     ]);
+    // The key is not the template's: its key policy is unknown offline too (no --resource-policies).
     expect(kms.findings).toEqual([
       `KMS_DECRYPT kms:Decrypt on ${key} is not granted: no statement allows it (needed by task definition web:1)`,
+      `LAYER_UNREADABLE The key policy of ${key} could not be used (the template does not declare it, and no --resource-policies file was given), so kms:Decrypt cannot be proven past it (needed by task definition web:1)`,
     ]);
   });
 
