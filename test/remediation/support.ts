@@ -9,7 +9,8 @@ import { parseRuleParameters, type RuleParameters } from '../../lib/parameters';
 import type { IamReader, UsageReader } from '../../lib/facts/ports';
 import { policyText } from '../../lib/remediation/json-text';
 import type { ApplicableAssessment } from '../../lib/remediation/plan';
-import type { IamWriter } from '../../lib/remediation/types';
+import { remediate } from '../../lib/remediation/apply';
+import type { IamWriter, RemediationReport } from '../../lib/remediation/types';
 import { applyBucketEncryption, applyPullThroughCacheRules, resolveSecretReferences } from '../../lib/usage';
 import type {
   BatchJobDefinition,
@@ -170,4 +171,26 @@ export function fakeUsage(facts: Facts = {}): UsageReader {
     bucketEncryption: async (bucketArn) =>
       facts.bucketEncryptions?.get(bucketArn) ?? { status: 'unreadable', detail: 'not in the fake account' },
   };
+}
+
+/**
+ * The remediation entry point run twice against a fake IAM holding `role`, the usage of `facts`: the first
+ * report, the second (which should find nothing left to do) and the fake IAM with the writes it took.
+ */
+export async function remediateTwice(
+  role: RoleSnapshot,
+  facts: Facts,
+): Promise<{ report: RemediationReport; second: RemediationReport; iam: FakeIam }> {
+  const iam = new FakeIam(role);
+  const deps = {
+    iam,
+    writer: iam,
+    usage: fakeUsage(facts),
+    location: LOCATION,
+    ruleParameters: JSON.stringify(facts.params),
+    log: () => undefined,
+  };
+  const report = await remediate({ ResourceId: role.roleId, DryRun: false }, deps);
+  const second = await remediate({ ResourceId: role.roleId, DryRun: false }, deps);
+  return { report, second, iam };
 }

@@ -21,14 +21,12 @@ import {
   aRole,
   aTaskDefinition,
   deny,
-  LOCATION,
   OTHER_ACCOUNT,
   policy,
   REGION,
   type StatementJson,
 } from '../builders';
-import { remediate } from '../../lib/remediation/apply';
-import { assess, fakeUsage, FakeIam } from '../remediation/support';
+import { assess, remediateTwice } from '../remediation/support';
 import {
   addedBy,
   type Consumers,
@@ -526,19 +524,9 @@ describe('remediation', () => {
   it('is applied through IAM past the remediation guard, then nothing is left to do', async () => {
     // Arrange
     const role = aRole(byHand);
-    const iam = new FakeIam(role);
-    const deps = {
-      iam,
-      writer: iam,
-      usage: fakeUsage(facts),
-      location: LOCATION,
-      ruleParameters: JSON.stringify(facts.params),
-      log: () => undefined,
-    };
 
     // Act
-    const report = await remediate({ ResourceId: role.roleId, DryRun: false }, deps);
-    const second = await remediate({ ResourceId: role.roleId, DryRun: false }, deps);
+    const { report, second, iam } = await remediateTwice(role, facts);
 
     // Assert
     expect(report).toMatchObject({ outcome: 'applied', refusals: [] });

@@ -7,7 +7,6 @@ import { indexUsage } from '../../lib/facts/gather';
 import type { LayerFacts, LayerRead } from '../../lib/facts/layer-ports';
 import { DEFAULT_RULE_PARAMETERS } from '../../lib/parameters';
 import { applyPlanToSnapshot, planRemediation } from '../../lib/remediation/plan';
-import { remediate } from '../../lib/remediation/apply';
 import { assessRole, layerTargetsForRole } from '../../lib/rule/assess-role';
 import { applyBucketEncryption, referencedBucketArns } from '../../lib/usage';
 import type { BucketEncryption, EcsTaskDefinition } from '../../lib/usage/types';
@@ -24,7 +23,7 @@ import {
   REGION,
   type StatementJson,
 } from '../builders';
-import { assess, fakeUsage, FakeIam } from '../remediation/support';
+import { assess, remediateTwice } from '../remediation/support';
 
 const OBJECT = 'arn:aws:s3:::acme-config/web/prod.env';
 const BUCKET = 'arn:aws:s3:::acme-config';
@@ -359,19 +358,9 @@ describe('remediation of an SSE-KMS bucket key', () => {
   it('round trip through the remediation entry point: applied, then compliant', async () => {
     // Arrange
     const role = aRole({ inline: { files: policy(S3_READS) } });
-    const iam = new FakeIam(role);
-    const deps = {
-      iam,
-      writer: iam,
-      usage: fakeUsage(facts),
-      location: LOCATION,
-      ruleParameters: JSON.stringify(facts.params),
-      log: () => undefined,
-    };
 
     // Act
-    const report = await remediate({ ResourceId: role.roleId, DryRun: false }, deps);
-    const second = await remediate({ ResourceId: role.roleId, DryRun: false }, deps);
+    const { report, second } = await remediateTwice(role, facts);
 
     // Assert
     expect(report).toMatchObject({ outcome: 'applied', refusals: [] });
