@@ -289,7 +289,7 @@ describe('the built CLI weighs the layers a template declares, and names those i
     );
     expect(result.stdout).toMatch(/^report-prod-execution\s+COMPLIANT\s+-$/m);
     expect(result.stdout).toContain(
-      "Weighed beside the roles' own policies, from the template: DatabaseSecret (no resource policy); the key policy of SecretsKey.",
+      "Weighed beside the roles' own policies, from the template: ReportRepository (no repository policy); DatabaseSecret (no resource policy); the key policy of SecretsKey; ExportRepository (no repository policy).",
     );
   });
 
