@@ -211,56 +211,6 @@ function templateLayers(templates: readonly TemplateFacts[]): {
         `the key policy of ${key.logicalId}`,
       );
     }
-    type SecretPolicy = TemplateFacts['secretPolicies'][number];
-    const attached = new Map<string, [SecretPolicy, ...SecretPolicy[]]>();
-    const unknownTargets = facts.secretPolicies.flatMap((policy) =>
-      isUnknown(policy.secretArn) ? [{ logicalId: policy.logicalId, reason: policy.secretArn.reason }] : [],
-    );
-    for (const policy of facts.secretPolicies) {
-      if (isUnknown(policy.secretArn)) continue;
-      attached.set(policy.secretArn, [...(attached.get(policy.secretArn) ?? []), policy]);
-    }
-    for (const secret of facts.secrets) {
-      if (isUnknown(secret.arn) || attached.has(secret.arn)) continue;
-      const key = `secretPolicy ${secret.arn}`;
-      const [unknown] = unknownTargets;
-      if (unknown === undefined) {
-        set(key, { status: 'read', policy: null }, `${secret.logicalId} (no resource policy)`);
-      } else {
-        set(
-          key,
-          {
-            status: 'unreadable',
-            reason: 'Unresolved',
-            detail: `${unknown.logicalId}.SecretId is not determined by the template, so it may be this secret's resource policy (${unknown.reason})`,
-          },
-          `${secret.logicalId} (${unknown.logicalId} may be its resource policy)`,
-        );
-      }
-    }
-    for (const [arn, [only, ...more]] of attached) {
-      const key = `secretPolicy ${arn}`;
-      const secret = facts.secrets.find((candidate) => candidate.arn === arn);
-      const name = secret === undefined ? arn : secret.logicalId;
-      if (more.length > 0) {
-        const ids = [only, ...more].map((policy) => policy.logicalId).join(', ');
-        set(
-          key,
-          {
-            status: 'unreadable',
-            reason: 'Unresolved',
-            detail: `${ids} all name this secret, and which one stays is not determined by the template`,
-          },
-          `the resource policy of ${name} (${ids})`,
-        );
-        continue;
-      }
-      set(
-        key,
-        templatePolicyRead(only.policy, `${only.logicalId}.ResourcePolicy`, 'it has no ResourcePolicy'),
-        `the resource policy of ${name} (${only.logicalId})`,
-      );
-    }
     // A repository's policy decides pulls from it in this account (lib/rule/layer-targets.ts): a declared
     // repository has the RepositoryPolicyText it declares, or none (null).
     for (const repository of facts.repositories) {
@@ -283,7 +233,103 @@ function templateLayers(templates: readonly TemplateFacts[]): {
       );
     }
   }
+  secretLayers(templates, set);
   return { resourcePolicies, layerOrigins };
+}
+
+/**
+ * Secret resource policies across every template judged together (a stack may attach a policy to another
+ * stack's secret): a declared secret that no AWS::SecretsManager::ResourcePolicy can name has none (null); one
+ * that a policy names by ARN, partial ARN (the ARN without its random suffix) or name has that policy; two
+ * policies on one secret, or a policy whose SecretId is unknown, leave it unresolved. A policy on a secret
+ * none of them declares is keyed by the ARN it names.
+ */
+function secretLayers(
+  templates: readonly TemplateFacts[],
+  set: (key: string, read: LayerRead, origin: string) => void,
+): void {
+  type SecretPolicy = TemplateFacts['secretPolicies'][number];
+  const policies = templates.flatMap((facts) => facts.secretPolicies);
+  const secrets = templates.flatMap((facts) => facts.secrets);
+  const unknownTargets = policies.flatMap((policy) =>
+    isUnknown(policy.secretArn) ? [{ logicalId: policy.logicalId, reason: policy.secretArn.reason }] : [],
+  );
+  // Secrets Manager ARNs end in `-` and six random characters; a partial ARN leaves them out.
+  const names = (policyArn: string, secretArn: string): boolean =>
+    policyArn === secretArn ||
+    (secretArn.length === policyArn.length + 7 && secretArn.startsWith(`${policyArn}-`));
+  const claimed = new Set<SecretPolicy>();
+  for (const secret of secrets) {
+    if (isUnknown(secret.arn)) continue;
+    const secretArn = secret.arn;
+    const attached = policies.filter(
+      (policy) => !isUnknown(policy.secretArn) && names(policy.secretArn, secretArn),
+    );
+    for (const policy of attached) claimed.add(policy);
+    const key = `secretPolicy ${secretArn}`;
+    const [only, ...more] = attached;
+    const [unknown] = unknownTargets;
+    if (only === undefined) {
+      if (unknown === undefined) {
+        set(key, { status: 'read', policy: null }, `${secret.logicalId} (no resource policy)`);
+      } else {
+        set(
+          key,
+          {
+            status: 'unreadable',
+            reason: 'Unresolved',
+            detail: `${unknown.logicalId}.SecretId is not determined by the template, so it may be this secret's resource policy (${unknown.reason})`,
+          },
+          `${secret.logicalId} (${unknown.logicalId} may be its resource policy)`,
+        );
+      }
+    } else if (more.length > 0) {
+      const ids = attached.map((policy) => policy.logicalId).join(', ');
+      set(
+        key,
+        {
+          status: 'unreadable',
+          reason: 'Unresolved',
+          detail: `${ids} all name this secret, and which one stays is not determined by the template`,
+        },
+        `the resource policy of ${secret.logicalId} (${ids})`,
+      );
+    } else {
+      set(
+        key,
+        templatePolicyRead(only.policy, `${only.logicalId}.ResourcePolicy`, 'it has no ResourcePolicy'),
+        `the resource policy of ${secret.logicalId} (${only.logicalId})`,
+      );
+    }
+  }
+  // Policies on secrets no template declares, by the ARN they name.
+  const external = new Map<string, SecretPolicy[]>();
+  for (const policy of policies) {
+    if (claimed.has(policy) || isUnknown(policy.secretArn)) continue;
+    external.set(policy.secretArn, [...(external.get(policy.secretArn) ?? []), policy]);
+  }
+  for (const [arn, [only, ...more]] of external) {
+    if (only === undefined) continue;
+    const key = `secretPolicy ${arn}`;
+    if (more.length > 0) {
+      const ids = [only, ...more].map((policy) => policy.logicalId).join(', ');
+      set(
+        key,
+        {
+          status: 'unreadable',
+          reason: 'Unresolved',
+          detail: `${ids} all name this secret, and which one stays is not determined by the template`,
+        },
+        `the resource policy of ${arn} (${ids})`,
+      );
+      continue;
+    }
+    set(
+      key,
+      templatePolicyRead(only.policy, `${only.logicalId}.ResourcePolicy`, 'it has no ResourcePolicy'),
+      `the resource policy of ${arn} (${only.logicalId})`,
+    );
+  }
 }
 
 /**

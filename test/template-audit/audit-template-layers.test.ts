@@ -51,6 +51,8 @@ interface Stack {
   readonly image?: unknown;
   /** Other resources to add, by logical id. */
   readonly more?: Record<string, Json>;
+  /** The SecretId of the secret policies (default: a Ref to the secret). */
+  readonly secretPolicyId?: unknown;
 }
 
 /** A role, the job that uses it, its secret and the key protecting it: `Stack` says how the layers read. */
@@ -105,7 +107,11 @@ function stack(options: Stack = {}): string {
   for (const [logicalId, document] of Object.entries(options.secretPolicies ?? {})) {
     resources[logicalId] = {
       Type: 'AWS::SecretsManager::ResourcePolicy',
-      Properties: { SecretId: { Ref: 'Secret' }, ResourcePolicy: document, BlockPublicPolicy: true },
+      Properties: {
+        SecretId: options.secretPolicyId ?? { Ref: 'Secret' },
+        ResourcePolicy: document,
+        BlockPublicPolicy: true,
+      },
     };
   }
   Object.assign(resources, options.more ?? {});
@@ -272,6 +278,50 @@ describe('audit --template: the secret resource policy the template declares', (
     expect(findingOf(role, 'SECRETS_MANAGER')?.message).toMatch(
       /^secretsmanager:GetSecretValue on arn:aws:secretsmanager:\S+:secret:app\/token-XXXXXX is not granted: the secret policy of arn:aws:secretsmanager:\S+ denies it \(statement DenyOthers\)/,
     );
+  });
+
+  it.each<[string, unknown]>([
+    [
+      'its partial ARN',
+      { 'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:app/token' },
+    ],
+    ['its name', 'app/token'],
+  ])(
+    'a policy in another template judged together, naming the secret by %s, is weighed',
+    async (_by, secretId) => {
+      // Arrange: the secret and its role in one stack; the DenyOthers resource policy in another.
+      const other = JSON.stringify({
+        Resources: {
+          SecretPolicy: {
+            Type: 'AWS::SecretsManager::ResourcePolicy',
+            Properties: { SecretId: secretId, ResourcePolicy: denyOthers(OTHER_ROLE_ARN) },
+          },
+        },
+      });
+
+      // Act
+      const { role } = await judge(stack(), ['--template', 'other.json'], { 'other.json': other });
+
+      // Assert
+      expect(role.compliance).toBe('NON_COMPLIANT');
+      expect(ids(role)).toEqual(['SECRETS_MANAGER']);
+      expect(findingOf(role, 'SECRETS_MANAGER')?.message).toContain('denies it (statement DenyOthers)');
+    },
+  );
+
+  it('a policy naming the secret by its partial ARN in the same template is weighed', async () => {
+    // Act
+    const { role } = await judge(
+      stack({
+        secretPolicies: { SecretPolicy: denyOthers(OTHER_ROLE_ARN) },
+        secretPolicyId: {
+          'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:app/token',
+        },
+      }),
+    );
+
+    // Assert
+    expect(ids(role)).toEqual(['SECRETS_MANAGER']);
   });
 
   it('two resource policies for one secret: which stays is unknown, so neither proves anything', async () => {
