@@ -10,6 +10,7 @@ import {
 } from '../lib/facts/template-account';
 import type { Finding, RawPolicyDocument } from '../lib/core/model';
 import type { LayerTarget } from '../lib/rule/layer-targets';
+import type { LayerRead } from '../lib/facts/layer-ports';
 import {
   layerOf,
   POLICY_KIND_TEXT,
@@ -211,6 +212,31 @@ function uniqueConsumers(findings: readonly Finding[]): RelatedConsumer[] {
 }
 
 /**
+ * Whether the template's layer for `key` gives way to --resource-policies: a template that declares no
+ * policy for a repository or secret does not know whether one was set outside CloudFormation (a repository
+ * that exists before the stack, a policy put by hand), so a file entry for it is evidence the template lacks.
+ * A policy the template declares is what the stack will set, and wins.
+ */
+function fileSpeaksFor(
+  key: string,
+  template: ReadonlyMap<string, LayerRead>,
+  given: ReadonlyMap<string, unknown> | undefined,
+): boolean {
+  const read = template.get(key);
+  return read?.status === 'read' && read.policy === null && given?.has(key) === true;
+}
+
+/** The layers of a template audit: the templates' own, but for those fileSpeaksFor hands to the file. */
+export function templateOverFile(
+  template: ReadonlyMap<string, LayerRead>,
+  file: ReadonlyMap<string, LayerRead> | undefined,
+): Map<string, LayerRead> {
+  const merged = new Map(file ?? []);
+  for (const [key, read] of template) if (!fileSpeaksFor(key, template, file)) merged.set(key, read);
+  return merged;
+}
+
+/**
  * The notes under a template audit's table: which layers beyond the roles decided (those the templates
  * declare, those --resource-policies gave) and which stayed unknown offline, with what that meant.
  */
@@ -227,7 +253,9 @@ export function templateLayerNotes(
   for (const target of targets) {
     const subject =
       target.kind === 'registryPolicy' ? `${target.ownerAccountId} ${target.region}` : target.arn;
-    const origin = template.layerOrigins.get(target.key);
+    const origin = fileSpeaksFor(target.key, template.resourcePolicies, given)
+      ? undefined
+      : template.layerOrigins.get(target.key);
     if (origin !== undefined) fromTemplate.push(origin);
     else if (given.has(target.key)) fromFile.push(layerOf(target.kind, subject));
     else unknown.push(layerOf(target.kind, subject));

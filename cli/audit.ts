@@ -57,6 +57,7 @@ import {
   readTemplates,
   templateLayerNotes,
   toJudgedRole,
+  templateOverFile,
 } from './audit-template';
 import type { TemplateAccount } from '../lib/facts/template-account';
 import { toJUnit } from './formats/junit';
@@ -163,7 +164,9 @@ Template (before deploy; no AWS calls):
                             declared secret or repository without one has none. Those it does not declare
                             (this account's repositories its images name, too) are unknown offline
                             (LAYER_UNREADABLE, see --unreadable-layers) unless given in:
-  --resource-policies FILE, --organization-policies FILE   as offline (the template's layers win)
+  --resource-policies FILE, --organization-policies FILE   as offline; a policy the template declares wins,
+                            the file's entry counts where the template declares none for that secret or
+                            repository (one may be set outside CloudFormation)
 Live (read-only: iam:GetAccountAuthorizationDetails, iam:GetPolicy(Version), batch:DescribeJobDefinitions,
       ecs:ListTaskDefinitionFamilies/DescribeTaskDefinition, secretsmanager:DescribeSecret, ssm:DescribeParameters,
       ecr:DescribePullThroughCacheRules, s3:GetEncryptionConfiguration):
@@ -717,7 +720,8 @@ async function templateFacts(flags: AuditFlags, params: RuleParameters, io: Comm
       wanted.filter((arn) => !template.declaredSecretArns.has(arn)),
     );
   }
-  // The templates' own key, secret and registry policies; the file speaks for the layers they do not declare.
+  // The templates' own key, secret, repository and registry policies; the file speaks for the layers they
+  // do not declare, and for those they declare none of (see templateOverFile).
   const resourcesFile = flags['--resource-policies'];
   const layerFiles = await offlineLayers(
     {
@@ -729,7 +733,7 @@ async function templateFacts(flags: AuditFlags, params: RuleParameters, io: Comm
     io,
   );
   const layers: LayerFacts = {
-    resourcePolicies: new Map([...(layerFiles?.resourcePolicies ?? []), ...template.resourcePolicies]),
+    resourcePolicies: templateOverFile(template.resourcePolicies, layerFiles?.resourcePolicies),
     notProvided:
       resourcesFile === undefined
         ? 'the template does not declare it, and no --resource-policies file was given'

@@ -375,6 +375,48 @@ describe("audit --template: the repository policy of the template's own reposito
     expect(ids(role)).toEqual(findingIds);
   });
 
+  it.each<[string, Stack, string, string[]]>([
+    [
+      'declared without one: the file speaks for it (a Deny there counts)',
+      { more: repository() },
+      'NON_COMPLIANT',
+      ['EXEC_PERMISSIONS'],
+    ],
+    [
+      'declared with one: the template wins',
+      {
+        more: repository({
+          RepositoryPolicyText: policy(statement('Pull', ROLE_BY_NAME, 'ecr:BatchGetImage')),
+        }),
+      },
+      'COMPLIANT',
+      [],
+    ],
+  ])('a --resource-policies entry for the repository, %s', async (_case, options, compliance, findingIds) => {
+    // Arrange: the file holds a Deny on the repository (a policy put outside CloudFormation).
+    const file = JSON.stringify({ [REPOSITORY]: onlyCi });
+
+    // Act
+    const { role } = await judge(
+      stack({ image: IMAGE, ...options }),
+      ['--resource-policies', 'layers.json'],
+      { 'layers.json': file },
+    );
+    const table = await audit(
+      ['--template', TEMPLATE, ...ENVIRONMENT, '--resource-policies', 'layers.json'],
+      { files: { [TEMPLATE]: stack({ image: IMAGE, ...options }), 'layers.json': file } },
+    );
+
+    // Assert
+    expect(role.compliance).toBe(compliance);
+    expect(ids(role)).toEqual(findingIds);
+    expect(
+      table.stdout.includes(
+        `Weighed from --resource-policies layers.json: the repository policy of ${REPOSITORY}`,
+      ),
+    ).toBe(compliance === 'NON_COMPLIANT');
+  });
+
   it('a repository policy that refuses is named by its statement', async () => {
     const { role } = await judge(stack({ image: IMAGE, more: repository({ RepositoryPolicyText: onlyCi }) }));
     expect(findingOf(role, 'EXEC_PERMISSIONS')?.message).toContain(
