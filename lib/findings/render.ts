@@ -128,19 +128,6 @@ export function layerUnreadableMessage(
   return `${what} could not be used (${problem})${decides}${neededByText(neededBy)}`;
 }
 
-/** A cache repository's policy that does not exist yet (a note): what was judged without it. */
-export function layerNotCreatedMessage(
-  subject: string,
-  actions: readonly string[],
-  neededBy: readonly Consumer[],
-): string {
-  return (
-    `Repository ${subject} does not exist yet: the first pull through the cache creates it, with the policy ` +
-    `of a repository creation template if one applies (not read), so ${actions.join(', ')} ` +
-    `were judged on the role's side${neededByText(neededBy)}`
-  );
-}
-
 /** The reason as the annotation's parenthesis after a missing grant: ` (denied by inline policy x)`. */
 export function annotationReasonText(reason: FindingReason): string {
   switch (reason.kind) {
@@ -452,12 +439,17 @@ export function unfixableReasonText(finding: Finding): string | undefined {
         ? `${describeReason(reason)}; no change can be proven to help. No role of this account can read it: ` +
             "have its owner confirm it allows the role, then set UnreadableLayers to report so the role's own " +
             'side is judged (and granted) alone, and run the remediation again.'
-        : reason.cause === 'NotFound'
-          ? // Read access would not help: the task cannot use what does not exist either.
-            `${describeReason(reason)}; no change can be proven to help. Create the resource or correct the ` +
-            'reference to it, and run the remediation again.'
-          : `${describeReason(reason)}; no change can be proven to help. Give the rule's role read access (or ` +
-            'the offline audit the layer file) and run the remediation again.';
+        : reason.cause === 'NotCreatedYet'
+          ? // The first pull creates it, with the role's grants; a repository made now has its policy read.
+            `${describeReason(reason)}; no change can be proven to help. Create the repository (its policy is ` +
+            "then read), or set UnreadableLayers to report so the role's own side is judged (and granted) " +
+            'alone and the first pull creates it; then run the remediation again.'
+          : reason.cause === 'NotFound'
+            ? // Read access would not help: the task cannot use what does not exist either.
+              `${describeReason(reason)}; no change can be proven to help. Create the resource or correct the ` +
+              'reference to it, and run the remediation again.'
+            : `${describeReason(reason)}; no change can be proven to help. Give the rule's role read access (or ` +
+              'the offline audit the layer file) and run the remediation again.';
     case 'unsupportedSourceArn':
       // Rewriting a deliberate restriction is the owner's call; adding a statement would widen trust.
       return (

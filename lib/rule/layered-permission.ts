@@ -17,7 +17,6 @@ import type { LayerFacts, LayerRead, OrganizationPolicyLevels } from '../facts/l
 import {
   conditionText,
   layerNoAllowDetail,
-  layerNotCreatedMessage,
   layerUnreadableMessage,
   notGrantedMessage,
   otherLayerText,
@@ -91,8 +90,6 @@ interface Unread {
   readonly problem: string;
   /** Unparseable documents always fail: what was read refuses to be understood. */
   readonly alwaysFails: boolean;
-  /** A note whatever UnreadableLayers says: the layer does not exist yet, so nothing was left unread. */
-  readonly noteOnly?: boolean;
   readonly requirements: PermissionRequirement[];
 }
 
@@ -189,12 +186,9 @@ export class LayerJudge {
           problem: unread.problem,
         },
         neededBy,
-        message: unread.noteOnly
-          ? layerNotCreatedMessage(unread.subject, actions, neededBy)
-          : layerUnreadableMessage(unread.layer, unread.subject, unread.problem, actions, neededBy),
+        message: layerUnreadableMessage(unread.layer, unread.subject, unread.problem, actions, neededBy),
       };
-      if (unread.alwaysFails || (!unread.noteOnly && this.#options.unreadableLayers === 'fail'))
-        findings.push(finding);
+      if (unread.alwaysFails || this.#options.unreadableLayers === 'fail') findings.push(finding);
       else notes.push(finding);
     }
     return { findings, notes };
@@ -208,11 +202,10 @@ export class LayerJudge {
     problem: string,
     alwaysFails: boolean,
     requirement?: PermissionRequirement,
-    noteOnly = false,
   ): void {
     let unread = this.#unread.get(key);
     if (unread === undefined) {
-      unread = { layer, subject, cause, problem, alwaysFails, noteOnly, requirements: [] };
+      unread = { layer, subject, cause, problem, alwaysFails, requirements: [] };
       this.#unread.set(key, unread);
     }
     if (requirement) unread.requirements.push(requirement);
@@ -228,10 +221,9 @@ export class LayerJudge {
     const subject =
       target.kind === 'registryPolicy' ? `${target.ownerAccountId} ${target.region}` : target.arn;
     // A cache repository of this account that does not exist yet: the first pull creates it (that is what
-    // ecr:CreateRepository, required of the role, is for), so until then it has no policy and the role's
-    // side decides. The policy a repository creation template would give it is not read: noted, not failed,
-    // as failing would block the very grant that lets the pull create it (ECR User Guide, "Pull through
-    // cache rules" and "Repository creation templates").
+    // ecr:CreateRepository, required of the role, is for) and gives it the policy of a repository creation
+    // template if one applies (ECR User Guide, "Repository creation templates"), which the rule does not
+    // read. Not proven either way, so unread like any other layer (fail closed), but named for what it is.
     const notCreatedYet =
       read.status === 'unreadable' &&
       read.reason === 'NotFound' &&
@@ -245,22 +237,20 @@ export class LayerJudge {
         subject,
         'NotCreatedYet',
         'it does not exist yet: the first pull through the cache creates it, with the policy of a ' +
-          'repository creation template if one applies (not read)',
+          'repository creation template if one applies, which the rule does not read',
         false,
         requirement,
-        true,
       );
-    } else if (read.status === 'unreadable') {
+      return 'unread';
+    }
+    if (read.status === 'unreadable') {
       // A template's own policy with an unresolved Deny may refuse: no report mode can set it aside.
       const alwaysFails = read.reason === 'Unresolved';
       this.#note(target.key, target.kind, subject, read.reason, read.detail, alwaysFails, requirement);
       return 'unread';
     }
     // No policy: a layer without statements, so that another account's resource still needs its Allow.
-    const parsed =
-      read.status === 'unreadable' || read.policy === null
-        ? EMPTY_POLICY
-        : parseText(read.policy, 'resource');
+    const parsed = read.policy === null ? EMPTY_POLICY : parseText(read.policy, 'resource');
     if ('problem' in parsed) {
       this.#note(target.key, target.kind, subject, 'Unparseable', parsed.problem, true, requirement);
       return 'unread';

@@ -332,11 +332,15 @@ describe('audit --live against moto_server: the ECR needs of issue 13', () => {
         (action) =>
           `GUARDDUTY_AGENT_IMAGE ${action} arn:aws:ecr:us-east-1:593207742271:repository/aws-guardduty-agent-fargate backfill:1`,
       ),
-      // The other account's repository policy cannot be read from this account (UnreadableLayers=fail). The
-      // cache repository does not exist before its first pull: it has no policy yet, a note, not a finding.
+      // The cache repository does not exist before its first pull, which gives it the policy of a creation
+      // template the rule does not read (unproven: UnreadableLayers=fail), and the other account's repository
+      // policy cannot be read from this account.
+      `LAYER_UNREADABLE null ${CACHE_REPO} backfill:1`,
       `LAYER_UNREADABLE null arn:aws:ecr:us-east-1:${OTHER}:repository/platform/base platform:1`,
     ]);
-    expect(JSON.stringify(role?.notes)).toContain(`Repository ${CACHE_REPO} does not exist yet`);
+    expect(JSON.stringify(role?.findings)).toContain(
+      'it does not exist yet: the first pull through the cache creates it',
+    );
     expect(moto.pullThroughCacheReads().get('us-east-1')).toBe(1);
   });
 });

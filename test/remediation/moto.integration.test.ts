@@ -262,17 +262,15 @@ describe('remediation bundle against moto_server', () => {
     expect((await evaluate(role)).complianceType).toBe('NON_COMPLIANT');
     const cache = `arn:aws:ecr:us-east-1:${MOTO_ACCOUNT_ID}:repository/ecr-public/docker/library/python`;
     const other = 'arn:aws:ecr:us-east-1:444455556666:repository/platform/base';
-    // The other account's repository policy cannot be read from here: under the default UnreadableLayers=fail
-    // no change can be proven to help, so nothing is written; with `report` it is a note and the role's side
-    // is granted. The cache repository does not exist before the first pull creates it: that is a note in
-    // both modes (it has no policy yet), never a refusal, or the grant that lets the pull create it would be
-    // refused too.
+    // The other account's repository policy cannot be read from here, and the cache repository does not exist
+    // before the first pull creates it with the policy of a creation template the rule does not read: under
+    // the default UnreadableLayers=fail no change can be proven to help, so nothing is written and the refusal
+    // says how to proceed; with `report` both are notes and the role's side is granted.
     const refused = await remediateBundle({ ResourceId: role.roleId, DryRun: false });
     expect(refused.ok).toBe(false);
     expect(refused.ok ? '' : refused.errorMessage).toMatch(
-      /^Nothing was changed on role cache-exec: \[LAYER_UNREADABLE\] the repository policy of arn:aws:ecr:us-east-1:444455556666:repository\/platform\/base was not read.*No role of this account can read it/,
+      /^Nothing was changed on role cache-exec: \[LAYER_UNREADABLE\] the repository policy of arn:aws:ecr:us-east-1:123456789012:repository\/ecr-public\/docker\/library\/python was not read: it does not exist yet.*Create the repository \(its policy is then read\), or set UnreadableLayers to report.*\[LAYER_UNREADABLE\] the repository policy of arn:aws:ecr:us-east-1:444455556666:repository\/platform\/base was not read.*No role of this account can read it/,
     );
-    expect(refused.ok ? '' : refused.errorMessage).not.toContain('repository/ecr-public');
     await expect(inlinePolicy(role.roleName, 'execution-role-check-grants')).rejects.toMatchObject({
       name: 'NoSuchEntityException',
     });

@@ -3,6 +3,7 @@
  * rule's prefix needs ecr:BatchImportUpstreamImage and ecr:CreateRepository on that cache repository's ARN.
  */
 import { indexUsage } from '../../lib/facts/gather';
+import { unfixableReasonText } from '../../lib/findings/render';
 import type { LayerRead } from '../../lib/facts/layer-ports';
 import { DEFAULT_RULE_PARAMETERS, type RuleParameters } from '../../lib/parameters';
 import { assessRole, layerTargetsForRole } from '../../lib/rule/assess-role';
@@ -277,18 +278,37 @@ describe("the cache repository's own policy, before the first pull creates the r
     return assessment.evaluation;
   }
 
-  it('is a note in either mode, and the role is judged on its side (COMPLIANT)', () => {
+  it('is unproven (a creation template may give it a policy): LAYER_UNREADABLE, a note with report', () => {
     const layers = new Map([[`repositoryPolicy ${CACHE_REPO}`, notFound]]);
-    for (const unreadableLayers of ['fail', 'report'] as const) {
-      const evaluation = judged(aJobDefinition({ image: CACHE_IMAGE }), layers, { unreadableLayers });
-      expect(evaluation.compliance).toBe('COMPLIANT');
-      expect(evaluation.findings).toEqual([]);
-      expect(evaluation.notes?.map((note) => note.message)).toEqual([
-        `Repository ${CACHE_REPO} does not exist yet: the first pull through the cache creates it, with the ` +
-          'policy of a repository creation template if one applies (not read), so ecr:BatchCheckLayerAvailability, ' +
-          "ecr:GetDownloadUrlForLayer, ecr:BatchGetImage were judged on the role's side (needed by job definition etl:3)",
-      ]);
-    }
+    const failing = judged(aJobDefinition({ image: CACHE_IMAGE }), layers);
+    const reporting = judged(aJobDefinition({ image: CACHE_IMAGE }), layers, { unreadableLayers: 'report' });
+    const because =
+      'it does not exist yet: the first pull through the cache creates it, with the policy of a repository ' +
+      'creation template if one applies, which the rule does not read';
+    expect(failing.compliance).toBe('NON_COMPLIANT');
+    expect(failing.findings.map((finding) => [finding.id, finding.reason])).toEqual([
+      [
+        'LAYER_UNREADABLE',
+        expect.objectContaining({ cause: 'NotCreatedYet', problem: because, subject: CACHE_REPO }),
+      ],
+    ]);
+    expect(reporting.compliance).toBe('COMPLIANT');
+    expect(reporting.notes?.map((note) => note.message)).toEqual([
+      expect.stringContaining(`The repository policy of ${CACHE_REPO} could not be used (${because})`),
+    ]);
+  });
+
+  it('the remediation refuses it saying how to proceed: create the repository, or UnreadableLayers=report', () => {
+    const layers = new Map([[`repositoryPolicy ${CACHE_REPO}`, notFound]]);
+    const evaluation = judged(aJobDefinition({ image: CACHE_IMAGE }), layers);
+    const refusal = evaluation.findings
+      .filter((finding) => finding.id === 'LAYER_UNREADABLE')
+      .map((finding) => unfixableReasonText(finding));
+    expect(refusal).toEqual([
+      expect.stringContaining(
+        "Create the repository (its policy is then read), or set UnreadableLayers to report so the role's own side",
+      ),
+    ]);
   });
 
   it('once the repository exists, its policy is a layer like any other: a Deny there blocks the pull', () => {
