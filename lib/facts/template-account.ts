@@ -205,6 +205,17 @@ function templateLayers(templates: readonly TemplateFacts[]): {
     const { accountId, region } = facts.environment;
     for (const key of facts.keys) {
       if (isUnknown(key.arn)) continue;
+      if (key.keyPolicy === null) {
+        // KeyPolicy is optional: "If you don't specify a key policy, AWS KMS applies a default key policy"
+        // whose one statement lets the account that owns the key use IAM policies for every KMS operation
+        // (KMS Developer Guide, "Default key policy", key-policy-default.html: keys created programmatically).
+        set(
+          `keyPolicy ${key.arn}`,
+          { status: 'read', policy: defaultKeyPolicy(facts.environment) },
+          `the default key policy of ${key.logicalId} (no KeyPolicy)`,
+        );
+        continue;
+      }
       set(
         `keyPolicy ${key.arn}`,
         templatePolicyRead(key.keyPolicy, `${key.logicalId}.KeyPolicy`, 'it has no KeyPolicy'),
@@ -235,6 +246,23 @@ function templateLayers(templates: readonly TemplateFacts[]): {
   }
   secretLayers(templates, set);
   return { resourcePolicies, layerOrigins };
+}
+
+/** The key policy KMS gives a key created without one: the account root may use IAM policies for all of KMS. */
+function defaultKeyPolicy(environment: { readonly partition: string; readonly accountId: string }): string {
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Id: 'key-default-1',
+    Statement: [
+      {
+        Sid: 'Enable IAM User Permissions',
+        Effect: 'Allow',
+        Principal: { AWS: `arn:${environment.partition}:iam::${environment.accountId}:root` },
+        Action: 'kms:*',
+        Resource: '*',
+      },
+    ],
+  });
 }
 
 /**

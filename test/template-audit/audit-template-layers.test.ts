@@ -160,10 +160,16 @@ describe('audit --template: the key policy the template declares', () => {
       ['KMS_DECRYPT'],
     ],
     [
-      'absent (a key always has one: unknown, fails closed)',
+      'absent: KMS gives the key its default policy, which delegates to IAM (the role grants kms:Decrypt)',
       { keyPolicy: null },
+      'COMPLIANT',
+      [],
+    ],
+    [
+      'absent, and the role grants no kms:Decrypt: the default policy alone does not name the role',
+      { keyPolicy: null, identityDecrypt: false },
       'NON_COMPLIANT',
-      ['LAYER_UNREADABLE'],
+      ['KMS_DECRYPT'],
     ],
   ])('%s: %s', async (_case, options, compliance, expected) => {
     // Act
