@@ -90,9 +90,10 @@ const SAMPLE_REGION = 'us-east-1';
 
 export const AUDIT_USAGE = `usage: execution-role-check audit [--input FILE [--job-definitions FILE | --no-job-definitions] [--task-definitions FILE]
                                   [--keys FILE | --assume-aws-managed-keys] [--pull-through-cache-rules [REGION=]FILE ...]
-                                  [--bucket-encryption FILE]]
+                                  [--bucket-encryption FILE] [--resource-policies FILE] [--organization-policies FILE]]
                                  [--template FILE ... [--account ID] [--keys FILE | --assume-aws-managed-keys]
-                                  [--pull-through-cache-rules [REGION=]FILE ...] [--bucket-encryption FILE]]
+                                  [--pull-through-cache-rules [REGION=]FILE ...] [--bucket-encryption FILE]
+                                  [--resource-policies FILE] [--organization-policies FILE]]
                                  [--live [--profile NAME] [--progress]] [--region REGION]
                                  [rule parameter flags] [--output table|json|sarif|junit] [--all]
 
@@ -132,8 +133,8 @@ Offline (no AWS calls):
                             is reported unverifiable (fail closed), and the audit says so
   --resource-policies FILE  the policies beyond the role, by ARN: {"ARN": policy | "policy JSON" | null}
                             (null = no policy) for KMS keys (aws kms get-key-policy --policy-name default),
-                            secrets (aws secretsmanager get-resource-policy), other accounts' ECR
-                            repositories (aws ecr get-repository-policy) and registries
+                            secrets (aws secretsmanager get-resource-policy), ECR repositories, this
+                            account's and others' (aws ecr get-repository-policy) and registries
                             ("arn:aws:ecr:REGION:ACCOUNT:registry": aws ecr get-registry-policy). A layer a
                             role needs that the file lacks is named as not provided (see
                             --unreadable-layers). Without the file, no key, secret, repository or registry
@@ -833,12 +834,14 @@ async function liveFacts(
         unresolvedSecretNames: 0,
       };
     }
-    progress.update(`${roles.length} roles read; reading job definitions and KMS key metadata...`);
+    progress.update(
+      `${roles.length} roles read; reading job definitions, KMS key metadata and bucket encryption...`,
+    );
     const usage = new AwsUsageReader(clients, { accountId: location.accountId });
     const { index, keys } = await gatherUsage(usage, params, location);
     let layers: LayerFacts | undefined;
     if (deps.layers !== undefined) {
-      progress.update(`${roles.length} roles read; reading key, secret and registry policies...`);
+      progress.update(`${roles.length} roles read; reading key, secret, repository and registry policies...`);
       // Every layer any candidate needs, read once, as the rule's sweep does.
       const targets = new Map<string, LayerTarget>();
       for (const role of roles) layerTargetsForRole(role, index, keys, params, location, targets);
