@@ -185,7 +185,7 @@ describe('audit --live against moto_server', () => {
     expect(order).toEqual(['profile dev', 'clients us-east-1']);
     expect(code).toBe(1);
     expect(stderr).toMatch(/^Reading IAM roles: 4 read$/m);
-    expect(stderr).toMatch(/reading job definitions and KMS key metadata/);
+    expect(stderr).toMatch(/reading job definitions, KMS key metadata and bucket encryption/);
     expect(tableVerdicts(stdout)).toEqual(
       new Map([
         ['etl-execution', 'NON_COMPLIANT'],
