@@ -83,6 +83,7 @@ const OTHER_LAYER_TEXT: Readonly<Record<OtherLayer, string>> = {
   secretPolicy: 'secret policy',
   repositoryPolicy: 'repository policy',
   registryPolicy: 'registry policy',
+  bucketPolicy: 'bucket policy',
   scp: 'SCP',
   rcp: 'RCP',
 };
@@ -400,8 +401,13 @@ function ownerMustAdd(finding: Finding, reason: Extract<FindingReason, { kind: '
     Effect: 'Allow',
     Principal: { AWS: reason.principalArn },
     Action: finding.action,
-    // Key and secret policies name their resource as `*`: the policy's own resource. ECR policies have no Resource.
-    ...(reason.layer === 'repositoryPolicy' || reason.layer === 'registryPolicy' ? {} : { Resource: '*' }),
+    // Key and secret policies name their resource as `*`: the policy's own resource. ECR policies have no
+    // Resource. A bucket policy must name the bucket or object it grants (S3 User Guide, "Bucket policies").
+    ...(reason.layer === 'repositoryPolicy' || reason.layer === 'registryPolicy'
+      ? {}
+      : reason.layer === 'bucketPolicy'
+        ? { Resource: finding.resource ?? '*' }
+        : { Resource: '*' }),
   };
   return (
     `The remediation never edits key, resource or organization policies: the owner of ${reason.policyName} must ` +
