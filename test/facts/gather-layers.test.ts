@@ -35,7 +35,7 @@ const TARGETS = [
     arn: 'arn:aws:s3:::b',
     ownerAccountId: '123456789012',
     region: '',
-  },
+  } satisfies LayerTarget,
 ];
 
 function recordingReader(calls: string[]): ResourcePolicyReader {
