@@ -18,7 +18,13 @@ const POLICY = { Version: '2012-10-17', Statement: [] };
 describe('resourcePoliciesFrom', () => {
   it('keys each ARN by the layer it is, keeping text as given and null as "no policy"', () => {
     const read = resourcePoliciesFrom(
-      { [KEY]: POLICY, [SECRET]: null, [REPO]: JSON.stringify(POLICY), [REGISTRY]: POLICY },
+      {
+        [KEY]: POLICY,
+        [SECRET]: null,
+        [REPO]: JSON.stringify(POLICY),
+        [REGISTRY]: POLICY,
+        'arn:aws:s3:::acme-config': POLICY,
+      },
       'f',
     );
     expect([...read.entries()]).toEqual([
@@ -26,13 +32,15 @@ describe('resourcePoliciesFrom', () => {
       [`secretPolicy ${SECRET}`, { status: 'read', policy: null }],
       [`repositoryPolicy ${REPO}`, { status: 'read', policy: JSON.stringify(POLICY) }],
       ['registryPolicy 123456789012 eu-west-1', { status: 'read', policy: JSON.stringify(POLICY) }],
+      ['bucketPolicy arn:aws:s3:::acme-config', { status: 'read', policy: JSON.stringify(POLICY) }],
     ]);
   });
 
   it.each<[string, unknown, RegExp]>([
     ['a list', [POLICY], /object of ARN -> policy/],
     ['an alias ARN', { 'arn:aws:kms:eu-west-1:123456789012:alias/x': POLICY }, /alias\/x" is not a KMS key/],
-    ['a bucket ARN', { 'arn:aws:s3:::bucket': POLICY }, /is not a KMS key, secret/],
+    ['an object ARN', { 'arn:aws:s3:::bucket/key.env': POLICY }, /or S3 bucket \(arn:aws:s3:::BUCKET\) ARN/],
+    ['a bucket ARN with a wildcard', { 'arn:aws:s3:::bucket*': POLICY }, /is not a KMS key, secret/],
     ['a number as policy', { [KEY]: 3 }, /expected a policy/],
   ])('refuses %s, naming it', (_label, json, problem) => {
     expect(() => resourcePoliciesFrom(json, 'f')).toThrow(AuditInputError);
