@@ -401,13 +401,8 @@ function ownerMustAdd(finding: Finding, reason: Extract<FindingReason, { kind: '
     Effect: 'Allow',
     Principal: { AWS: reason.principalArn },
     Action: finding.action,
-    // Key and secret policies name their resource as `*`: the policy's own resource. ECR policies have no
-    // Resource. A bucket policy must name the bucket or object it grants (S3 User Guide, "Bucket policies").
-    ...(reason.layer === 'repositoryPolicy' || reason.layer === 'registryPolicy'
-      ? {}
-      : reason.layer === 'bucketPolicy'
-        ? { Resource: finding.resource ?? '*' }
-        : { Resource: '*' }),
+    // Key and secret policies name their resource as `*`: the policy's own resource. ECR policies have no Resource.
+    ...(reason.layer === 'repositoryPolicy' || reason.layer === 'registryPolicy' ? {} : { Resource: '*' }),
   };
   return (
     `The remediation never edits key, resource or organization policies: the owner of ${reason.policyName} must ` +
