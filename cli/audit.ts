@@ -133,10 +133,11 @@ Offline (no AWS calls):
                             (null = no policy) for KMS keys (aws kms get-key-policy --policy-name default),
                             secrets (aws secretsmanager get-resource-policy), other accounts' ECR
                             repositories (aws ecr get-repository-policy) and registries
-                            ("arn:aws:ecr:REGION:ACCOUNT:registry": aws ecr get-registry-policy). A layer a
-                            role needs that the file lacks is named as not provided (see
-                            --unreadable-layers). Without the file, no key, secret, repository or registry
-                            policy is weighed, and the audit says so
+                            ("arn:aws:ecr:REGION:ACCOUNT:registry": aws ecr get-registry-policy) and S3
+                            buckets ("arn:aws:s3:::BUCKET": aws s3api get-bucket-policy). A layer a role
+                            needs that the file lacks is named as not provided (see --unreadable-layers).
+                            Without the file, no key, secret, repository, registry or bucket policy is
+                            weighed, and the audit says so
   --organization-policies FILE  SCPs and RCPs as the management account sees them:
                             {"managementAccountId": "ID", "organizationId": "o-...",
                              "scps": {"levels": [{"targetId": "r-...|ou-...|ID",
@@ -159,8 +160,9 @@ Template (before deploy; no AWS calls):
   --bucket-encryption FILE                 the default encryption of the buckets its S3 files live in, as offline
                             Key policies (KeyPolicy), secret resource policies
                             (AWS::SecretsManager::ResourcePolicy), repository policies (RepositoryPolicyText)
-                            and the registry policy (AWS::ECR::RegistryPolicy) come from the template; a
-                            declared secret or repository without one has none. Those it does not declare
+                            the registry policy (AWS::ECR::RegistryPolicy) and bucket policies
+                            (AWS::S3::BucketPolicy) come from the template; a declared secret, repository
+                            or bucket without one has none. Those it does not declare
                             (this account's repositories its images name, too) are unknown offline
                             (LAYER_UNREADABLE, see --unreadable-layers) unless given in:
   --resource-policies FILE, --organization-policies FILE   as offline (the template's layers win)
@@ -168,8 +170,8 @@ Live (read-only: iam:GetAccountAuthorizationDetails, iam:GetPolicy(Version), bat
       ecs:ListTaskDefinitionFamilies/DescribeTaskDefinition, secretsmanager:DescribeSecret, ssm:DescribeParameters,
       ecr:DescribePullThroughCacheRules, s3:GetEncryptionConfiguration):
   --live                    read the account the credentials belong to; also kms:GetKeyPolicy,
-                            secretsmanager:GetResourcePolicy, ecr:GetRepositoryPolicy and
-                            ecr:GetRegistryPolicy for the layers
+                            secretsmanager:GetResourcePolicy, ecr:GetRepositoryPolicy,
+                            ecr:GetRegistryPolicy and s3:GetBucketPolicy for the layers
   --read-organization-policies local|ROLE_ARN
                             OrganizationPolicies: read SCPs and RCPs with these credentials (management
                             or delegated administrator account), or through the role (sts:AssumeRole)
