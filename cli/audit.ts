@@ -1227,8 +1227,8 @@ function notes(
     );
   } else if (facts.layers?.resourcePolicies === undefined) {
     out.push(
-      "Key, secret, repository and registry policies were not read, so these verdicts prove the roles' own " +
-        'policies only (a key policy or secret policy may still refuse): pass --resource-policies FILE ' +
+      "Key, secret, repository, registry and bucket policies were not read, so these verdicts prove the roles' " +
+        'own policies only (a key policy or secret policy may still refuse): pass --resource-policies FILE ' +
         '(see --help), or audit --live.',
     );
   }
