@@ -151,6 +151,44 @@ describe('audit --template: ECS task definition needs', () => {
       expect(code).toBe(0);
     });
 
+    it('two bucket policies on the bucket: which stays is unknown, so the layer fails closed', async () => {
+      const deny =
+        "          - { Sid: OnlyViaEndpoint, Effect: Deny, Principal: '*', Action: 's3:*', Resource: 'arn:aws:s3:::acme-config/*' }";
+      const second = [
+        '  SecondPolicy:',
+        '    Type: AWS::S3::BucketPolicy',
+        '    Properties:',
+        '      Bucket: acme-config',
+        '      PolicyDocument: { Version: "2012-10-17", Statement: [] }',
+      ];
+      const { code, findings } = await findingsOf(
+        stack(ENV_FILE, [], GRANTS, [...withPolicy(deny), ...second]),
+      );
+      expect(code).toBe(1);
+      expect(findings).toEqual([
+        expect.stringMatching(/^LAYER_UNREADABLE .*ConfigBucketPolicy, SecondPolicy all name this bucket/),
+      ]);
+    });
+
+    it("a bucket policy whose Bucket the template does not determine may be the declared bucket's", async () => {
+      const unknown = [
+        '  OtherPolicy:',
+        '    Type: AWS::S3::BucketPolicy',
+        '    Properties:',
+        '      Bucket: { "Fn::ImportValue": shared-bucket }',
+        '      PolicyDocument: { Version: "2012-10-17", Statement: [] }',
+      ];
+      const { code, findings } = await findingsOf(
+        stack(ENV_FILE, [], GRANTS, [...BUCKETS_DECLARED, ...unknown]),
+      );
+      expect(code).toBe(1);
+      expect(findings).toEqual([
+        expect.stringMatching(
+          /^LAYER_UNREADABLE The bucket policy of arn:aws:s3:::acme-config could not be used \(OtherPolicy\.Bucket is not determined by the template, so it may be this bucket's policy/,
+        ),
+      ]);
+    });
+
     it('an undeclared bucket is unknown offline: LAYER_UNREADABLE naming it', async () => {
       const { code, findings } = await findingsOf(stack(ENV_FILE, [], GRANTS, []));
       expect(code).toBe(1);
