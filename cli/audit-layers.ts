@@ -6,7 +6,8 @@
  *   {"arn:aws:kms:REGION:ACCOUNT:key/ID": {...},                      aws kms get-key-policy --policy-name default
  *    "arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-AbCdEf": null, aws secretsmanager get-resource-policy
  *    "arn:aws:ecr:REGION:ACCOUNT:repository/NAME": "{...}",             aws ecr get-repository-policy
- *    "arn:aws:ecr:REGION:ACCOUNT:registry": {...}}                       aws ecr get-registry-policy
+ *    "arn:aws:ecr:REGION:ACCOUNT:registry": {...},                       aws ecr get-registry-policy
+ *    "arn:aws:s3:::BUCKET": null}                                        aws s3api get-bucket-policy
  * A layer a role needs that the file does not hold is named as not provided (UnreadableLayers decides).
  *
  * `--organization-policies FILE`: what the rule reads in the management account, as one object:
@@ -31,8 +32,8 @@ export function resourcePoliciesFrom(json: unknown, where: string): Map<string, 
     const key = targetKeyOf(arn);
     if (key === undefined) {
       throw new AuditInputError(
-        `${where}: ${JSON.stringify(arn)} is not a KMS key, secret, ECR repository or ECR registry ARN ` +
-          '(arn:aws:ecr:REGION:ACCOUNT:registry)',
+        `${where}: ${JSON.stringify(arn)} is not a KMS key, secret, ECR repository, ECR registry ` +
+          '(arn:aws:ecr:REGION:ACCOUNT:registry) or S3 bucket (arn:aws:s3:::BUCKET) ARN',
       );
     }
     result.set(key, { status: 'read', policy: policyText(value, `${where}: ${arn}`) });
@@ -40,8 +41,12 @@ export function resourcePoliciesFrom(json: unknown, where: string): Map<string, 
   return result;
 }
 
-/** `keyPolicy ARN`, `secretPolicy ARN`, `repositoryPolicy ARN` or `registryPolicy ACCOUNT REGION`. */
+/**
+ * `keyPolicy ARN`, `secretPolicy ARN`, `repositoryPolicy ARN`, `registryPolicy ACCOUNT REGION` or
+ * `bucketPolicy arn:PARTITION:s3:::BUCKET` (a bucket ARN, no key: the policy is the bucket's).
+ */
 function targetKeyOf(arn: string): string | undefined {
+  if (/^arn:[\w-]+:s3:::[^/*?]+$/.test(arn)) return `bucketPolicy ${arn}`;
   const match = ARN.exec(arn);
   if (match === null) return undefined;
   const [, , service, region, account, resource = ''] = match;

@@ -134,11 +134,12 @@ Offline (no AWS calls):
   --resource-policies FILE  the policies beyond the role, by ARN: {"ARN": policy | "policy JSON" | null}
                             (null = no policy) for KMS keys (aws kms get-key-policy --policy-name default),
                             secrets (aws secretsmanager get-resource-policy), ECR repositories, this
-                            account's and others' (aws ecr get-repository-policy) and registries
-                            ("arn:aws:ecr:REGION:ACCOUNT:registry": aws ecr get-registry-policy). A layer a
-                            role needs that the file lacks is named as not provided (see
-                            --unreadable-layers). Without the file, no key, secret, repository or registry
-                            policy is weighed, and the audit says so
+                            account's and others' (aws ecr get-repository-policy), registries
+                            ("arn:aws:ecr:REGION:ACCOUNT:registry": aws ecr get-registry-policy) and S3
+                            buckets ("arn:aws:s3:::BUCKET": aws s3api get-bucket-policy). A layer a role
+                            needs that the file lacks is named as not provided (see --unreadable-layers).
+                            Without the file, no key, secret, repository, registry or bucket policy is
+                            weighed, and the audit says so
   --organization-policies FILE  SCPs and RCPs as the management account sees them:
                             {"managementAccountId": "ID", "organizationId": "o-...",
                              "scps": {"levels": [{"targetId": "r-...|ou-...|ID",
@@ -160,20 +161,21 @@ Template (before deploy; no AWS calls):
   --pull-through-cache-rules [REGION=]FILE the account's pull through cache rules, as offline
   --bucket-encryption FILE                 the default encryption of the buckets its S3 files live in, as offline
                             Key policies (KeyPolicy), secret resource policies
-                            (AWS::SecretsManager::ResourcePolicy), repository policies (RepositoryPolicyText)
-                            and the registry policy (AWS::ECR::RegistryPolicy) come from the template; a
-                            declared secret or repository without one has none. Those it does not declare
+                            (AWS::SecretsManager::ResourcePolicy), repository policies (RepositoryPolicyText),
+                            the registry policy (AWS::ECR::RegistryPolicy) and bucket policies
+                            (AWS::S3::BucketPolicy) come from the template; a declared secret, repository
+                            or bucket without one has none. Those it does not declare
                             (this account's repositories its images name, too) are unknown offline
                             (LAYER_UNREADABLE, see --unreadable-layers) unless given in:
   --resource-policies FILE, --organization-policies FILE   as offline; a policy the template declares wins,
-                            the file's entry counts where the template declares none for that secret or
-                            repository (one may be set outside CloudFormation)
+                            the file's entry counts where the template declares none for that secret,
+                            repository or bucket (one may be set outside CloudFormation)
 Live (read-only: iam:GetAccountAuthorizationDetails, iam:GetPolicy(Version), batch:DescribeJobDefinitions,
       ecs:ListTaskDefinitionFamilies/DescribeTaskDefinition, secretsmanager:DescribeSecret, ssm:DescribeParameters,
       ecr:DescribePullThroughCacheRules, s3:GetEncryptionConfiguration):
   --live                    read the account the credentials belong to; also kms:GetKeyPolicy,
-                            secretsmanager:GetResourcePolicy, ecr:GetRepositoryPolicy and
-                            ecr:GetRegistryPolicy for the layers
+                            secretsmanager:GetResourcePolicy, ecr:GetRepositoryPolicy,
+                            ecr:GetRegistryPolicy and s3:GetBucketPolicy for the layers
   --read-organization-policies local|ROLE_ARN
                             OrganizationPolicies: read SCPs and RCPs with these credentials (management
                             or delegated administrator account), or through the role (sts:AssumeRole)
@@ -1232,8 +1234,8 @@ function notes(
     );
   } else if (facts.layers?.resourcePolicies === undefined) {
     out.push(
-      "Key, secret, repository and registry policies were not read, so these verdicts prove the roles' own " +
-        'policies only (a key policy or secret policy may still refuse): pass --resource-policies FILE ' +
+      "Key, secret, repository, registry and bucket policies were not read, so these verdicts prove the roles' " +
+        'own policies only (a key policy or secret policy may still refuse): pass --resource-policies FILE ' +
         '(see --help), or audit --live.',
     );
   }

@@ -1,6 +1,6 @@
 /**
  * The other side of each grant, read with the SDK: KMS key policies, Secrets Manager secret policies, ECR
- * repository and registry policies, and the organization's SCPs and RCPs. Each resource is read at most once per
+ * repository and registry policies, S3 bucket policies, and the organization's SCPs and RCPs. Each resource is read at most once per
  * reader (one reader per invocation); reads of another account's resources are not attempted.
  */
 import { ECRClient, GetRegistryPolicyCommand, GetRepositoryPolicyCommand } from '@aws-sdk/client-ecr';
@@ -14,6 +14,7 @@ import {
   type PolicyType,
 } from '@aws-sdk/client-organizations';
 import { GetResourcePolicyCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { OrganizationPoliciesSource } from '../parameters';
 import type {
@@ -27,12 +28,14 @@ import type {
 import { parseArn } from './arn';
 import { RETRY_SETTINGS, type SharedClientConfig } from './clients';
 import { awsErrorName, callAws, isAccessDenied } from './errors';
+import { redirectRegion } from './usage';
 
 /** The clients of one region that hold resource policies. */
 interface LayerClients {
   readonly kms: KMSClient;
   readonly secretsManager: SecretsManagerClient;
   readonly ecr: ECRClient;
+  readonly s3: S3Client;
 }
 
 /** Settings for the clients this reader builds per region, and the account it reads for. */
@@ -41,14 +44,16 @@ export interface ResourcePolicyReaderOptions {
   readonly clientConfig?: SharedClientConfig;
   /** Called with each client the reader builds (the bench counts their calls). */
   readonly instrument?: (
-    service: 'kms' | 'secretsmanager' | 'ecr',
-    client: KMSClient | SecretsManagerClient | ECRClient,
+    service: 'kms' | 'secretsmanager' | 'ecr' | 's3',
+    client: KMSClient | SecretsManagerClient | ECRClient | S3Client,
   ) => void;
 }
 
-/** Reads key, secret, repository and registry policies; each at most once per reader. */
+/** Reads key, secret, repository, registry and bucket policies; each at most once per reader. */
 export class AwsResourcePolicyReader implements ResourcePolicyReader {
   private readonly clientsByRegion = new Map<string, LayerClients>();
+  /** The S3 client of the configured region, asked first for every bucket (S3 redirects to the bucket's). */
+  private defaultS3: S3Client | undefined;
   private readonly reads = new Map<string, Promise<LayerRead>>();
 
   constructor(private readonly options: ResourcePolicyReaderOptions) {}
@@ -95,6 +100,81 @@ export class AwsResourcePolicyReader implements ResourcePolicyReader {
       ['RegistryPolicyNotFoundException'],
       (clients) => clients.ecr.send(new GetRegistryPolicyCommand({})).then((out) => out.policyText ?? null),
     );
+  }
+
+  /**
+   * GetBucketPolicy, asked of the configured region first and, when S3 redirects (the bucket is in another
+   * region), of the region it names, as lib/aws/usage.ts reads bucket encryption. An S3 ARN names no account:
+   * ExpectedBucketOwner makes S3 refuse (403) a bucket of another account, so such a bucket is unreadable,
+   * never read as this account's (S3 API Reference, GetBucketPolicy:
+   * https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketPolicy.html). No policy
+   * (NoSuchBucketPolicy): the role's own policies decide; a missing bucket (NoSuchBucket): NotFound.
+   */
+  bucketPolicy(bucketArn: string): Promise<LayerRead> {
+    const key = `bucket ${bucketArn}`;
+    let result = this.reads.get(key);
+    if (result === undefined) {
+      result = this.readBucketPolicy(bucketArn);
+      this.reads.set(key, result);
+    }
+    return result;
+  }
+
+  private async readBucketPolicy(bucketArn: string): Promise<LayerRead> {
+    const bucket = bucketArn.slice(bucketArn.lastIndexOf(':') + 1);
+    const first = this.firstS3();
+    let attempt = await this.getBucketPolicy(first, bucket);
+    const elsewhere = 'error' in attempt ? redirectRegion(attempt.error) : undefined;
+    if (elsewhere !== undefined && elsewhere !== (await first.config.region())) {
+      attempt = await this.getBucketPolicy(this.clientsFor(elsewhere).s3, bucket);
+    }
+    if (!('error' in attempt)) return { status: 'read', policy: attempt.policy };
+    const { error } = attempt;
+    const name = awsErrorName(error) ?? 'Error';
+    if (isAccessDenied(error)) {
+      return {
+        status: 'unreadable',
+        reason: 'AccessDenied',
+        detail:
+          `s3:GetBucketPolicy on ${bucketArn} was denied (${name}): the rule's role lacks it, or the bucket ` +
+          `belongs to another account than ${this.options.accountId}, whose bucket policy this account cannot read`,
+      };
+    }
+    if (name === 'NoSuchBucket') {
+      return {
+        status: 'unreadable',
+        reason: 'NotFound',
+        detail: `${bucketArn} does not exist (NoSuchBucket)`,
+      };
+    }
+    // Throttling and 5xx were retried by the SDK; what is left fails the invocation, naming the call.
+    return callAws('s3:GetBucketPolicy', () => Promise.reject(error));
+  }
+
+  private async getBucketPolicy(
+    s3: S3Client,
+    bucket: string,
+  ): Promise<{ policy: string | null } | { error: unknown }> {
+    try {
+      const out = await s3.send(
+        new GetBucketPolicyCommand({ Bucket: bucket, ExpectedBucketOwner: this.options.accountId }),
+      );
+      return { policy: out.Policy ?? null };
+    } catch (error) {
+      if (awsErrorName(error) === 'NoSuchBucketPolicy') return { policy: null };
+      return { error };
+    }
+  }
+
+  /** The S3 client of the configured region (the SDK's default region when none is configured). */
+  private firstS3(): S3Client {
+    const region = this.options.clientConfig?.region;
+    if (region !== undefined) return this.clientsFor(region).s3;
+    if (this.defaultS3 === undefined) {
+      this.defaultS3 = new S3Client({ ...RETRY_SETTINGS, ...this.options.clientConfig });
+      this.options.instrument?.('s3', this.defaultS3);
+    }
+    return this.defaultS3;
   }
 
   /**
@@ -169,10 +249,12 @@ export class AwsResourcePolicyReader implements ResourcePolicyReader {
         kms: new KMSClient(config),
         secretsManager: new SecretsManagerClient(config),
         ecr: new ECRClient(config),
+        s3: new S3Client(config),
       };
       this.options.instrument?.('kms', clients.kms);
       this.options.instrument?.('secretsmanager', clients.secretsManager);
       this.options.instrument?.('ecr', clients.ecr);
+      this.options.instrument?.('s3', clients.s3);
       this.clientsByRegion.set(region, clients);
     }
     return clients;

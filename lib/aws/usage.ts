@@ -328,7 +328,7 @@ function defaultEncryption(
 }
 
 /** The region S3 names when it redirects a request for a bucket of another region (`x-amz-bucket-region`). */
-function redirectRegion(error: unknown): string | undefined {
+export function redirectRegion(error: unknown): string | undefined {
   const response = (error as { $response?: { headers?: Record<string, string | undefined> } } | null)
     ?.$response;
   const region = response?.headers?.['x-amz-bucket-region'];

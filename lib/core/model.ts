@@ -143,7 +143,8 @@ export type FindingReason =
     };
 
 /** The layers beyond the role's own policies: which one refused or could not be read. */
-export type OtherLayer = 'keyPolicy' | 'secretPolicy' | 'repositoryPolicy' | 'registryPolicy' | 'scp' | 'rcp';
+export type OtherLayer =
+  'keyPolicy' | 'secretPolicy' | 'repositoryPolicy' | 'registryPolicy' | 'bucketPolicy' | 'scp' | 'rcp';
 
 export interface Finding {
   readonly id: FindingId;

@@ -159,7 +159,7 @@ export interface LayerReaders {
 }
 
 /**
- * Reads each distinct layer once: the key, secret, repository and registry policies `targets` name
+ * Reads each distinct layer once: the key, secret, repository, registry and bucket policies `targets` name
  * (lib/rule/layer-targets.ts picks them from the requirements), and the SCPs and RCPs of `accountId` when
  * the parameters turn them on. Per invocation only: a policy edited between two invocations must count,
  * so nothing read here outlives the call (the readers' caches die with them; parsed texts are cached by
@@ -190,6 +190,8 @@ function readTarget(reader: ResourcePolicyReader, target: LayerTarget): Promise<
       return reader.repositoryPolicy(target.arn);
     case 'registryPolicy':
       return reader.registryPolicy(target.ownerAccountId, target.region);
+    case 'bucketPolicy':
+      return reader.bucketPolicy(target.arn);
   }
 }
 

@@ -1,9 +1,9 @@
 /**
- * Ports for the policies on the other side of each grant (key, secret, repository and registry policies) and
+ * Ports for the policies on the other side of each grant (key, secret, repository, registry and bucket policies) and
  * for the organization's SCPs and RCPs: what the rule reads to decide a request as AWS does at task start
  * (lib/policy/layers.ts). lib/rule/layer-targets.ts picks the targets (a repository policy for another
  * account's repository, which is unreadable from here, and for the pulls from this account's own repositories;
- * no S3 bucket policy and not the GuardDuty agent's repository), gatherLayers in lib/facts/gather.ts reads
+ * the bucket policy of the S3 buckets tasks fetch files from; not the GuardDuty agent's repository), gatherLayers in lib/facts/gather.ts reads
  * them once per invocation for the Config runner, the remediation and the live audit, the offline audit reads
  * them from its --resource-policies and --organization-policies files, and the template audit takes those a
  * template declares from the template (lib/facts/template-account.ts), the rest from those files. Adapters
@@ -15,11 +15,14 @@ import type { ResourcePolicyKind } from '../policy/layers';
 /** One policy to read: its kind, what to read it by, and whose it is. */
 export interface LayerTarget {
   readonly kind: ResourcePolicyKind;
-  /** Unique per policy: `keyPolicy ARN`, `secretPolicy ARN`, `repositoryPolicy ARN`, `registryPolicy ACCOUNT REGION`. */
+  /** Unique per policy: `keyPolicy ARN`, `secretPolicy ARN`, `repositoryPolicy ARN`, `registryPolicy ACCOUNT REGION`,
+   * `bucketPolicy arn:PARTITION:s3:::BUCKET`. */
   readonly key: string;
-  /** The key, secret or repository ARN to read (a secret named without its suffix: the partial ARN). */
+  /** The key, secret, repository or bucket ARN to read (a secret named without its suffix: the partial ARN). */
   readonly arn: string;
+  /** A bucket's: the role's account, which the live read proves (ExpectedBucketOwner). */
   readonly ownerAccountId: string;
+  /** Empty for a bucket: its ARN names no region (the reader follows S3's redirect). */
   readonly region: string;
 }
 
@@ -62,6 +65,8 @@ export interface ResourcePolicyReader {
   repositoryPolicy(repositoryArn: string): Promise<LayerRead>;
   /** The registry policy of an account's private registry in a region. */
   registryPolicy(accountId: string, region: string): Promise<LayerRead>;
+  /** The bucket policy of an S3 bucket of the reader's account, by bucket ARN (`arn:aws:s3:::BUCKET`). */
+  bucketPolicy(bucketArn: string): Promise<LayerRead>;
 }
 
 /** One policy attached at one level of the organization. */

@@ -236,6 +236,60 @@ function templateLayers(templates: readonly TemplateFacts[]): {
           : `the repository policy of ${repository.logicalId}`,
       );
     }
+    // A bucket's policy decides the S3 reads of files tasks fetch (lib/rule/layer-targets.ts): a declared
+    // AWS::S3::BucketPolicy is the bucket's, a declared bucket without one has none (null), unless a bucket
+    // policy whose Bucket the template does not determine may be its. Undeclared buckets stay NotProvided.
+    type BucketPolicy = TemplateFacts['bucketPolicies'][number];
+    const onBucket = new Map<string, [BucketPolicy, ...BucketPolicy[]]>();
+    const [unknownBucket] = facts.bucketPolicies.flatMap((policy) =>
+      isUnknown(policy.bucketArn) ? [{ logicalId: policy.logicalId, reason: policy.bucketArn.reason }] : [],
+    );
+    for (const policy of facts.bucketPolicies) {
+      if (isUnknown(policy.bucketArn)) continue;
+      onBucket.set(policy.bucketArn, [...(onBucket.get(policy.bucketArn) ?? []), policy]);
+    }
+    for (const bucket of facts.buckets) {
+      if (isUnknown(bucket.arn) || onBucket.has(bucket.arn)) continue;
+      if (unknownBucket === undefined) {
+        set(
+          `bucketPolicy ${bucket.arn}`,
+          { status: 'read', policy: null },
+          `${bucket.logicalId} (no bucket policy)`,
+        );
+      } else {
+        set(
+          `bucketPolicy ${bucket.arn}`,
+          {
+            status: 'unreadable',
+            reason: 'Unresolved',
+            detail: `${unknownBucket.logicalId}.Bucket is not determined by the template, so it may be this bucket's policy (${unknownBucket.reason})`,
+          },
+          `${bucket.logicalId} (${unknownBucket.logicalId} may be its bucket policy)`,
+        );
+      }
+    }
+    for (const [arn, [only, ...more]] of onBucket) {
+      const key = `bucketPolicy ${arn}`;
+      const name = facts.buckets.find((bucket) => bucket.arn === arn)?.logicalId ?? arn;
+      if (more.length > 0) {
+        const ids = [only, ...more].map((policy) => policy.logicalId).join(', ');
+        set(
+          key,
+          {
+            status: 'unreadable',
+            reason: 'Unresolved',
+            detail: `${ids} all name this bucket, and which one stays is not determined by the template`,
+          },
+          `the bucket policy of ${name} (${ids})`,
+        );
+        continue;
+      }
+      set(
+        key,
+        templatePolicyRead(only.policy, `${only.logicalId}.PolicyDocument`, 'it has no PolicyDocument'),
+        `the bucket policy of ${name} (${only.logicalId})`,
+      );
+    }
     for (const registry of facts.registryPolicies) {
       set(
         `registryPolicy ${accountId} ${region}`,

@@ -83,6 +83,7 @@ const OTHER_LAYER_TEXT: Readonly<Record<OtherLayer, string>> = {
   secretPolicy: 'secret policy',
   repositoryPolicy: 'repository policy',
   registryPolicy: 'registry policy',
+  bucketPolicy: 'bucket policy',
   scp: 'SCP',
   rcp: 'RCP',
 };

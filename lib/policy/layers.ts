@@ -1,7 +1,7 @@
 /**
  * One request decided across every policy AWS weighs at task start: the role's identity policies and
  * boundary (evaluateRequest), the resource's own policy (KMS key policy, Secrets Manager secret policy, ECR
- * repository or registry policy), and the organization's service and resource control policies.
+ * repository or registry policy, S3 bucket policy), and the organization's service and resource control policies.
  *
  * The rules, from the IAM User Guide ("Policy evaluation logic", "Cross-account policy evaluation logic",
  * "Permissions boundaries") and the KMS Developer Guide ("Key policies in AWS KMS"):
@@ -41,7 +41,8 @@ export interface RequestPrincipal {
 }
 
 /** Which resource policy a layer is: it names the refusing layer and decides the KMS rule. */
-export type ResourcePolicyKind = 'keyPolicy' | 'secretPolicy' | 'repositoryPolicy' | 'registryPolicy';
+export type ResourcePolicyKind =
+  'keyPolicy' | 'secretPolicy' | 'repositoryPolicy' | 'registryPolicy' | 'bucketPolicy';
 
 /** The policy attached to the requested resource, and whose resource it is. */
 export interface ResourcePolicyLayer {
@@ -259,7 +260,8 @@ export function decideAcrossLayers(input: LayeredRequest): LayeredDecision {
     // "If either the identity-based policy or the resource-based policy within the same account allows the
     // request and the other doesn't, the request is still allowed" (IAM User Guide, "Policy evaluation for
     // requests within a single account", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-basics.html);
-    // with no resource policy at all, the identity side alone decides. Secrets and this account's ECR repositories.
+    // with no resource policy at all, the identity side alone decides. Secrets, this account's ECR repositories
+    // and S3 buckets (a bucket policy is read only as this account's: ExpectedBucketOwner, lib/aws/layers.ts).
     grant = or(identitySide, and(direct, boundaryAllows));
     // A resource grant to the role that the boundary stops is the boundary's refusal.
     refusedBy = direct !== 'no' && boundaryAllows !== 'yes' ? 'boundary' : identityRefusal;

@@ -13,7 +13,12 @@
  *   account", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-basics.html):
  *   a repository policy can grant the pull or deny it, so it is read (decideAcrossLayers applies that rule);
  * - ecr:BatchImportUpstreamImage and ecr:CreateRepository (pull through cache): the registry policy of the
- *   repository's account and region (ECR User Guide, "Private registry permissions").
+ *   repository's account and region (ECR User Guide, "Private registry permissions");
+ * - s3:GetObject and s3:GetBucketLocation on an S3 ARN (environment files, FireLens configs, gMSA credential
+ *   specs): the bucket policy of the bucket, keyed by the bucket ARN also for object requests. An S3 ARN
+ *   names no account, so the bucket is taken to be the role's account and the live reader proves it
+ *   (ExpectedBucketOwner: another account's bucket is refused, hence unreadable, never read as ours); in one
+ *   account the bucket policy can grant the request or deny it, as a repository policy can.
  * Pure; lib/facts/gather.ts reads each distinct target once.
  */
 import type { PermissionRequirement, Requirement } from '../core/model';
@@ -35,6 +40,9 @@ export const REPOSITORY_PULL_ACTIONS: ReadonlySet<string> = new Set(
   ECR_PULL_ACTIONS.map((action) => action.toLowerCase()),
 );
 
+/** The S3 actions whose bucket policy is weighed: those execution roles need to fetch files from S3. */
+export const BUCKET_POLICY_ACTIONS: ReadonlySet<string> = new Set(['s3:getobject', 's3:getbucketlocation']);
+
 /** Secrets Manager's suffix pattern after a name (derive.ts's `NAME-??????`). */
 const SECRET_SUFFIX_PATTERN = '-??????';
 
@@ -55,9 +63,10 @@ export function layerTargetOf(
   resource: string,
   roleAccountId: string,
 ): LayerTarget | undefined {
+  const lowered = action.toLowerCase();
+  if (BUCKET_POLICY_ACTIONS.has(lowered)) return bucketTargetOf(resource, roleAccountId);
   const arn = parts(resource);
   if (arn === undefined) return undefined;
-  const lowered = action.toLowerCase();
   const service = lowered.slice(0, lowered.indexOf(':'));
   const target = (kind: ResourcePolicyKind, readArn: string, key = `${kind} ${readArn}`): LayerTarget => ({
     kind,
@@ -94,6 +103,25 @@ export function layerTargetOf(
       return target('repositoryPolicy', resource);
   }
   return undefined;
+}
+
+/**
+ * `arn:PARTITION:s3:::BUCKET[/KEY]` -> the bucket policy of `arn:PARTITION:s3:::BUCKET`, owned (as far as the
+ * ARN tells) by the role's account; undefined for another ARN or a bucket name with a wildcard.
+ */
+function bucketTargetOf(resource: string, roleAccountId: string): LayerTarget | undefined {
+  const match = /^arn:([\w-]+):s3:::([^/]+)(?:\/.*)?$/.exec(resource);
+  if (match === null) return undefined;
+  const [, partition = '', bucket = ''] = match;
+  if (/[*?]/.test(bucket)) return undefined;
+  const bucketArn = `arn:${partition}:s3:::${bucket}`;
+  return {
+    kind: 'bucketPolicy',
+    key: `bucketPolicy ${bucketArn}`,
+    arn: bucketArn,
+    ownerAccountId: roleAccountId,
+    region: '',
+  };
 }
 
 /** The distinct targets of some requirements, in first-seen order. */

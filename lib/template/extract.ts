@@ -103,6 +103,18 @@ export interface TemplateRepository extends FromTemplate {
   readonly policy: Resolved;
 }
 
+/** An `AWS::S3::Bucket`: its ARN (known when `BucketName` is), whose bucket policy layer the template decides. */
+export interface TemplateBucket extends FromTemplate {
+  readonly arn: string | Unknown;
+}
+
+/** An `AWS::S3::BucketPolicy`: the bucket it is attached to (`Bucket`, a bucket name) and its `PolicyDocument`. */
+export interface TemplateBucketPolicy extends FromTemplate {
+  /** `arn:PARTITION:s3:::BUCKET` of `Bucket`. */
+  readonly bucketArn: string | Unknown;
+  readonly policy: Resolved;
+}
+
 /** An `AWS::KMS::Key` and its key policy (the key policy layer of its ARN). */
 export interface TemplateKey extends FromTemplate {
   /** A placeholder shaped like a key id (KMS assigns the real one); unknown when the key may not be created. */
@@ -130,6 +142,8 @@ export interface TemplateFacts {
   readonly secretPolicies: readonly TemplateSecretPolicy[];
   readonly registryPolicies: readonly TemplateRegistryPolicy[];
   readonly repositories: readonly TemplateRepository[];
+  readonly buckets: readonly TemplateBucket[];
+  readonly bucketPolicies: readonly TemplateBucketPolicy[];
   /** What was not read, for the report: e.g. SAM resources left untransformed. */
   readonly notes: readonly string[];
 }
@@ -282,6 +296,21 @@ export function extractTemplateFacts(template: ParsedTemplate, options: ResolveO
       policy: resolved(resource, 'RepositoryPolicyText') ?? null,
     };
   });
+  // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucketpolicy.html
+  const buckets = ofType('AWS::S3::Bucket').map((resource): TemplateBucket => ({
+    logicalId: resource.logicalId,
+    location: locate(resource.logicalId),
+    arn: asText(resolver.getAtt(resource.logicalId, 'Arn')),
+  }));
+  const bucketPolicies = ofType('AWS::S3::BucketPolicy').map((resource): TemplateBucketPolicy => {
+    const bucket = asText(resolved(resource, 'Bucket') ?? null);
+    return {
+      logicalId: resource.logicalId,
+      location: locate(resource.logicalId),
+      bucketArn: typeof bucket === 'string' ? `arn:${resolver.env.partition}:s3:::${bucket}` : bucket,
+      policy: resolved(resource, 'PolicyDocument') ?? null,
+    };
+  });
 
   const notes: string[] = [];
   const serverless = declared.filter((resource) => resource.type.startsWith('AWS::Serverless::'));
@@ -322,6 +351,8 @@ export function extractTemplateFacts(template: ParsedTemplate, options: ResolveO
     secretPolicies,
     registryPolicies,
     repositories,
+    buckets,
+    bucketPolicies,
     notes,
   };
 }

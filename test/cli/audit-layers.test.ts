@@ -18,7 +18,13 @@ const POLICY = { Version: '2012-10-17', Statement: [] };
 describe('resourcePoliciesFrom', () => {
   it('keys each ARN by the layer it is, keeping text as given and null as "no policy"', () => {
     const read = resourcePoliciesFrom(
-      { [KEY]: POLICY, [SECRET]: null, [REPO]: JSON.stringify(POLICY), [REGISTRY]: POLICY },
+      {
+        [KEY]: POLICY,
+        [SECRET]: null,
+        [REPO]: JSON.stringify(POLICY),
+        [REGISTRY]: POLICY,
+        'arn:aws:s3:::acme-config': POLICY,
+      },
       'f',
     );
     expect([...read.entries()]).toEqual([
@@ -26,13 +32,15 @@ describe('resourcePoliciesFrom', () => {
       [`secretPolicy ${SECRET}`, { status: 'read', policy: null }],
       [`repositoryPolicy ${REPO}`, { status: 'read', policy: JSON.stringify(POLICY) }],
       ['registryPolicy 123456789012 eu-west-1', { status: 'read', policy: JSON.stringify(POLICY) }],
+      ['bucketPolicy arn:aws:s3:::acme-config', { status: 'read', policy: JSON.stringify(POLICY) }],
     ]);
   });
 
   it.each<[string, unknown, RegExp]>([
     ['a list', [POLICY], /object of ARN -> policy/],
     ['an alias ARN', { 'arn:aws:kms:eu-west-1:123456789012:alias/x': POLICY }, /alias\/x" is not a KMS key/],
-    ['a bucket ARN', { 'arn:aws:s3:::bucket': POLICY }, /is not a KMS key, secret/],
+    ['an object ARN', { 'arn:aws:s3:::bucket/key.env': POLICY }, /or S3 bucket \(arn:aws:s3:::BUCKET\) ARN/],
+    ['a bucket ARN with a wildcard', { 'arn:aws:s3:::bucket*': POLICY }, /is not a KMS key, secret/],
     ['a number as policy', { [KEY]: 3 }, /expected a policy/],
   ])('refuses %s, naming it', (_label, json, problem) => {
     expect(() => resourcePoliciesFrom(json, 'f')).toThrow(AuditInputError);
@@ -101,7 +109,7 @@ describe('audit with layer files (the sample account)', () => {
 
   it("without --resource-policies the run says the verdicts prove the roles' own policies only", async () => {
     const { stdout } = await audit(SAMPLE_FILES);
-    expect(stdout).toContain('Key, secret, repository and registry policies were not read');
+    expect(stdout).toContain('Key, secret, repository, registry and bucket policies were not read');
   });
 
   it('a key policy that neither names the role nor delegates makes its role NON_COMPLIANT, naming it', async () => {
@@ -171,6 +179,56 @@ describe('audit with layer files (the sample account)', () => {
     ]);
     expect(role(missing.stdout)?.findings.map((f) => `${f.id} ${f.resource}`)).toEqual([
       `LAYER_UNREADABLE ${repository}`,
+    ]);
+  });
+
+  it("an environment file's bucket policy counts: a Deny there refuses both S3 reads, naming it", async () => {
+    // Arrange: web-frontend-execution may read its environment file (it lacks only s3:GetBucketLocation).
+    const bucket = 'arn:aws:s3:::acme-app-config';
+    const object = `${bucket}/web-frontend/prod.env`;
+    expect(sampleLayers[bucket]).toBeNull();
+    const layers = {
+      ...sampleLayers,
+      [bucket]: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'OnlyThroughVpce',
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 's3:*',
+            Resource: [bucket, `${bucket}/*`],
+            Condition: { StringNotEquals: { 'aws:SourceVpce': 'vpce-0a1b2c3d' } },
+          },
+          {
+            Sid: 'DenyAllButPipeline',
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 's3:GetObject',
+            Resource: `${bucket}/*`,
+            Condition: { StringNotLike: { 'aws:PrincipalArn': 'arn:aws:iam::111122223333:role/release-*' } },
+          },
+        ],
+      },
+    };
+
+    // Act
+    const { code, stdout } = await audit([...offline, '--output', 'json'], { files: withLayers(layers) });
+    const { [bucket]: _left, ...without } = sampleLayers;
+    const missing = await audit([...offline, '--output', 'json'], { files: withLayers(without) });
+
+    // Assert: the principal Deny is proven; the VPC endpoint one is not proven to spare the role.
+    const role = (out: string) =>
+      (JSON.parse(out) as AuditRoleJson[]).find((r) => r.roleName === 'web-frontend-execution');
+    expect(code).toBe(1);
+    expect(role(stdout)?.findings.map((f) => f.message)).toEqual([
+      `s3:GetObject on ${object} is not granted: the bucket policy of ${bucket} denies it (statement ` +
+        'DenyAllButPipeline) (needed by task definition web-frontend:8)',
+      `s3:GetBucketLocation on ${bucket} is not granted: no statement allows it (needed by task definition web-frontend:8)`,
+    ]);
+    expect(role(missing.stdout)?.findings.map((f) => `${f.id} ${f.resource}`)).toEqual([
+      `ENVIRONMENT_FILES ${bucket}`,
+      `LAYER_UNREADABLE ${bucket}`,
     ]);
   });
 

@@ -29,6 +29,13 @@ const TARGETS = [
     'arn:aws:ecr:eu-west-1:123456789012:repository/ecr-public/x',
     'registryPolicy 123456789012 eu-west-1',
   ),
+  {
+    kind: 'bucketPolicy',
+    key: 'bucketPolicy arn:aws:s3:::b',
+    arn: 'arn:aws:s3:::b',
+    ownerAccountId: '123456789012',
+    region: '',
+  } satisfies LayerTarget,
 ];
 
 function recordingReader(calls: string[]): ResourcePolicyReader {
@@ -41,6 +48,7 @@ function recordingReader(calls: string[]): ResourcePolicyReader {
     secretPolicy: (arn) => read(`secret ${arn}`),
     repositoryPolicy: (arn) => read(`repository ${arn}`),
     registryPolicy: (account, region) => read(`registry ${account} ${region}`),
+    bucketPolicy: (arn) => read(`bucket ${arn}`),
   };
 }
 
@@ -73,6 +81,7 @@ describe('gatherLayers', () => {
       'secret arn:aws:secretsmanager:eu-west-1:123456789012:secret:s-AbCdEf',
       'repository arn:aws:ecr:eu-west-1:210987654321:repository/r',
       'registry 123456789012 eu-west-1',
+      'bucket arn:aws:s3:::b',
     ]);
     expect([...(facts.resourcePolicies?.keys() ?? [])]).toEqual(TARGETS.map((t) => t.key));
     expect(facts.organization).toBeUndefined();

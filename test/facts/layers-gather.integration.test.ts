@@ -62,6 +62,7 @@ function counting(reader: ResourcePolicyReader): { reader: ResourcePolicyReader;
         calls.push(`registry ${account}`),
         reader.registryPolicy(account, region)
       ),
+      bucketPolicy: (arn) => (calls.push(`bucket ${arn}`), reader.bucketPolicy(arn)),
     },
   };
 }

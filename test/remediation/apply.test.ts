@@ -392,6 +392,7 @@ describe('remediate with the layers beyond the role', () => {
           secretPolicy: (arn) => read(`secret ${arn}`, secretPolicy),
           repositoryPolicy: (arn) => read(`repository ${arn}`, repositoryPolicy),
           registryPolicy: (account) => read(`registry ${account}`, null),
+          bucketPolicy: (arn) => read(`bucket ${arn}`, null),
         },
       }),
     };

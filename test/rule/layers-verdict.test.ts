@@ -4,15 +4,16 @@
  * sentence it relies on.
  */
 import type { Finding } from '../../lib/core/model';
-import { indexUsage } from '../../lib/facts/gather';
+import { indexUsage, withBucketEncryption } from '../../lib/facts/gather';
 import type { LayerFacts, LayerRead, OrganizationPolicies } from '../../lib/facts/layer-ports';
 import { DEFAULT_RULE_PARAMETERS, type RuleParameters } from '../../lib/parameters';
 import { planRemediation } from '../../lib/remediation/plan';
 import { assessRole, layerTargetsForRole } from '../../lib/rule/assess-role';
 import { layerTargetOf } from '../../lib/rule/layer-targets';
-import type { BatchJobDefinition, KeyMetadata } from '../../lib/usage/types';
+import type { BatchJobDefinition, EcsTaskDefinition, KeyMetadata } from '../../lib/usage/types';
 import {
   ACCOUNT,
+  aContainer,
   aJobDefinition,
   allow,
   aRole,
@@ -25,6 +26,7 @@ import {
   ROLE_ARN,
   type RoleOptions,
   type StatementJson,
+  aTaskDefinition,
 } from '../builders';
 
 const KEY = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
@@ -1056,5 +1058,196 @@ describe('which layer decides which request (by action and resource ARN)', () =>
     );
     const targets = layerTargetsForRole(aRole(), usage, secretKeys, DEFAULT_RULE_PARAMETERS, LOCATION);
     expect([...targets.keys()]).toEqual([OWN_REPO_TARGET]);
+  });
+});
+
+describe('bucket policies (the S3 files a task fetches: "an explicit deny in any of the policies overrides the allow")', () => {
+  const BUCKET = 'arn:aws:s3:::acme-config';
+  const OBJECT = `${BUCKET}/web/prod.env`;
+  const BUCKET_TARGET = `bucketPolicy ${BUCKET}`;
+  const envTask: EcsTaskDefinition = {
+    ...aTaskDefinition(),
+    containerDefinitions: [
+      { ...aContainer({ name: 'app' }), environmentFiles: [{ value: OBJECT, type: 's3' }] },
+    ],
+  };
+  const grantsFiles: RoleOptions = {
+    inline: { files: policy(allow('s3:GetObject', OBJECT), allow('s3:GetBucketLocation', BUCKET)) },
+  };
+  const both = ['s3:GetObject', 's3:GetBucketLocation'];
+  const everyone = (effect: 'Allow' | 'Deny', extra: Partial<StatementJson> = {}): StatementJson => ({
+    Effect: effect,
+    Principal: '*',
+    Action: 's3:*',
+    Resource: [BUCKET, `${BUCKET}/*`],
+    ...extra,
+  });
+  const unreadable: LayerRead = {
+    status: 'unreadable',
+    reason: 'AccessDenied',
+    detail: `s3:GetBucketPolicy on ${BUCKET} was denied (AccessDenied)`,
+  };
+
+  function assessBucket(
+    role: RoleOptions,
+    layer: LayerRead | undefined,
+    params: Partial<RuleParameters> = {},
+  ) {
+    const usage = withBucketEncryption(
+      indexUsage({ jobDefinitions: [], taskDefinitions: [envTask] }, LOCATION),
+      new Map([[BUCKET, { status: 'read', algorithm: 'AES256' }]]),
+    );
+    const layers: LayerFacts = {
+      resourcePolicies: new Map([
+        [OWN_REPO_TARGET, NO_POLICY],
+        ...(layer ? [[BUCKET_TARGET, layer] as const] : []),
+      ]),
+    };
+    const snapshot = aRole(role);
+    const all = { ...DEFAULT_RULE_PARAMETERS, ...params };
+    const assessment = assessRole(snapshot, usage, new Map(), all, LOCATION, layers);
+    if (!assessment.applicable) throw new Error(assessment.reason);
+    return { assessment, role: snapshot, params: all };
+  }
+  function bucketVerdict(
+    role: RoleOptions,
+    layer: LayerRead | undefined,
+    params: Partial<RuleParameters> = {},
+  ) {
+    const { evaluation } = assessBucket(role, layer, params).assessment;
+    return [
+      evaluation.compliance,
+      ...evaluation.findings.map(summarise),
+      ...(evaluation.notes ?? []).map((note) => `note ${summarise(note)}`),
+    ];
+  }
+
+  it('names the bucket policy of the bucket, also for the object, as the layer of both reads', () => {
+    for (const resource of [OBJECT, BUCKET]) {
+      expect(layerTargetOf('s3:GetObject', resource, ACCOUNT)).toEqual({
+        kind: 'bucketPolicy',
+        key: BUCKET_TARGET,
+        arn: BUCKET,
+        ownerAccountId: ACCOUNT,
+        region: '',
+      });
+    }
+    expect(layerTargetOf('s3:GetBucketLocation', 'arn:aws-cn:s3:::b', ACCOUNT)?.key).toBe(
+      'bucketPolicy arn:aws-cn:s3:::b',
+    );
+    expect(layerTargetOf('s3:GetObject', 'arn:aws:s3:::acme-*/x.env', ACCOUNT)).toBeUndefined();
+    expect(layerTargetOf('s3:PutObject', OBJECT, ACCOUNT)).toBeUndefined();
+    expect(
+      layerTargetOf('s3:GetObject', 'arn:aws:kms:eu-west-1:123456789012:key/k', ACCOUNT),
+    ).toBeUndefined();
+  });
+
+  it.each<[string, RoleOptions, LayerRead | undefined, Partial<RuleParameters>, string[]]>([
+    ['no bucket policy: the identity side grants', grantsFiles, NO_POLICY, {}, ['COMPLIANT']],
+    [
+      'no bucket policy and no identity grant: not granted',
+      {},
+      NO_POLICY,
+      {},
+      ['NON_COMPLIANT', ...both.map((action) => `ENVIRONMENT_FILES ${action} noAllow`)],
+    ],
+    [
+      'a Deny in the bucket policy wins over the identity grant, naming its statement',
+      grantsFiles,
+      text(everyone('Deny', { Sid: 'OnlyPipeline' })),
+      {},
+      [
+        'NON_COMPLIANT',
+        ...both.map((action) => `ENVIRONMENT_FILES ${action} layerDeny bucketPolicy#OnlyPipeline`),
+      ],
+    ],
+    [
+      'an Allow naming the role grants in one account without an identity grant',
+      {},
+      text(
+        toRole('Allow', 's3:GetObject', { Resource: `${BUCKET}/*` }),
+        toRole('Allow', 's3:GetBucketLocation', { Resource: BUCKET }),
+      ),
+      {},
+      ['COMPLIANT'],
+    ],
+    [
+      'an Allow naming only the account delegates to IAM and grants nothing itself',
+      {},
+      text({ Effect: 'Allow', Principal: { AWS: ROOT }, Action: 's3:*', Resource: [BUCKET, `${BUCKET}/*`] }),
+      {},
+      ['NON_COMPLIANT', ...both.map((action) => `ENVIRONMENT_FILES ${action} noAllow`)],
+    ],
+    [
+      'a Deny outside a VPC endpoint: aws:SourceVpce is unknown, so the grant is not proven',
+      grantsFiles,
+      text(
+        everyone('Deny', {
+          Sid: 'OnlyVpce',
+          Condition: { StringNotEquals: { 'aws:SourceVpce': 'vpce-1a2b3c4d' } },
+        }),
+      ),
+      {},
+      ['NON_COMPLIANT', ...both.map((action) => `ENVIRONMENT_FILES ${action} conditional`)],
+    ],
+    [
+      'a Deny of plain HTTP does not refuse the agent, which calls AWS over HTTPS',
+      grantsFiles,
+      text(everyone('Deny', { Condition: { Bool: { 'aws:SecureTransport': 'false' } } })),
+      {},
+      ['COMPLIANT'],
+    ],
+    [
+      'AccessDenied reading it (or another account owns the bucket): LAYER_UNREADABLE by default',
+      grantsFiles,
+      unreadable,
+      {},
+      ['NON_COMPLIANT', 'LAYER_UNREADABLE layerUnreadable bucketPolicy AccessDenied'],
+    ],
+    [
+      'AccessDenied with UnreadableLayers=report: a note, the identity side decides',
+      grantsFiles,
+      unreadable,
+      { unreadableLayers: 'report' },
+      ['COMPLIANT', 'note LAYER_UNREADABLE layerUnreadable bucketPolicy AccessDenied'],
+    ],
+    [
+      'not in the layer input (offline): named as not provided',
+      grantsFiles,
+      undefined,
+      {},
+      ['NON_COMPLIANT', 'LAYER_UNREADABLE layerUnreadable bucketPolicy NotProvided'],
+    ],
+  ])('%s', (_label, role, layer, params, expected) => {
+    expect(bucketVerdict(role, layer, params)).toEqual(expected);
+  });
+
+  it('names the bucket policy and statement in the message, and the unread layer with its cause', () => {
+    const denied = assessBucket(grantsFiles, text(everyone('Deny', { Sid: 'OnlyPipeline' }))).assessment;
+    if (!denied.applicable) throw new Error('not applicable');
+    expect(denied.evaluation.findings[0]?.message).toContain(
+      `the bucket policy of ${BUCKET} denies it (statement OnlyPipeline)`,
+    );
+    const unread = assessBucket(grantsFiles, unreadable).assessment;
+    if (!unread.applicable) throw new Error('not applicable');
+    expect(unread.evaluation.findings[0]?.message).toBe(
+      `The bucket policy of ${BUCKET} could not be used (s3:GetBucketPolicy on ${BUCKET} was denied ` +
+        '(AccessDenied)), so s3:GetObject, s3:GetBucketLocation cannot be proven past it (needed by task definition web:12)',
+    );
+  });
+
+  it('the remediation refuses a bucket policy Deny, naming the statement to remove, and writes nothing', () => {
+    const { assessment, role, params } = assessBucket({}, text(everyone('Deny', { Sid: 'OnlyPipeline' })));
+    if (!assessment.applicable) throw new Error('not applicable');
+    const plan = planRemediation(assessment, role, params, { region: REGION });
+    expect(plan.changes).toEqual([]);
+    expect(plan.refusals.map((refusal) => refusal.findingId)).toEqual([
+      'ENVIRONMENT_FILES',
+      'ENVIRONMENT_FILES',
+    ]);
+    expect(plan.refusals[0]?.message).toBe(
+      `s3:GetObject on ${OBJECT}: the bucket policy of ${BUCKET} denies it (statement OnlyPipeline). The ` +
+        'remediation never edits key, resource or organization policies: its owner must remove or narrow that statement.',
+    );
   });
 });

@@ -193,6 +193,7 @@ export class FakeAccount {
       this.layer(`repositoryPolicy ${arn}`, () => ({ status: 'read', policy: null })),
     registryPolicy: (account, region) =>
       this.layer(`registryPolicy ${account} ${region}`, () => ({ status: 'read', policy: null })),
+    bucketPolicy: (arn) => this.layer(`bucketPolicy ${arn}`, () => ({ status: 'read', policy: null })),
   };
 
   /** Dependencies for runRule; `remainingTimeMs` and others may be overridden. */

@@ -7,8 +7,26 @@ import { auditJson } from '../cli/audit-support';
 
 const TEMPLATE = 'web.yaml';
 
-/** A stack with an execution role (managed policy attached) and task definition `web` using it. */
-function stack(containerLines: readonly string[], taskLines: readonly string[] = [], grants = ''): string {
+// The files' buckets, declared without an AWS::S3::BucketPolicy: they have no bucket policy.
+const BUCKETS_DECLARED = [
+  '  ConfigBucket:',
+  '    Type: AWS::S3::Bucket',
+  '    Properties: { BucketName: acme-config }',
+  '  GmsaBucket:',
+  '    Type: AWS::S3::Bucket',
+  '    Properties: { BucketName: acme-gmsa }',
+];
+
+/**
+ * A stack with an execution role (managed policy attached), task definition `web` using it, and `resources`
+ * (the files' buckets unless told).
+ */
+function stack(
+  containerLines: readonly string[],
+  taskLines: readonly string[] = [],
+  grants = '',
+  resources: readonly string[] = BUCKETS_DECLARED,
+): string {
   return [
     'Resources:',
     '  WebExecutionRole:',
@@ -43,6 +61,7 @@ function stack(containerLines: readonly string[], taskLines: readonly string[] =
     '        - Name: app',
     '          Image: public.ecr.aws/docker/library/nginx:latest',
     ...containerLines,
+    ...resources,
   ].join('\n');
 }
 
@@ -90,6 +109,95 @@ describe('audit --template: ECS task definition needs', () => {
     const { code, findings } = await findingsOf(stack(ENV_FILE, [], grants));
     expect(findings).toEqual([]);
     expect(code).toBe(0);
+  });
+
+  describe("the bucket policy of the files' bucket", () => {
+    const GRANTS = [
+      '              - { Effect: Allow, Action: s3:GetObject, Resource: arn:aws:s3:::acme-config/web.env }',
+      '              - { Effect: Allow, Action: s3:GetBucketLocation, Resource: arn:aws:s3:::acme-config }',
+    ].join('\n');
+    const withPolicy = (statement: string): string[] => [
+      ...BUCKETS_DECLARED,
+      '  ConfigBucketPolicy:',
+      '    Type: AWS::S3::BucketPolicy',
+      '    Properties:',
+      '      Bucket: !Ref ConfigBucket',
+      '      PolicyDocument:',
+      '        Version: "2012-10-17"',
+      '        Statement:',
+      statement,
+    ];
+
+    it('a Deny in the declared AWS::S3::BucketPolicy fails the role, naming the statement', async () => {
+      const deny =
+        "          - { Sid: OnlyViaEndpoint, Effect: Deny, Principal: '*', Action: 's3:*', Resource: ['arn:aws:s3:::acme-config', 'arn:aws:s3:::acme-config/*'] }";
+      const { code, findings } = await findingsOf(stack(ENV_FILE, [], GRANTS, withPolicy(deny)));
+      expect(code).toBe(1);
+      expect(findings).toEqual([
+        expect.stringMatching(
+          /^ENVIRONMENT_FILES s3:GetObject on arn:aws:s3:::acme-config\/web\.env .*bucket policy of arn:aws:s3:::acme-config.*OnlyViaEndpoint/,
+        ),
+        expect.stringMatching(
+          /^ENVIRONMENT_FILES s3:GetBucketLocation on arn:aws:s3:::acme-config .*OnlyViaEndpoint/,
+        ),
+      ]);
+    });
+
+    it('an Allow in it naming the role grants the reads without an identity grant', async () => {
+      const allow =
+        "          - { Effect: Allow, Principal: { AWS: !GetAtt WebExecutionRole.Arn }, Action: ['s3:GetObject', 's3:GetBucketLocation'], Resource: ['arn:aws:s3:::acme-config', 'arn:aws:s3:::acme-config/*'] }";
+      const { code, findings } = await findingsOf(stack(ENV_FILE, [], '', withPolicy(allow)));
+      expect(findings).toEqual([]);
+      expect(code).toBe(0);
+    });
+
+    it('two bucket policies on the bucket: which stays is unknown, so the layer fails closed', async () => {
+      const deny =
+        "          - { Sid: OnlyViaEndpoint, Effect: Deny, Principal: '*', Action: 's3:*', Resource: 'arn:aws:s3:::acme-config/*' }";
+      const second = [
+        '  SecondPolicy:',
+        '    Type: AWS::S3::BucketPolicy',
+        '    Properties:',
+        '      Bucket: acme-config',
+        '      PolicyDocument: { Version: "2012-10-17", Statement: [] }',
+      ];
+      const { code, findings } = await findingsOf(
+        stack(ENV_FILE, [], GRANTS, [...withPolicy(deny), ...second]),
+      );
+      expect(code).toBe(1);
+      expect(findings).toEqual([
+        expect.stringMatching(/^LAYER_UNREADABLE .*ConfigBucketPolicy, SecondPolicy all name this bucket/),
+      ]);
+    });
+
+    it("a bucket policy whose Bucket the template does not determine may be the declared bucket's", async () => {
+      const unknown = [
+        '  OtherPolicy:',
+        '    Type: AWS::S3::BucketPolicy',
+        '    Properties:',
+        '      Bucket: { "Fn::ImportValue": shared-bucket }',
+        '      PolicyDocument: { Version: "2012-10-17", Statement: [] }',
+      ];
+      const { code, findings } = await findingsOf(
+        stack(ENV_FILE, [], GRANTS, [...BUCKETS_DECLARED, ...unknown]),
+      );
+      expect(code).toBe(1);
+      expect(findings).toEqual([
+        expect.stringMatching(
+          /^LAYER_UNREADABLE The bucket policy of arn:aws:s3:::acme-config could not be used \(OtherPolicy\.Bucket is not determined by the template, so it may be this bucket's policy/,
+        ),
+      ]);
+    });
+
+    it('an undeclared bucket is unknown offline: LAYER_UNREADABLE naming it', async () => {
+      const { code, findings } = await findingsOf(stack(ENV_FILE, [], GRANTS, []));
+      expect(code).toBe(1);
+      expect(findings).toEqual([
+        expect.stringMatching(
+          /^LAYER_UNREADABLE The bucket policy of arn:aws:s3:::acme-config could not be used \(the template does not declare it/,
+        ),
+      ]);
+    });
   });
 
   it('the bucket of an environment file: unknown without --bucket-encryption, its customer key needed with it', async () => {

@@ -195,16 +195,26 @@ describe.each(templates)('least privilege in %s', (_label, template) => {
         roleStatements(template, roleId)
           .filter(({ statement }) =>
             actionsOf(statement).some((a) =>
-              /^(kms:GetKeyPolicy|secretsmanager:GetResourcePolicy|ecr:GetRepositoryPolicy|ecr:GetRegistryPolicy)$/.test(
+              /^(kms:GetKeyPolicy|secretsmanager:GetResourcePolicy|ecr:GetRepositoryPolicy|ecr:GetRegistryPolicy|s3:GetBucketPolicy)$/.test(
                 a,
               ),
             ),
           )
-          .map(({ statement }) => [actionsOf(statement).join(','), statement.Resource]),
+          .map(({ statement }) => [
+            actionsOf(statement).join(','),
+            statement.Condition === undefined
+              ? statement.Resource
+              : { Resource: statement.Resource, Condition: statement.Condition },
+          ]),
       );
 
-      // Assert: this account's keys, secrets and repositories; the registry policy takes only "*".
+      // Assert: this account's keys, secrets, repositories and buckets (bucket ARNs carry no account: the
+      // s3:ResourceAccount condition confines them, beside bucket encryption); the registry policy takes only "*".
       expect(reads).toEqual({
+        's3:GetEncryptionConfiguration,s3:GetBucketPolicy': {
+          Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::*' },
+          Condition: { StringEquals: { 's3:ResourceAccount': { Ref: 'AWS::AccountId' } } },
+        },
         'kms:GetKeyPolicy': { 'Fn::Sub': 'arn:${AWS::Partition}:kms:*:${AWS::AccountId}:key/*' },
         'secretsmanager:GetResourcePolicy': {
           'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:*:${AWS::AccountId}:secret:*',
