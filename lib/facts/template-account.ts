@@ -268,27 +268,13 @@ function templateLayers(templates: readonly TemplateFacts[]): {
         );
       }
     }
-    for (const [arn, [only, ...more]] of onBucket) {
-      const key = `bucketPolicy ${arn}`;
+    for (const [arn, attached] of onBucket) {
       const name = facts.buckets.find((bucket) => bucket.arn === arn)?.logicalId ?? arn;
-      if (more.length > 0) {
-        const ids = [only, ...more].map((policy) => policy.logicalId).join(', ');
-        set(
-          key,
-          {
-            status: 'unreadable',
-            reason: 'Unresolved',
-            detail: `${ids} all name this bucket, and which one stays is not determined by the template`,
-          },
-          `the bucket policy of ${name} (${ids})`,
-        );
-        continue;
-      }
-      set(
-        key,
-        templatePolicyRead(only.policy, `${only.logicalId}.PolicyDocument`, 'it has no PolicyDocument'),
-        `the bucket policy of ${name} (${only.logicalId})`,
-      );
+      setAttached(set, `bucketPolicy ${arn}`, attached, {
+        what: 'bucket',
+        origin: `the bucket policy of ${name}`,
+        property: 'PolicyDocument',
+      });
     }
     for (const registry of facts.registryPolicies) {
       set(
@@ -349,9 +335,8 @@ function secretLayers(
     );
     for (const policy of attached) claimed.add(policy);
     const key = `secretPolicy ${secretArn}`;
-    const [only, ...more] = attached;
     const [unknown] = unknownTargets;
-    if (only === undefined) {
+    if (attached.length === 0) {
       if (unknown === undefined) {
         set(key, { status: 'read', policy: null }, `${secret.logicalId} (no resource policy)`);
       } else {
@@ -365,23 +350,12 @@ function secretLayers(
           `${secret.logicalId} (${unknown.logicalId} may be its resource policy)`,
         );
       }
-    } else if (more.length > 0) {
-      const ids = attached.map((policy) => policy.logicalId).join(', ');
-      set(
-        key,
-        {
-          status: 'unreadable',
-          reason: 'Unresolved',
-          detail: `${ids} all name this secret, and which one stays is not determined by the template`,
-        },
-        `the resource policy of ${secret.logicalId} (${ids})`,
-      );
     } else {
-      set(
-        key,
-        templatePolicyRead(only.policy, `${only.logicalId}.ResourcePolicy`, 'it has no ResourcePolicy'),
-        `the resource policy of ${secret.logicalId} (${only.logicalId})`,
-      );
+      setAttached(set, key, attached, {
+        what: 'secret',
+        origin: `the resource policy of ${secret.logicalId}`,
+        property: 'ResourcePolicy',
+      });
     }
   }
   // Policies on secrets no template declares, by the ARN they name.
@@ -390,28 +364,45 @@ function secretLayers(
     if (claimed.has(policy) || isUnknown(policy.secretArn)) continue;
     external.set(policy.secretArn, [...(external.get(policy.secretArn) ?? []), policy]);
   }
-  for (const [arn, [only, ...more]] of external) {
-    if (only === undefined) continue;
-    const key = `secretPolicy ${arn}`;
-    if (more.length > 0) {
-      const ids = [only, ...more].map((policy) => policy.logicalId).join(', ');
-      set(
-        key,
-        {
-          status: 'unreadable',
-          reason: 'Unresolved',
-          detail: `${ids} all name this secret, and which one stays is not determined by the template`,
-        },
-        `the resource policy of ${arn} (${ids})`,
-      );
-      continue;
-    }
+  for (const [arn, attached] of external) {
+    setAttached(set, `secretPolicy ${arn}`, attached, {
+      what: 'secret',
+      origin: `the resource policy of ${arn}`,
+      property: 'ResourcePolicy',
+    });
+  }
+}
+
+/**
+ * The layer of one resource from the template policies attached to it: that policy when one is, unresolved
+ * when several are (which one stays is not determined by the template).
+ */
+function setAttached(
+  set: (key: string, read: LayerRead, origin: string) => void,
+  key: string,
+  attached: readonly { readonly logicalId: string; readonly policy: Resolved }[],
+  names: { readonly what: string; readonly origin: string; readonly property: string },
+): void {
+  const [only, ...more] = attached;
+  if (only === undefined) return;
+  if (more.length > 0) {
+    const ids = attached.map((policy) => policy.logicalId).join(', ');
     set(
       key,
-      templatePolicyRead(only.policy, `${only.logicalId}.ResourcePolicy`, 'it has no ResourcePolicy'),
-      `the resource policy of ${arn} (${only.logicalId})`,
+      {
+        status: 'unreadable',
+        reason: 'Unresolved',
+        detail: `${ids} all name this ${names.what}, and which one stays is not determined by the template`,
+      },
+      `${names.origin} (${ids})`,
     );
+    return;
   }
+  set(
+    key,
+    templatePolicyRead(only.policy, `${only.logicalId}.${names.property}`, `it has no ${names.property}`),
+    `${names.origin} (${only.logicalId})`,
+  );
 }
 
 /**
