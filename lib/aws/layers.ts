@@ -28,7 +28,7 @@ import type {
 import { parseArn } from './arn';
 import { RETRY_SETTINGS, type SharedClientConfig } from './clients';
 import { awsErrorName, callAws, isAccessDenied } from './errors';
-import { redirectRegion } from './usage';
+import { followBucketRegion } from './usage';
 
 /** The clients of one region that hold resource policies. */
 interface LayerClients {
@@ -123,11 +123,12 @@ export class AwsResourcePolicyReader implements ResourcePolicyReader {
   private async readBucketPolicy(bucketArn: string): Promise<LayerRead> {
     const bucket = bucketArn.slice(bucketArn.lastIndexOf(':') + 1);
     const first = this.firstS3();
-    let attempt = await this.getBucketPolicy(first, bucket);
-    const elsewhere = 'error' in attempt ? redirectRegion(attempt.error) : undefined;
-    if (elsewhere !== undefined && elsewhere !== (await first.config.region())) {
-      attempt = await this.getBucketPolicy(this.clientsFor(elsewhere).s3, bucket);
-    }
+    const { attempt } = await followBucketRegion(
+      (s3) => this.getBucketPolicy(s3, bucket),
+      first,
+      () => first.config.region(),
+      (region) => this.clientsFor(region).s3,
+    );
     if (!('error' in attempt)) return { status: 'read', policy: attempt.policy };
     const { error } = attempt;
     const name = awsErrorName(error) ?? 'Error';

@@ -142,13 +142,14 @@ export class AwsUsageReader implements UsageReader {
    */
   private async readBucketEncryption(bucketArn: string): Promise<BucketEncryption> {
     const bucket = bucketArn.slice(bucketArn.lastIndexOf(':') + 1);
-    let region = await this.clients.defaultRegion();
-    let attempt = await this.getBucketEncryption(this.clients.s3, bucket);
-    const elsewhere = 'error' in attempt ? redirectRegion(attempt.error) : undefined;
-    if (elsewhere !== undefined && elsewhere !== region) {
-      region = elsewhere;
-      attempt = await this.getBucketEncryption((await this.clients.regional(region)).s3, bucket);
-    }
+    const home = await this.clients.defaultRegion();
+    const { attempt, redirectedTo } = await followBucketRegion(
+      (s3) => this.getBucketEncryption(s3, bucket),
+      this.clients.s3,
+      () => Promise.resolve(home),
+      async (region) => (await this.clients.regional(region)).s3,
+    );
+    const region = redirectedTo ?? home;
     if (!('error' in attempt)) {
       const { encryption } = attempt;
       return encryption.status === 'read' ? { ...encryption, region } : encryption;
@@ -327,8 +328,25 @@ function defaultEncryption(
   };
 }
 
+/**
+ * An S3 call about one bucket, asked of `first` and, when S3 answers that the bucket lives in another region
+ * (redirectRegion), asked once more of that region's client: the last answer (or error), and the region it was
+ * redirected to, if any. Bucket reads of the evaluator (encryption) and of the layers (bucket policy) share it.
+ */
+export async function followBucketRegion<T extends object>(
+  ask: (s3: S3Client) => Promise<T | { readonly error: unknown }>,
+  first: S3Client,
+  firstRegion: () => Promise<string>,
+  clientIn: (region: string) => S3Client | Promise<S3Client>,
+): Promise<{ attempt: T | { readonly error: unknown }; redirectedTo?: string }> {
+  const attempt = await ask(first);
+  const elsewhere = 'error' in attempt ? redirectRegion(attempt.error) : undefined;
+  if (elsewhere === undefined || elsewhere === (await firstRegion())) return { attempt };
+  return { attempt: await ask(await clientIn(elsewhere)), redirectedTo: elsewhere };
+}
+
 /** The region S3 names when it redirects a request for a bucket of another region (`x-amz-bucket-region`). */
-export function redirectRegion(error: unknown): string | undefined {
+function redirectRegion(error: unknown): string | undefined {
   const response = (error as { $response?: { headers?: Record<string, string | undefined> } } | null)
     ?.$response;
   const region = response?.headers?.['x-amz-bucket-region'];
